@@ -1,0 +1,34 @@
+/* Kernel services other kernel-side code (transports, PCI, Valve, NipBox) may call.
+ * The virtio core and device plugins never include this: they use virtio/os.h. */
+#ifndef KERNEL_KERNEL_H
+#define KERNEL_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Pages (4 KiB) from the RAM the DTB describes, after the kernel image. Zeroed; NULL when out. */
+#define PAGE_SIZE 4096u
+void *page_alloc(size_t npages);
+void page_free(void *p, size_t npages);
+size_t page_free_count(void);
+size_t page_total_count(void);
+
+/* Interrupts through the PLIC. irq_register enables the source for hart 0 S-mode. */
+int irq_register(unsigned irq, void (*handler)(void *arg), void *arg);
+
+/* Time. */
+uint64_t time_ns(void);
+void time_delay_us(uint64_t us);
+
+/* Console: printf goes to the UART. console_getc blocks (sleeping in wfi) until a byte arrives;
+ * console_trygetc returns -1 when none is waiting. */
+int console_getc(void);
+int console_trygetc(void);
+
+/* Power: poweroff(0) ends QEMU with status 0 through SBI SRST; poweroff(n != 0) through the
+ * sifive test device so QEMU exits with status n. */
+void poweroff(int status) __attribute__((noreturn));
+void reboot(void) __attribute__((noreturn));
+void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+#endif

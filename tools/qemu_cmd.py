@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""The one place that knows how Rumpk is booted: builds QEMU command lines.
+
+Used by `./rumpk run`, `./rumpk gdb`, the QEMU test harness and the benchmarks, so every
+path boots the same machine. Python 3 standard library only.
+"""
+import argparse
+import os
+import shlex
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_KERNEL = os.path.join(ROOT, "build", "riscv64", "rumpk.elf")
+QEMU = "qemu-system-riscv64"
+
+# Transport name -> how a virtio device of that kind is attached.
+TRANSPORTS = {
+    "pci-legacy": ("pci", ",disable-modern=on"),
+    "pci-modern": ("pci", ",disable-legacy=on"),
+    "pci-transitional": ("pci", ""),
+    "mmio-v1": ("mmio", ""),
+    "mmio-v2": ("mmio", ""),
+}
+ALIASES = {"mmio": "mmio-v2", "mmio-legacy": "mmio-v1", "pci": "pci-transitional"}
+
+
+def canonical_transport(name):
+    name = ALIASES.get(name, name)
+    if name not in TRANSPORTS:
+        raise ValueError(f"unknown transport {name!r}; one of: "
+                         + ", ".join(sorted(TRANSPORTS) + sorted(ALIASES)))
+    return name
+
+
+def device_args(kind, transport, ident, extra=""):
+    """-device flags for a 'blk' or 'net' device with backend id `ident` on `transport`."""
+    transport = canonical_transport(transport)
+    bus, flag = TRANSPORTS[transport]
+    model = {"blk": "virtio-blk", "net": "virtio-net"}[kind]
+    backend = "drive" if kind == "blk" else "netdev"
+    suffix = "-pci" if bus == "pci" else "-device"
+    return ["-device", f"{model}{suffix},{backend}={ident}{flag}{extra}"]
+
+
+def disk_args(path, transport, ident="hd0", readonly=False, fmt="raw", extra="",
+              drive_extra=""):
+    ro = ",readonly=on" if readonly else ""
+    drive = f"if=none,format={fmt},file={path},id={ident}{ro}{drive_extra}"
+    return ["-drive", drive] + device_args("blk", transport, ident, extra)
+
+
+def net_args(transport, ident="n0", hostfwd=None):
+    netdev = f"user,id={ident}"
+    for fwd in hostfwd or []:
+        netdev += f",hostfwd={fwd}"
+    return ["-netdev", netdev] + device_args("net", transport, ident)
+
+
+def base_args(kernel=None, smp=1, memory="128M", append=None, transports=(),
+              interactive=False):
+    """Machine, firmware, kernel and console. The console is the serial port on stdio; an
+    interactive console also carries QEMU's monitor (Ctrl-A C) and passes Ctrl-C to the guest."""
+    console = ["-serial", "mon:stdio"] if interactive else ["-serial", "stdio", "-monitor", "none"]
+    args = [QEMU, "-machine", "virt", "-bios", "default", "-m", memory, "-smp", str(smp),
+            "-kernel", kernel or DEFAULT_KERNEL, "-display", "none"] + console + ["-no-reboot"]
+    if append:
+        args += ["-append", append]
+    if any(canonical_transport(t) == "mmio-v2" for t in transports):
+        args += ["-global", "virtio-mmio.force-legacy=false"]
+    return args
+
+
+def seed_args(disk, kernel=None, smp=1, interactive=False):
+    """The seed's configuration: legacy virtio-blk-pci and legacy virtio-net-pci."""
+    return (base_args(kernel, smp, transports=["pci-legacy"], interactive=interactive)
+            + disk_args(disk, "pci-legacy") + net_args("pci-legacy"))
+
+
+def main(argv):
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--transport")
+    p.add_argument("--net", action="store_true")
+    p.add_argument("--disk", default=os.path.join(ROOT, "build", "storage.img"))
+    p.add_argument("--smp", type=int, default=1)
+    p.add_argument("--kernel", default=DEFAULT_KERNEL)
+    p.add_argument("--append")
+    p.add_argument("--gdb", action="store_true", help="add -s -S (wait for gdb on :1234)")
+    a = p.parse_args(argv)
+    if a.transport is None:
+        args = seed_args(a.disk, a.kernel, a.smp, interactive=True)
+        if a.append:
+            args += ["-append", a.append]
+    else:
+        t = canonical_transport(a.transport)
+        args = base_args(a.kernel, a.smp, append=a.append, transports=[t], interactive=True)
+        args += disk_args(a.disk, t)
+        if a.net:
+            args += net_args(t)
+    if a.gdb:
+        args += ["-s", "-S"]
+    print(shlex.join(args))
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except ValueError as e:
+        print(f"qemu_cmd: {e}", file=sys.stderr)
+        sys.exit(2)
