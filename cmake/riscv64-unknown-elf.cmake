@@ -10,7 +10,8 @@ set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 set(RUMPK_ARCH_FLAGS "-march=rv64gc -mabi=lp64d -mcmodel=medany --specs=picolibc.specs")
 set(CMAKE_C_FLAGS_INIT "${RUMPK_ARCH_FLAGS} -ffreestanding -fno-common -fno-builtin-printf")
 set(CMAKE_ASM_FLAGS_INIT "${RUMPK_ARCH_FLAGS}")
-set(CMAKE_EXE_LINKER_FLAGS_INIT "${RUMPK_ARCH_FLAGS} -nostartfiles -Wl,--gc-sections")
+# CMAKE_C_FLAGS (with the specs) are on the link line already.
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-nostartfiles -Wl,--gc-sections")
 
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)

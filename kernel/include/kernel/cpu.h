@@ -1,0 +1,62 @@
+/* riscv64 supervisor-mode CPU primitives: CSR access, interrupt enable, wait-for-interrupt.
+ * Header-only and kernel-only; nothing here knows about devices or the platform. */
+#ifndef KERNEL_CPU_H
+#define KERNEL_CPU_H
+
+#include <stdint.h>
+
+#define SSTATUS_SIE        (1ul << 1)
+#define SSTATUS_FS_INITIAL (1ul << 13)
+#define SIE_SSIE           (1ul << 1)
+#define SIE_STIE           (1ul << 5)
+#define SIE_SEIE           (1ul << 9)
+
+static inline void cpu_set_sie_bits(unsigned long bits)
+{
+    __asm__ volatile("csrs sie, %0" ::"r"(bits));
+}
+
+static inline void cpu_clear_sie_bits(unsigned long bits)
+{
+    __asm__ volatile("csrc sie, %0" ::"r"(bits));
+}
+
+static inline void cpu_irq_enable(void)
+{
+    __asm__ volatile("csrs sstatus, %0" ::"r"(SSTATUS_SIE) : "memory");
+}
+
+/* Disables interrupts; returns the previous SIE bit for cpu_irq_restore. */
+static inline unsigned long cpu_irq_save(void)
+{
+    unsigned long old;
+    __asm__ volatile("csrrc %0, sstatus, %1" : "=r"(old) : "r"(SSTATUS_SIE) : "memory");
+    return old & SSTATUS_SIE;
+}
+
+static inline void cpu_irq_restore(unsigned long state)
+{
+    if (state & SSTATUS_SIE)
+        __asm__ volatile("csrs sstatus, %0" ::"r"(SSTATUS_SIE) : "memory");
+}
+
+/* Called with interrupts disabled: sleeps until an interrupt is pending (wfi wakes on a pending
+ * enabled source even while sstatus.SIE is clear), opens SIE so the handlers run, then closes
+ * it again. "Check the condition, then cpu_wait()" therefore never loses a wake-up. */
+static inline void cpu_wait(void)
+{
+    __asm__ volatile("wfi\n\t"
+                     "csrs sstatus, %0\n\t"
+                     "nop\n\t"
+                     "csrc sstatus, %0" ::"r"(SSTATUS_SIE)
+                     : "memory");
+}
+
+static inline uint64_t cpu_rdtime(void)
+{
+    uint64_t t;
+    __asm__ volatile("rdtime %0" : "=r"(t));
+    return t;
+}
+
+#endif
