@@ -1,0 +1,249 @@
+/* Virtio PCI legacy transport (virtio 1.2, 4.1.4.8): transitional functions 0x1000-0x103f that
+ * pci-modern left unclaimed, driven through the legacy register block in I/O BAR0.
+ * Never touches rings, and never another function's ports: every access is inside BAR0. */
+#include <errno.h>
+#include <stdio.h>
+
+#include <virtio/os.h>
+#include <virtio/virtio.h>
+#include <virtio/virtqueue.h>
+#include <virtio_gen/virtio_tables.h>
+
+#include "pci/pci.h"
+
+#define VIRTIO_PCI_VENDOR      0x1af4
+#define VIRTIO_PCI_TRANS_FIRST 0x1000
+#define VIRTIO_PCI_TRANS_LAST  0x103f
+
+/* Legacy register block. */
+#define LEG_HOST_FEATURES  0x00
+#define LEG_GUEST_FEATURES 0x04
+#define LEG_QUEUE_PFN      0x08
+#define LEG_QUEUE_SIZE     0x0c
+#define LEG_QUEUE_SELECT   0x0e
+#define LEG_QUEUE_NOTIFY   0x10
+#define LEG_STATUS         0x12
+#define LEG_ISR            0x13
+#define LEG_CONFIG         0x14 /* device config when MSI-X is off */
+#define LEG_CONFIG_MSIX    0x18 /* ...and when it is on (two vector registers come first) */
+#define LEG_QUEUE_ALIGN    4096u
+#define LEG_PFN_SHIFT      12
+#define MSIX_CTRL_ENABLE   0x8000
+
+struct virtio_pci_legacy {
+    struct virtio_device vdev; /* first: the core's view */
+    struct pci_func *pci;
+    uintptr_t io;    /* BAR0 port token */
+    unsigned config; /* offset of device config inside BAR0 */
+};
+
+static struct virtio_pci_legacy *to_legacy(struct virtio_device *vdev)
+{
+    return (struct virtio_pci_legacy *)vdev->transport_priv;
+}
+
+static uintptr_t port(struct virtio_device *vdev, unsigned reg)
+{
+    return to_legacy(vdev)->io + reg;
+}
+
+static uint8_t vpl_get_status(struct virtio_device *vdev)
+{
+    return os_pio_read8(port(vdev, LEG_STATUS));
+}
+
+static void vpl_set_status(struct virtio_device *vdev, uint8_t status)
+{
+    os_pio_write8(port(vdev, LEG_STATUS), status);
+}
+
+static uint64_t vpl_get_features(struct virtio_device *vdev)
+{
+    return os_pio_read32(port(vdev, LEG_HOST_FEATURES));
+}
+
+static void vpl_set_features(struct virtio_device *vdev, uint64_t features)
+{
+    os_pio_write32(port(vdev, LEG_GUEST_FEATURES), (uint32_t)features);
+}
+
+static uint64_t vpl_read_config(struct virtio_device *vdev, uint32_t offset, unsigned width)
+{
+    uintptr_t p = port(vdev, to_legacy(vdev)->config + offset);
+    switch (width) {
+    case 1:
+        return os_pio_read8(p);
+    case 2:
+        return os_pio_read16(p);
+    case 4:
+        return os_pio_read32(p);
+    default: {
+        uint64_t lo = os_pio_read32(p);
+        return (uint64_t)os_pio_read32(p + 4) << 32 | lo;
+    }
+    }
+}
+
+static void vpl_write_config(struct virtio_device *vdev, uint32_t offset, unsigned width,
+                             uint64_t value)
+{
+    uintptr_t p = port(vdev, to_legacy(vdev)->config + offset);
+    switch (width) {
+    case 1:
+        os_pio_write8(p, (uint8_t)value);
+        break;
+    case 2:
+        os_pio_write16(p, (uint16_t)value);
+        break;
+    case 4:
+        os_pio_write32(p, (uint32_t)value);
+        break;
+    default:
+        os_pio_write32(p, (uint32_t)value);
+        os_pio_write32(p + 4, (uint32_t)(value >> 32));
+        break;
+    }
+}
+
+/* Legacy devices have no generation counter. */
+static uint32_t vpl_config_generation(struct virtio_device *vdev)
+{
+    (void)vdev;
+    return 0;
+}
+
+static uint16_t vpl_queue_max(struct virtio_device *vdev, unsigned index)
+{
+    if (index > 0xffff)
+        return 0;
+    os_pio_write16(port(vdev, LEG_QUEUE_SELECT), (uint16_t)index);
+    return os_pio_read16(port(vdev, LEG_QUEUE_SIZE));
+}
+
+/* The device derives the avail and used rings from the PFN alone, so the core's layout must be
+ * exactly the legacy one: avail right after the descriptors, used at the next 4096 boundary. */
+static bool legacy_layout_ok(const struct virtqueue *vq)
+{
+    uint64_t avail_end = vq->avail_pa + 2u * (3u + vq->size);
+    uint64_t used = (avail_end + LEG_QUEUE_ALIGN - 1) & ~(uint64_t)(LEG_QUEUE_ALIGN - 1);
+    return (vq->desc_pa & (LEG_QUEUE_ALIGN - 1)) == 0 &&
+           (vq->desc_pa >> LEG_PFN_SHIFT) <= 0xffffffffu &&
+           vq->avail_pa == vq->desc_pa + 16u * vq->size && vq->used_pa == used;
+}
+
+static int vpl_queue_setup(struct virtio_device *vdev, struct virtqueue *vq)
+{
+    uint16_t max = vpl_queue_max(vdev, vq->index);
+    if (max == 0)
+        return -ENOENT;
+    if (vq->size != max) /* the queue size register is read-only */
+        return -EINVAL;
+    if (!legacy_layout_ok(vq)) {
+        os_log("pci-legacy %s: queue %u ring is not in the legacy layout", vdev->location,
+               vq->index);
+        return -EINVAL;
+    }
+    os_pio_write32(port(vdev, LEG_QUEUE_PFN), (uint32_t)(vq->desc_pa >> LEG_PFN_SHIFT));
+    return 0;
+}
+
+static void vpl_queue_teardown(struct virtio_device *vdev, unsigned index)
+{
+    if (index > 0xffff)
+        return;
+    os_pio_write16(port(vdev, LEG_QUEUE_SELECT), (uint16_t)index);
+    os_pio_write32(port(vdev, LEG_QUEUE_PFN), 0);
+}
+
+static void vpl_notify(struct virtio_device *vdev, struct virtqueue *vq)
+{
+    os_pio_write16(port(vdev, LEG_QUEUE_NOTIFY), (uint16_t)vq->index);
+}
+
+/* Reading the ISR register acknowledges it and deasserts INTx. */
+static uint8_t vpl_ack_interrupt(struct virtio_device *vdev)
+{
+    return os_pio_read8(port(vdev, LEG_ISR)) & (VIRTIO_ISR_QUEUE | VIRTIO_ISR_CONFIG);
+}
+
+const struct virtio_transport_ops virtio_pci_legacy_ops = {
+    .name = "pci-legacy",
+    .get_status = vpl_get_status,
+    .set_status = vpl_set_status,
+    .get_features = vpl_get_features,
+    .set_features = vpl_set_features,
+    .read_config = vpl_read_config,
+    .write_config = vpl_write_config,
+    .config_generation = vpl_config_generation,
+    .queue_max = vpl_queue_max,
+    .queue_setup = vpl_queue_setup,
+    .queue_teardown = vpl_queue_teardown,
+    .notify = vpl_notify,
+    .ack_interrupt = vpl_ack_interrupt,
+    .can_resize_queue = false,
+};
+
+/* The device config moves by 4 bytes when MSI-X is enabled (we never enable it, but read it). */
+static unsigned config_offset(const struct pci_func *f)
+{
+    unsigned cap = pci_find_cap(f, PCI_CAP_ID_MSIX);
+    if (cap != 0 && (pci_cfg_read16(f, cap + 2) & MSIX_CTRL_ENABLE))
+        return LEG_CONFIG_MSIX;
+    return LEG_CONFIG;
+}
+
+static uint16_t device_type(const struct pci_func *f)
+{
+    const struct virtio_type_desc *t = virtio_type_by_pci_id(f->device);
+    return t != NULL ? t->type : f->subsys_id; /* subsystem ID = type (4.1.2.1) */
+}
+
+static int add_device(struct pci_func *f, uint16_t type)
+{
+    const struct pci_bar *io = &f->bar[0];
+    unsigned cfg = config_offset(f);
+    if (io->size <= cfg) {
+        os_log("pci-legacy %02x:%02x.%x: I/O BAR0 of 0x%llx bytes holds no config; skipped", f->bus,
+               f->dev, f->fn, (unsigned long long)io->size);
+        return -ENODEV;
+    }
+    struct virtio_pci_legacy *l = os_alloc(sizeof(*l));
+    if (l == NULL) {
+        os_log("pci-legacy %02x:%02x.%x: out of memory", f->bus, f->dev, f->fn);
+        return -ENOMEM;
+    }
+    l->pci = f;
+    l->io = (uintptr_t)io->cpu_addr;
+    l->config = cfg;
+    l->vdev.ops = &virtio_pci_legacy_ops;
+    l->vdev.transport_priv = l;
+    l->vdev.type = type;
+    l->vdev.modern = false;
+    l->vdev.config_len = (uint32_t)(io->size - cfg); /* the rest of BAR0 */
+    l->vdev.irq = f->irq;
+    snprintf(l->vdev.location, sizeof(l->vdev.location), "%02x:%02x.%x %04x:%04x", f->bus, f->dev,
+             f->fn, f->vendor, f->device);
+    pci_claim(f);
+    virtio_device_add(&l->vdev); /* the core logs and lists a device that fails */
+    return 0;
+}
+
+int virtio_pci_legacy_discover(void)
+{
+    int found = 0;
+    for (unsigned i = 0; i < pci_func_count(); i++) {
+        struct pci_func *f = pci_func_at(i);
+        if (f->vendor != VIRTIO_PCI_VENDOR || f->header_type != 0 || f->claimed ||
+            f->device < VIRTIO_PCI_TRANS_FIRST || f->device > VIRTIO_PCI_TRANS_LAST)
+            continue;
+        if (!f->enabled || f->bar[0].kind != PCI_BAR_IO || !f->bar[0].assigned) {
+            os_log("pci-legacy %02x:%02x.%x %04x:%04x: no assigned I/O BAR0; skipped", f->bus,
+                   f->dev, f->fn, f->vendor, f->device);
+            continue;
+        }
+        uint16_t type = device_type(f);
+        if (type != 0 && add_device(f, type) == 0)
+            found++;
+    }
+    return found;
+}

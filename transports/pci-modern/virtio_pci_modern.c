@@ -1,0 +1,320 @@
+/* Virtio PCI modern transport (virtio 1.2, 4.1.4): claims PCI functions with the virtio vendor
+ * capabilities and moves register values through the common, notify, ISR and device structures.
+ * Touches only the BAR regions its validated capabilities name; never touches rings. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <kernel/platform.h>
+#include <virtio/os.h>
+#include <virtio/virtio.h>
+#include <virtio/virtqueue.h>
+#include <virtio_gen/virtio_tables.h>
+
+#include "pci/pci.h"
+#include "pci/virtio_pci_caps.h"
+
+#define VIRTIO_PCI_VENDOR       0x1af4
+#define VIRTIO_PCI_MODERN_FIRST 0x1040
+#define VIRTIO_PCI_MODERN_LAST  0x107f
+#define VIRTIO_PCI_TRANS_FIRST  0x1000
+#define VIRTIO_PCI_TRANS_LAST   0x103f
+
+/* struct virtio_pci_common_cfg */
+#define COMMON_DFSELECT      0x00
+#define COMMON_DF            0x04
+#define COMMON_GFSELECT      0x08
+#define COMMON_GF            0x0c
+#define COMMON_MSIX          0x10
+#define COMMON_NUMQ          0x12
+#define COMMON_STATUS        0x14
+#define COMMON_CFGGEN        0x15
+#define COMMON_Q_SELECT      0x16
+#define COMMON_Q_SIZE        0x18
+#define COMMON_Q_MSIX        0x1a
+#define COMMON_Q_ENABLE      0x1c
+#define COMMON_Q_NOFF        0x1e
+#define COMMON_Q_DESCLO      0x20
+#define COMMON_Q_DESCHI      0x24
+#define COMMON_Q_AVAILLO     0x28
+#define COMMON_Q_AVAILHI     0x2c
+#define COMMON_Q_USEDLO      0x30
+#define COMMON_Q_USEDHI      0x34
+#define VIRTIO_MSI_NO_VECTOR 0xffff
+
+struct virtio_pci_modern {
+    struct virtio_device vdev; /* first: the core's view */
+    struct pci_func *pci;
+    struct virtio_pci_caps caps;
+    uintptr_t common, isr, device, notify_bar; /* CPU addresses */
+    uintptr_t doorbell[VIRTIO_MAX_QUEUES];     /* 0 = queue not set up */
+};
+
+static struct virtio_pci_modern *to_modern(struct virtio_device *vdev)
+{
+    return (struct virtio_pci_modern *)vdev->transport_priv;
+}
+
+static uint8_t vpm_get_status(struct virtio_device *vdev)
+{
+    return os_mmio_read8(to_modern(vdev)->common + COMMON_STATUS);
+}
+
+static void vpm_set_status(struct virtio_device *vdev, uint8_t status)
+{
+    os_mmio_write8(to_modern(vdev)->common + COMMON_STATUS, status);
+}
+
+static uint64_t vpm_get_features(struct virtio_device *vdev)
+{
+    uintptr_t c = to_modern(vdev)->common;
+    os_mmio_write32(c + COMMON_DFSELECT, 0);
+    uint64_t lo = os_mmio_read32(c + COMMON_DF);
+    os_mmio_write32(c + COMMON_DFSELECT, 1);
+    uint64_t hi = os_mmio_read32(c + COMMON_DF);
+    return hi << 32 | lo;
+}
+
+static void vpm_set_features(struct virtio_device *vdev, uint64_t features)
+{
+    uintptr_t c = to_modern(vdev)->common;
+    os_mmio_write32(c + COMMON_GFSELECT, 0);
+    os_mmio_write32(c + COMMON_GF, (uint32_t)features);
+    os_mmio_write32(c + COMMON_GFSELECT, 1);
+    os_mmio_write32(c + COMMON_GF, (uint32_t)(features >> 32));
+}
+
+/* Device config: natural-width accesses; 64-bit fields as two 32-bit halves (spec 4.1.3.1). */
+static uint64_t vpm_read_config(struct virtio_device *vdev, uint32_t offset, unsigned width)
+{
+    uintptr_t a = to_modern(vdev)->device + offset;
+    switch (width) {
+    case 1:
+        return os_mmio_read8(a);
+    case 2:
+        return os_mmio_read16(a);
+    case 4:
+        return os_mmio_read32(a);
+    default: {
+        uint64_t lo = os_mmio_read32(a);
+        return (uint64_t)os_mmio_read32(a + 4) << 32 | lo;
+    }
+    }
+}
+
+static void vpm_write_config(struct virtio_device *vdev, uint32_t offset, unsigned width,
+                             uint64_t value)
+{
+    uintptr_t a = to_modern(vdev)->device + offset;
+    switch (width) {
+    case 1:
+        os_mmio_write8(a, (uint8_t)value);
+        break;
+    case 2:
+        os_mmio_write16(a, (uint16_t)value);
+        break;
+    case 4:
+        os_mmio_write32(a, (uint32_t)value);
+        break;
+    default:
+        os_mmio_write32(a, (uint32_t)value);
+        os_mmio_write32(a + 4, (uint32_t)(value >> 32));
+        break;
+    }
+}
+
+static uint32_t vpm_config_generation(struct virtio_device *vdev)
+{
+    return os_mmio_read8(to_modern(vdev)->common + COMMON_CFGGEN);
+}
+
+static uint16_t vpm_queue_max(struct virtio_device *vdev, unsigned index)
+{
+    uintptr_t c = to_modern(vdev)->common;
+    if (index >= os_mmio_read16(c + COMMON_NUMQ))
+        return 0;
+    os_mmio_write16(c + COMMON_Q_SELECT, (uint16_t)index);
+    return os_mmio_read16(c + COMMON_Q_SIZE);
+}
+
+static void write64(uintptr_t lo, uint64_t v)
+{
+    os_mmio_write32(lo, (uint32_t)v);
+    os_mmio_write32(lo + 4, (uint32_t)(v >> 32));
+}
+
+static int vpm_queue_setup(struct virtio_device *vdev, struct virtqueue *vq)
+{
+    struct virtio_pci_modern *m = to_modern(vdev);
+    uintptr_t c = m->common;
+    unsigned index = vq->index;
+    uint64_t off;
+
+    if (index >= VIRTIO_MAX_QUEUES || vq->size == 0)
+        return -EINVAL;
+    uint16_t max = vpm_queue_max(vdev, index);
+    if (max == 0)
+        return -ENOENT;
+    if (vq->size > max)
+        return -EINVAL;
+    /* vpm_queue_max left queue `index` selected. */
+    uint16_t noff = os_mmio_read16(c + COMMON_Q_NOFF);
+    if (virtio_pci_notify_offset(&m->caps, noff, &off) != 0) {
+        os_log("pci-modern %s: queue %u notify offset %u lies outside the notify structure",
+               vdev->location, index, noff);
+        return -EIO;
+    }
+    os_mmio_write16(c + COMMON_Q_SIZE, vq->size);
+    write64(c + COMMON_Q_DESCLO, vq->desc_pa);
+    write64(c + COMMON_Q_AVAILLO, vq->avail_pa);
+    write64(c + COMMON_Q_USEDLO, vq->used_pa);
+    os_mmio_write16(c + COMMON_Q_MSIX, VIRTIO_MSI_NO_VECTOR);
+    m->doorbell[index] = m->notify_bar + (uintptr_t)off;
+    os_mmio_write16(c + COMMON_Q_ENABLE, 1);
+    return 0;
+}
+
+/* A queue cannot be disabled by writing 0 to queue_enable; the core resets the device before
+ * tearing queues down, which disables them. We only forget the doorbell. */
+static void vpm_queue_teardown(struct virtio_device *vdev, unsigned index)
+{
+    if (index < VIRTIO_MAX_QUEUES)
+        to_modern(vdev)->doorbell[index] = 0;
+}
+
+static void vpm_notify(struct virtio_device *vdev, struct virtqueue *vq)
+{
+    struct virtio_pci_modern *m = to_modern(vdev);
+    if (vq->index < VIRTIO_MAX_QUEUES && m->doorbell[vq->index] != 0)
+        os_mmio_write16(m->doorbell[vq->index], (uint16_t)vq->index);
+}
+
+/* Reading the ISR byte acknowledges it and deasserts INTx. */
+static uint8_t vpm_ack_interrupt(struct virtio_device *vdev)
+{
+    return os_mmio_read8(to_modern(vdev)->isr) & (VIRTIO_ISR_QUEUE | VIRTIO_ISR_CONFIG);
+}
+
+const struct virtio_transport_ops virtio_pci_modern_ops = {
+    .name = "pci-modern",
+    .get_status = vpm_get_status,
+    .set_status = vpm_set_status,
+    .get_features = vpm_get_features,
+    .set_features = vpm_set_features,
+    .read_config = vpm_read_config,
+    .write_config = vpm_write_config,
+    .config_generation = vpm_config_generation,
+    .queue_max = vpm_queue_max,
+    .queue_setup = vpm_queue_setup,
+    .queue_teardown = vpm_queue_teardown,
+    .notify = vpm_notify,
+    .ack_interrupt = vpm_ack_interrupt,
+    .can_resize_queue = true,
+};
+
+static bool prefer_legacy(void)
+{
+    char buf[16];
+    const char *v = cmdline_get("virtio.pci", buf, sizeof(buf));
+    return v != NULL && strcmp(v, "legacy") == 0;
+}
+
+static void snapshot_config(const struct pci_func *f, uint8_t cfg[PCI_CFG_SIZE])
+{
+    for (unsigned off = 0; off < PCI_CFG_SIZE; off += 4) {
+        uint32_t v = pci_cfg_read32(f, off);
+        cfg[off] = (uint8_t)v;
+        cfg[off + 1] = (uint8_t)(v >> 8);
+        cfg[off + 2] = (uint8_t)(v >> 16);
+        cfg[off + 3] = (uint8_t)(v >> 24);
+    }
+}
+
+static uint16_t device_type(const struct pci_func *f)
+{
+    if (f->device >= VIRTIO_PCI_MODERN_FIRST)
+        return (uint16_t)(f->device - VIRTIO_PCI_MODERN_FIRST);
+    const struct virtio_type_desc *t = virtio_type_by_pci_id(f->device);
+    return t != NULL ? t->type : f->subsys_id; /* transitional: subsystem ID = type (4.1.2.1) */
+}
+
+static uintptr_t region_addr(const struct pci_func *f, const struct virtio_pci_region *r)
+{
+    return (uintptr_t)(f->bar[r->bar].cpu_addr + r->offset);
+}
+
+/* Builds and registers the record for one function whose capabilities validated. */
+static int add_device(struct pci_func *f, const struct virtio_pci_caps *caps, uint16_t type)
+{
+    struct virtio_pci_modern *m = os_alloc(sizeof(*m));
+    if (m == NULL) {
+        os_log("pci-modern %02x:%02x.%x: out of memory", f->bus, f->dev, f->fn);
+        return -ENOMEM;
+    }
+    m->pci = f;
+    m->caps = *caps;
+    m->common = region_addr(f, &caps->common);
+    m->isr = region_addr(f, &caps->isr);
+    m->notify_bar = (uintptr_t)f->bar[caps->notify.bar].cpu_addr;
+    if (caps->device.present)
+        m->device = region_addr(f, &caps->device);
+    m->vdev.ops = &virtio_pci_modern_ops;
+    m->vdev.transport_priv = m;
+    m->vdev.type = type;
+    m->vdev.modern = true;
+    m->vdev.config_len = caps->device.present ? caps->device.length : 0;
+    m->vdev.irq = f->irq;
+    snprintf(m->vdev.location, sizeof(m->vdev.location), "%02x:%02x.%x %04x:%04x", f->bus, f->dev,
+             f->fn, f->vendor, f->device);
+    pci_claim(f);
+    virtio_device_add(&m->vdev); /* the core logs and lists a device that fails */
+    return 0;
+}
+
+int virtio_pci_modern_discover(void)
+{
+    bool legacy_first = prefer_legacy();
+    int found = 0;
+
+    for (unsigned i = 0; i < pci_func_count(); i++) {
+        struct pci_func *f = pci_func_at(i);
+        bool modern_only =
+            f->device >= VIRTIO_PCI_MODERN_FIRST && f->device <= VIRTIO_PCI_MODERN_LAST;
+        bool transitional =
+            f->device >= VIRTIO_PCI_TRANS_FIRST && f->device <= VIRTIO_PCI_TRANS_LAST;
+        if (f->vendor != VIRTIO_PCI_VENDOR || f->header_type != 0 || f->claimed ||
+            (!modern_only && !transitional) || (transitional && legacy_first))
+            continue;
+        if (!f->enabled) {
+            if (modern_only)
+                os_log("pci-modern %02x:%02x.%x: BARs not assigned; skipped", f->bus, f->dev,
+                       f->fn);
+            continue;
+        }
+
+        uint8_t cfg[PCI_CFG_SIZE];
+        struct virtio_pci_bar_view bars[PCI_NUM_BARS];
+        struct virtio_pci_caps caps;
+        snapshot_config(f, cfg);
+        for (unsigned b = 0; b < PCI_NUM_BARS; b++)
+            bars[b] = (struct virtio_pci_bar_view){.assigned = f->bar[b].assigned,
+                                                   .memory = f->bar[b].kind == PCI_BAR_MEM32 ||
+                                                             f->bar[b].kind == PCI_BAR_MEM64,
+                                                   .size = f->bar[b].size};
+        int rc = virtio_pci_parse_caps(cfg, bars, &caps);
+        bool partial = caps.common.present || caps.notify.present || caps.isr.present;
+        if (rc != 0) {
+            /* A transitional device without modern structures is pci-legacy's: say nothing. */
+            if (modern_only || partial || rc == -EINVAL)
+                os_log("pci-modern %02x:%02x.%x %04x:%04x: %s (%d); skipped", f->bus, f->dev, f->fn,
+                       f->vendor, f->device, caps.why ? caps.why : "bad capabilities", rc);
+            continue;
+        }
+        uint16_t type = device_type(f);
+        if (type == 0)
+            continue;
+        if (add_device(f, &caps, type) == 0)
+            found++;
+    }
+    return found;
+}
