@@ -123,6 +123,9 @@ int virtio_transport_check(const struct virtio_transport_ops *ops);
  * (read back on modern) -> probe -> DRIVER_OK. Writes FAILED on error. Returns 0 when the device
  * is READY or has no driver, else -errno (the device stays listed, state FAILED). */
 int virtio_device_add(struct virtio_device *vdev);
+/* Takes a device out of the core: reset, driver remove (if it was probed), queues freed, and
+ * dropped from the device list (its name becomes free again). The caller still owns vdev. */
+void virtio_device_remove(struct virtio_device *vdev);
 /* Runs every generated transport's discover(). Returns devices found, or -errno. */
 int virtio_transports_start(void);
 /* NEEDS_RESET / FAILED recovery: remove, reset and probe again. */

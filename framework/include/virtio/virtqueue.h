@@ -20,6 +20,7 @@ struct vring_desc {
 #define VRING_DESC_F_NEXT     1
 #define VRING_DESC_F_WRITE    2
 #define VRING_AVAIL_F_NO_INTERRUPT 1
+#define VRING_USED_F_NO_NOTIFY     1
 
 struct vring_avail {
     uint16_t flags;

@@ -1,0 +1,273 @@
+/* Split virtqueues: ring allocation and layout, publishing chains, notifying, and taking used
+ * entries back after checking each one. It never follows a value read from the used ring before
+ * validating it, never reads its free list back from shared memory, and never asserts on
+ * device data: an impossible value marks the queue broken instead. */
+#include <errno.h>
+#include <string.h>
+
+#include <virtio/os.h>
+#include <virtio/virtio.h>
+#include <virtio/virtqueue.h>
+
+#define LEGACY_ALIGN 4096u
+#define MAX_QUEUE    32768u
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+    return (v + a - 1) & ~(a - 1);
+}
+
+static const char *vq_name(const struct virtqueue *vq)
+{
+    return vq->vdev && vq->vdev->name[0] ? vq->vdev->name : "?";
+}
+
+int vq_init(struct virtqueue *vq, struct virtio_device *vdev, unsigned index, uint16_t size,
+            bool legacy_layout)
+{
+    uint64_t avail_off, used_off, total, pa;
+    void *mem;
+
+    if (!vq || size == 0 || (size & (size - 1)) || size > MAX_QUEUE)
+        return -EINVAL;
+    memset(vq, 0, sizeof(*vq));
+
+    /* Descriptor table (16-byte aligned), then the available ring with used_event (2-byte
+     * aligned); the used ring with avail_event goes on the next 4096 boundary for legacy
+     * devices, which compute it themselves, or the next 4-byte boundary for modern ones. */
+    avail_off = 16ull * size;
+    used_off = avail_off + 6 + 2ull * size;
+    used_off = align_up(used_off, legacy_layout ? LEGACY_ALIGN : 4);
+    total = used_off + 6 + 8ull * size;
+    if (legacy_layout)
+        total = align_up(total, LEGACY_ALIGN);
+
+    mem = os_dma_alloc((size_t)total, &pa);
+    if (!mem)
+        return -ENOMEM;
+    vq->state = os_alloc(sizeof(*vq->state) * size);
+    if (!vq->state) {
+        os_dma_free(mem, (size_t)total);
+        return -ENOMEM;
+    }
+
+    vq->vdev = vdev;
+    vq->index = index;
+    vq->size = size;
+    vq->ring_mem = mem;
+    vq->ring_mem_size = total;
+    vq->desc = (struct vring_desc *)mem;
+    vq->avail = (struct vring_avail *)((uint8_t *)mem + avail_off);
+    vq->used = (struct vring_used *)((uint8_t *)mem + used_off);
+    vq->desc_pa = pa;
+    vq->avail_pa = pa + avail_off;
+    vq->used_pa = pa + used_off;
+
+    for (unsigned i = 0; i < size; i++)
+        vq->state[i].next = (uint16_t)((i + 1) & (size - 1u));
+    vq->free_head = 0;
+    vq->num_free = size;
+    return 0;
+}
+
+void vq_destroy(struct virtqueue *vq)
+{
+    if (!vq)
+        return;
+    if (vq->ring_mem)
+        os_dma_free(vq->ring_mem, (size_t)vq->ring_mem_size);
+    if (vq->state)
+        os_free(vq->state, sizeof(*vq->state) * vq->size);
+    memset(vq, 0, sizeof(*vq));
+}
+
+int vq_add(struct virtqueue *vq, const struct vq_seg *out, unsigned n_out, const struct vq_seg *in,
+           unsigned n_in, void *cookie)
+{
+    uint16_t head, idx, last;
+    uint64_t writable = 0;
+    unsigned n;
+
+    if (!vq || !vq->state)
+        return -EINVAL;
+    if (vq->broken)
+        return -EIO;
+    if (!cookie || (n_out && !out) || (n_in && !in) || n_out > vq->size || n_in > vq->size)
+        return -EINVAL;
+    n = n_out + n_in;
+    if (n == 0 || n > vq->size)
+        return -EINVAL;
+    for (unsigned i = 0; i < n; i++) {
+        const struct vq_seg *s = i < n_out ? &out[i] : &in[i - n_out];
+        if (s->len == 0)
+            return -EINVAL;
+        if (i >= n_out)
+            writable += s->len;
+    }
+    if (n > vq->num_free)
+        return -ENOSPC;
+
+    head = idx = last = vq->free_head;
+    for (unsigned i = 0; i < n; i++) {
+        const struct vq_seg *s = i < n_out ? &out[i] : &in[i - n_out];
+        struct vq_desc_state *st = &vq->state[idx];
+        uint16_t next = st->next;
+        uint16_t flags =
+            (uint16_t)((i >= n_out ? VRING_DESC_F_WRITE : 0) | (i + 1 < n ? VRING_DESC_F_NEXT : 0));
+
+        st->addr = s->addr;
+        st->len = s->len;
+        st->flags = flags;
+        st->chain_len = 0;
+        st->writable = 0;
+        st->cookie = NULL;
+        vq->desc[idx].addr = s->addr;
+        vq->desc[idx].len = s->len;
+        vq->desc[idx].flags = flags;
+        vq->desc[idx].next = i + 1 < n ? next : 0;
+        last = idx;
+        idx = next;
+    }
+    vq->free_head = vq->state[last].next;
+    vq->num_free = (uint16_t)(vq->num_free - n);
+
+    vq->state[head].chain_len = (uint16_t)n;
+    vq->state[head].writable = writable > UINT32_MAX ? UINT32_MAX : (uint32_t)writable;
+    vq->state[head].cookie = cookie;
+
+    vq->avail->ring[vq->avail_idx & (vq->size - 1u)] = head;
+    vq->avail_idx++;
+    return 0;
+}
+
+void vq_kick(struct virtqueue *vq)
+{
+    volatile struct vring_avail *avail;
+    volatile struct vring_used *used;
+
+    if (!vq || !vq->avail || vq->broken)
+        return;
+    avail = vq->avail;
+    used = vq->used;
+    if (avail->idx == vq->avail_idx)
+        return;
+    /* Descriptors and ring slots must be visible before the index that publishes them. */
+    os_wmb();
+    avail->idx = vq->avail_idx;
+    /* The new index must be visible before we look at whether the device wants a notify. */
+    os_mb();
+    if (used->flags & VRING_USED_F_NO_NOTIFY)
+        return;
+    vq->vdev->ops->notify(vq->vdev, vq);
+    vq->kicks++;
+}
+
+static void free_chain(struct virtqueue *vq, uint16_t head)
+{
+    uint16_t n = vq->state[head].chain_len;
+    uint16_t idx = head;
+
+    for (uint16_t i = 1; i < n; i++)
+        idx = vq->state[idx].next;
+    vq->state[idx].next = vq->free_head;
+    vq->free_head = head;
+    vq->num_free = (uint16_t)(vq->num_free + n);
+    vq->state[head].cookie = NULL;
+    vq->state[head].chain_len = 0;
+    vq->state[head].writable = 0;
+}
+
+static int drain_broken(struct virtqueue *vq, void **cookie)
+{
+    for (uint16_t i = 0; i < vq->size; i++) {
+        if (vq->state[i].cookie) {
+            *cookie = vq->state[i].cookie;
+            free_chain(vq, i);
+            return -EIO;
+        }
+    }
+    return -EIO;
+}
+
+static int mark_broken(struct virtqueue *vq, void **cookie, const char *what, unsigned a,
+                       unsigned b)
+{
+    vq->broken = true;
+    os_log("virtio: %s queue %u broken: %s (%u, %u)", vq_name(vq), vq->index, what, a, b);
+    return drain_broken(vq, cookie);
+}
+
+int vq_pop(struct virtqueue *vq, void **cookie, uint32_t *len)
+{
+    volatile struct vring_used *used;
+    uint16_t used_idx, pending, slot;
+    uint32_t id, ulen;
+    struct vq_desc_state *st;
+
+    if (!vq || !cookie || !len || !vq->state)
+        return -EINVAL;
+    *cookie = NULL;
+    *len = 0;
+    if (vq->broken)
+        return drain_broken(vq, cookie);
+
+    used = vq->used;
+    used_idx = used->idx;
+    pending = (uint16_t)(used_idx - vq->last_used_idx);
+    if (pending == 0)
+        return -EAGAIN;
+    if (pending > vq->size)
+        return mark_broken(vq, cookie, "used idx too far ahead (idx, last used)", used_idx,
+                           vq->last_used_idx);
+    /* The entry must be read after the index that says it is there. */
+    os_rmb();
+    slot = (uint16_t)(vq->last_used_idx & (vq->size - 1u));
+    id = used->ring[slot].id;
+    ulen = used->ring[slot].len;
+    if (id >= vq->size)
+        return mark_broken(vq, cookie, "used id out of range (id, size)", id, vq->size);
+    st = &vq->state[id];
+    if (!st->cookie)
+        return mark_broken(vq, cookie, "used id is not an outstanding head (id, slot)", id, slot);
+    if (ulen > st->writable) {
+        ulen = st->writable;
+        vq->len_clamped++;
+    }
+    *cookie = st->cookie;
+    *len = ulen;
+    free_chain(vq, (uint16_t)id);
+    vq->last_used_idx++;
+    vq->completions++;
+    return 0;
+}
+
+void vq_disable_cb(struct virtqueue *vq)
+{
+    volatile struct vring_avail *avail = vq->avail;
+    avail->flags = (uint16_t)(avail->flags | VRING_AVAIL_F_NO_INTERRUPT);
+}
+
+void vq_enable_cb(struct virtqueue *vq)
+{
+    volatile struct vring_avail *avail = vq->avail;
+    avail->flags = (uint16_t)(avail->flags & ~VRING_AVAIL_F_NO_INTERRUPT);
+    /* The device must see interrupts enabled before the caller re-checks the used ring. */
+    os_mb();
+}
+
+bool vq_has_used(const struct virtqueue *vq)
+{
+    const volatile struct vring_used *used;
+
+    if (!vq || !vq->used)
+        return false;
+    if (vq->broken)
+        return vq->num_free < vq->size;
+    used = vq->used;
+    return used->idx != vq->last_used_idx;
+}
+
+unsigned vq_num_free(const struct virtqueue *vq)
+{
+    return vq ? vq->num_free : 0;
+}

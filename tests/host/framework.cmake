@@ -1,0 +1,12 @@
+# Virtio core tests (framework/ and the simulator in tests/sim/), included by tests/CMakeLists.txt:
+#   test_virtqueue    ring layouts, chains, wrapping, full queue, ordering, used-ring faults
+#   test_virtio_core  lifecycle, negotiation, config reads, interrupts, NEEDS_RESET, names
+#   test_registry     the generated registry: toy fixture plugin, a type with no driver
+#   test_sim          the simulator's own device models and checks, os_wait and the fake clock
+set(RUMPK_FW_TEST_INCLUDES ${CMAKE_SOURCE_DIR}/framework ${CMAKE_SOURCE_DIR}/tests/host
+    ${CMAKE_SOURCE_DIR}/tests/fixtures/plugins)
+foreach(t test_virtqueue test_virtio_core test_registry test_sim)
+  rumpk_host_test(${t} ${CMAKE_SOURCE_DIR}/tests/host/${t}.c
+                  ${CMAKE_SOURCE_DIR}/tests/host/fw_testdrv.c
+                  INCLUDES ${RUMPK_FW_TEST_INCLUDES})
+endforeach()

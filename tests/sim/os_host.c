@@ -1,0 +1,340 @@
+/* The host implementation of virtio/os.h for the cmocka tests: heap memory with virt == phys,
+ * plain volatile register access, interrupts simulated by recorded handlers, a clock tests can
+ * speed up, and a captured log. It must never sleep: waiting runs the simulator instead. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <virtio/os.h>
+
+#include "sim.h"
+
+#define HOST_PAGE       4096u
+#define MAX_HANDLERS    256
+#define IDLE_WAIT_LIMIT 100000u
+#define LOG_CAPTURE     (256u * 1024u)
+
+struct irq_handler {
+    unsigned irq;
+    void (*fn)(void *arg);
+    void *arg;
+    bool pending;
+};
+
+static struct irq_handler handlers[MAX_HANDLERS];
+static unsigned n_handlers;
+static bool irqs_enabled = true;
+static bool in_handler;
+static bool fail_register;
+
+static uint64_t clock_offset, clock_step;
+static unsigned idle_waits;
+
+static char log_buf[LOG_CAPTURE];
+static size_t log_len;
+static bool log_quiet;
+
+static uint64_t dma_bytes, alloc_bytes;
+
+void *os_alloc(size_t size)
+{
+    void *p = calloc(1, size ? size : 1);
+    if (p)
+        alloc_bytes += size;
+    return p;
+}
+
+void os_free(void *p, size_t size)
+{
+    if (!p)
+        return;
+    alloc_bytes -= size;
+    free(p);
+}
+
+void *os_dma_alloc(size_t size, uint64_t *pa)
+{
+    size_t rounded = (size + HOST_PAGE - 1) & ~(size_t)(HOST_PAGE - 1);
+    void *p;
+
+    if (rounded == 0)
+        rounded = HOST_PAGE;
+    p = aligned_alloc(HOST_PAGE, rounded);
+    if (!p)
+        return NULL;
+    memset(p, 0, rounded);
+    dma_bytes += size;
+    if (pa)
+        *pa = (uint64_t)(uintptr_t)p;
+    return p;
+}
+
+void os_dma_free(void *va, size_t size)
+{
+    if (!va)
+        return;
+    dma_bytes -= size;
+    free(va);
+}
+
+uint64_t os_virt_to_phys(const void *va)
+{
+    return (uint64_t)(uintptr_t)va;
+}
+
+void os_mb(void)
+{
+    atomic_thread_fence(memory_order_seq_cst);
+}
+
+void os_rmb(void)
+{
+    atomic_thread_fence(memory_order_acquire);
+}
+
+void os_wmb(void)
+{
+    atomic_thread_fence(memory_order_release);
+}
+
+uint8_t os_mmio_read8(uintptr_t addr)
+{
+    return *(volatile uint8_t *)addr;
+}
+
+uint16_t os_mmio_read16(uintptr_t addr)
+{
+    return *(volatile uint16_t *)addr;
+}
+
+uint32_t os_mmio_read32(uintptr_t addr)
+{
+    return *(volatile uint32_t *)addr;
+}
+
+uint64_t os_mmio_read64(uintptr_t addr)
+{
+    return *(volatile uint64_t *)addr;
+}
+
+void os_mmio_write8(uintptr_t addr, uint8_t v)
+{
+    *(volatile uint8_t *)addr = v;
+}
+
+void os_mmio_write16(uintptr_t addr, uint16_t v)
+{
+    *(volatile uint16_t *)addr = v;
+}
+
+void os_mmio_write32(uintptr_t addr, uint32_t v)
+{
+    *(volatile uint32_t *)addr = v;
+}
+
+void os_mmio_write64(uintptr_t addr, uint64_t v)
+{
+    *(volatile uint64_t *)addr = v;
+}
+
+uint8_t os_pio_read8(uintptr_t port)
+{
+    return os_mmio_read8(port);
+}
+
+uint16_t os_pio_read16(uintptr_t port)
+{
+    return os_mmio_read16(port);
+}
+
+uint32_t os_pio_read32(uintptr_t port)
+{
+    return os_mmio_read32(port);
+}
+
+void os_pio_write8(uintptr_t port, uint8_t v)
+{
+    os_mmio_write8(port, v);
+}
+
+void os_pio_write16(uintptr_t port, uint16_t v)
+{
+    os_mmio_write16(port, v);
+}
+
+void os_pio_write32(uintptr_t port, uint32_t v)
+{
+    os_mmio_write32(port, v);
+}
+
+void os_log(const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if (!log_quiet)
+        fprintf(stderr, "%s\n", line);
+    size_t len = strlen(line);
+    if (log_len + len + 2 > sizeof(log_buf))
+        log_len = 0; /* keep the newest lines */
+    memcpy(log_buf + log_len, line, len);
+    log_len += len;
+    log_buf[log_len++] = '\n';
+    log_buf[log_len] = '\0';
+}
+
+/* Runs every handler with a pending interrupt, interrupts disabled as on real hardware. */
+static bool deliver_pending(void)
+{
+    bool ran = false;
+    bool again = true;
+
+    if (in_handler)
+        return false;
+    while (again) {
+        again = false;
+        for (unsigned i = 0; i < n_handlers; i++) {
+            if (!handlers[i].pending)
+                continue;
+            handlers[i].pending = false;
+            bool was = irqs_enabled;
+            irqs_enabled = false;
+            in_handler = true;
+            handlers[i].fn(handlers[i].arg);
+            in_handler = false;
+            irqs_enabled = was;
+            ran = again = true;
+        }
+    }
+    return ran;
+}
+
+int os_irq_register(unsigned irq, void (*handler)(void *arg), void *arg)
+{
+    if (fail_register || !handler)
+        return -ENOTSUP;
+    if (n_handlers >= MAX_HANDLERS)
+        return -ENOSPC;
+    handlers[n_handlers++] = (struct irq_handler){.irq = irq, .fn = handler, .arg = arg};
+    return 0;
+}
+
+unsigned long os_irq_disable(void)
+{
+    unsigned long was = irqs_enabled;
+    irqs_enabled = false;
+    return was;
+}
+
+void os_irq_restore(unsigned long state)
+{
+    irqs_enabled = state != 0;
+    if (irqs_enabled)
+        deliver_pending();
+}
+
+void os_wait(void)
+{
+    unsigned done = sim_run();
+    bool ran = deliver_pending();
+
+    if (done || ran) {
+        idle_waits = 0;
+        return;
+    }
+    clock_offset += 1000000; /* nothing will ever happen: let timeouts run out */
+    if (++idle_waits >= IDLE_WAIT_LIMIT) {
+        fprintf(stderr, "os_wait: %u waits with nothing pending, giving up\n", idle_waits);
+        abort();
+    }
+}
+
+uint64_t os_time_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_offset += clock_step;
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec + clock_offset;
+}
+
+void os_host_set_clock_step(uint64_t ns)
+{
+    clock_step = ns;
+}
+
+void os_host_advance_clock(uint64_t ns)
+{
+    clock_offset += ns;
+}
+
+void os_host_raise_irq(unsigned irq)
+{
+    for (unsigned i = 0; i < n_handlers; i++)
+        if (handlers[i].irq == irq)
+            handlers[i].pending = true;
+    if (irqs_enabled)
+        deliver_pending();
+}
+
+bool os_host_irq_registered(unsigned irq)
+{
+    for (unsigned i = 0; i < n_handlers; i++)
+        if (handlers[i].irq == irq)
+            return true;
+    return false;
+}
+
+void os_host_fail_irq_register(bool fail)
+{
+    fail_register = fail;
+}
+
+bool os_host_irqs_enabled(void)
+{
+    return irqs_enabled;
+}
+
+bool os_host_log_contains(const char *needle)
+{
+    return strstr(log_buf, needle) != NULL;
+}
+
+const char *os_host_log_text(void)
+{
+    return log_buf;
+}
+
+void os_host_log_clear(void)
+{
+    log_len = 0;
+    log_buf[0] = '\0';
+}
+
+void os_host_log_quiet(bool quiet)
+{
+    /* RUMPK_LOG=1 in the environment keeps the log on stderr whatever a test asks. */
+    const char *env = getenv("RUMPK_LOG");
+    log_quiet = quiet && !(env && env[0] == '1');
+}
+
+uint64_t os_host_dma_bytes(void)
+{
+    return dma_bytes;
+}
+
+uint64_t os_host_alloc_bytes(void)
+{
+    return alloc_bytes;
+}
