@@ -5,14 +5,16 @@
 
 struct nipbox_command {
     const char *name;
-    const char *usage; /* "dd read <sector> [count]" */
-    const char *help;  /* one line */
+    const char *usage;                 /* "dd read <sector> [count]" */
+    const char *help;                  /* one line */
     int (*run)(int argc, char **argv); /* 0 = success; prints its own one-line errors */
 };
 
 #define NIPBOX_COMMAND(ident, name_, usage_, help_, fn_)                                           \
-    __attribute__((used, section("nipbox_cmds"), aligned(sizeof(void *))))                       \
-    static const struct nipbox_command nipbox_cmd_##ident = {name_, usage_, help_, fn_}
+    __attribute__((                                                                                \
+        used, section("nipbox_cmds"),                                                              \
+        aligned(sizeof(void *)))) static const struct nipbox_command nipbox_cmd_##ident = {        \
+        name_, usage_, help_, fn_}
 
 /* Ctrl-C pressed since the last call (for long-running commands such as udpecho). */
 int nipbox_interrupted(void);

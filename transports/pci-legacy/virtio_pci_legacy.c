@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include <virtio/config_access.h>
 #include <virtio/os.h>
 #include <virtio/virtio.h>
 #include <virtio/virtqueue.h>
@@ -69,40 +70,13 @@ static void vpl_set_features(struct virtio_device *vdev, uint64_t features)
 
 static uint64_t vpl_read_config(struct virtio_device *vdev, uint32_t offset, unsigned width)
 {
-    uintptr_t p = port(vdev, to_legacy(vdev)->config + offset);
-    switch (width) {
-    case 1:
-        return os_pio_read8(p);
-    case 2:
-        return os_pio_read16(p);
-    case 4:
-        return os_pio_read32(p);
-    default: {
-        uint64_t lo = os_pio_read32(p);
-        return (uint64_t)os_pio_read32(p + 4) << 32 | lo;
-    }
-    }
+    return virtio_cfg_read(port(vdev, to_legacy(vdev)->config + offset), width, true);
 }
 
 static void vpl_write_config(struct virtio_device *vdev, uint32_t offset, unsigned width,
                              uint64_t value)
 {
-    uintptr_t p = port(vdev, to_legacy(vdev)->config + offset);
-    switch (width) {
-    case 1:
-        os_pio_write8(p, (uint8_t)value);
-        break;
-    case 2:
-        os_pio_write16(p, (uint16_t)value);
-        break;
-    case 4:
-        os_pio_write32(p, (uint32_t)value);
-        break;
-    default:
-        os_pio_write32(p, (uint32_t)value);
-        os_pio_write32(p + 4, (uint32_t)(value >> 32));
-        break;
-    }
+    virtio_cfg_write(port(vdev, to_legacy(vdev)->config + offset), width, value, true);
 }
 
 /* Legacy devices have no generation counter. */

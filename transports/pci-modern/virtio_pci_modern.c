@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <kernel/platform.h>
+#include <virtio/config_access.h>
 #include <virtio/os.h>
 #include <virtio/virtio.h>
 #include <virtio/virtqueue.h>
@@ -87,40 +88,13 @@ static void vpm_set_features(struct virtio_device *vdev, uint64_t features)
 /* Device config: natural-width accesses; 64-bit fields as two 32-bit halves (spec 4.1.3.1). */
 static uint64_t vpm_read_config(struct virtio_device *vdev, uint32_t offset, unsigned width)
 {
-    uintptr_t a = to_modern(vdev)->device + offset;
-    switch (width) {
-    case 1:
-        return os_mmio_read8(a);
-    case 2:
-        return os_mmio_read16(a);
-    case 4:
-        return os_mmio_read32(a);
-    default: {
-        uint64_t lo = os_mmio_read32(a);
-        return (uint64_t)os_mmio_read32(a + 4) << 32 | lo;
-    }
-    }
+    return virtio_cfg_read(to_modern(vdev)->device + offset, width, false);
 }
 
 static void vpm_write_config(struct virtio_device *vdev, uint32_t offset, unsigned width,
                              uint64_t value)
 {
-    uintptr_t a = to_modern(vdev)->device + offset;
-    switch (width) {
-    case 1:
-        os_mmio_write8(a, (uint8_t)value);
-        break;
-    case 2:
-        os_mmio_write16(a, (uint16_t)value);
-        break;
-    case 4:
-        os_mmio_write32(a, (uint32_t)value);
-        break;
-    default:
-        os_mmio_write32(a, (uint32_t)value);
-        os_mmio_write32(a + 4, (uint32_t)(value >> 32));
-        break;
-    }
+    virtio_cfg_write(to_modern(vdev)->device + offset, width, value, false);
 }
 
 static uint32_t vpm_config_generation(struct virtio_device *vdev)

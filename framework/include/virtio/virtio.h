@@ -1,7 +1,7 @@
-/* The virtio core's public interface: devices, transports, drivers, and the registry that binds them.
- * A transport finds devices and moves register values; a driver (device plugin) knows one device
- * type's requests; the core owns the lifecycle, feature negotiation, config reads and the queues.
- * Errors are negative errno values (-EIO, -EINVAL, -ENODEV, -ETIMEDOUT, ...). */
+/* The virtio core's public interface: devices, transports, drivers, and the registry that binds
+ * them. A transport finds devices and moves register values; a driver (device plugin) knows one
+ * device type's requests; the core owns the lifecycle, feature negotiation, config reads and the
+ * queues. Errors are negative errno values (-EIO, -EINVAL, -ENODEV, -ETIMEDOUT, ...). */
 #ifndef VIRTIO_VIRTIO_H
 #define VIRTIO_VIRTIO_H
 

@@ -17,8 +17,8 @@ struct vring_desc {
     uint16_t flags;
     uint16_t next;
 };
-#define VRING_DESC_F_NEXT     1
-#define VRING_DESC_F_WRITE    2
+#define VRING_DESC_F_NEXT          1
+#define VRING_DESC_F_WRITE         2
 #define VRING_AVAIL_F_NO_INTERRUPT 1
 #define VRING_USED_F_NO_NOTIFY     1
 

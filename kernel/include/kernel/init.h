@@ -16,7 +16,8 @@ struct kernel_init {
 };
 
 #define KERNEL_INIT(level_, fn_)                                                                   \
-    __attribute__((used, section("kernel_init"), aligned(sizeof(void *))))                        \
-    static const struct kernel_init kernel_init_##fn_ = {level_, #fn_, fn_}
+    __attribute__((used, section("kernel_init"),                                                   \
+                   aligned(sizeof(void *)))) static const struct kernel_init kernel_init_##fn_ = { \
+        level_, #fn_, fn_}
 
 #endif

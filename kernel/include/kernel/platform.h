@@ -6,10 +6,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define PLATFORM_MAX_MMIO      16
-#define PLATFORM_MAX_RANGES    8
-#define PLATFORM_MAX_INTMAP    64
-#define PLATFORM_BOOTARGS_LEN  256
+#define PLATFORM_MAX_MMIO     16
+#define PLATFORM_MAX_RANGES   8
+#define PLATFORM_MAX_INTMAP   64
+#define PLATFORM_BOOTARGS_LEN 256
 
 struct platform_mmio {
     uint64_t base, size;
