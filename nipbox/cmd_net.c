@@ -1,0 +1,424 @@
+/* NipBox network commands: net (interfaces and counters), dhcp, ping, udpecho, arp, and
+ * netbench (the in-guest half of `./rumpk bench net`). The kernel glue of the stack: these run
+ * it with net_poll/net_wait from the shell. They never touch a device directly. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nipbox.h>
+#include <virtio/os.h>
+#include <virtio/virtio.h>
+
+#include "net/arp.h"
+#include "net/dhcp.h"
+#include "net/icmp.h"
+#include "net/net.h"
+#include "net/udp.h"
+#include "net/virtio_net.h"
+
+#define DHCP_TIMEOUT_NS (3000ull * NET_MS)
+#define PING_TIMEOUT_NS (1000ull * NET_MS)
+#define PING_PAYLOAD    56
+#define UDPECHO_POLL_NS (100ull * NET_MS)
+
+static uint8_t dgram[UDP_MAX_PAYLOAD]; /* shell-only buffers, off the shell's stack */
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 0);
+    if (errno || end == s || *end != '\0' || *s == '-' || v > max)
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
+/* "12.345" ms from nanoseconds. */
+static void fmt_ms(uint64_t ns, char *buf, size_t len)
+{
+    uint64_t us = ns / 1000u;
+    snprintf(buf, len, "%llu.%03llu", (unsigned long long)(us / 1000u),
+             (unsigned long long)(us % 1000u));
+}
+
+static unsigned prefix_len(uint32_t mask)
+{
+    unsigned n = 0;
+    while (mask & 0x80000000u) {
+        n++;
+        mask <<= 1;
+    }
+    return n;
+}
+
+/* The default interface with an address: runs DHCP first when it has none. */
+static struct netif *ready_netif(const char *who)
+{
+    struct netif *nif = net_netif_default();
+    if (!nif) {
+        printf("%s: no network interface\n", who);
+        return NULL;
+    }
+    if (!nif->configured) {
+        char ip[16];
+        int rc = dhcp_run(nif, DHCP_TIMEOUT_NS);
+        if (rc == 0)
+            printf("%s: %s: dhcp gave %s\n", who, nif->name, net_ip_format(nif->ip, ip));
+        else if (rc == -ETIMEDOUT)
+            printf("%s: %s: no dhcp answer; using %s\n", who, nif->name,
+                   net_ip_format(nif->ip, ip));
+        if (!nif->configured) {
+            printf("%s: %s: no address (%d)\n", who, nif->name, rc);
+            return NULL;
+        }
+    }
+    return nif;
+}
+
+static void show_counter(const char *name, uint64_t v, unsigned *col)
+{
+    if (!v)
+        return;
+    printf("%s%s %llu", *col ? ", " : "  ", name, (unsigned long long)v);
+    if (++*col == 6) {
+        printf("\n");
+        *col = 0;
+    }
+}
+
+static void show_netif(struct netif *nif)
+{
+    char mac[18], ip[16], mask[16], gw[16];
+    bool up = !nif->ops->link_up || nif->ops->link_up(nif);
+    printf("%s: mac %s link %s\n", nif->name, net_mac_format(nif->mac, mac), up ? "up" : "down");
+    if (nif->configured)
+        printf("  inet %s/%u (mask %s) gateway %s, dhcp %s\n", net_ip_format(nif->ip, ip),
+               prefix_len(nif->netmask), net_ip_format(nif->netmask, mask),
+               nif->gateway ? net_ip_format(nif->gateway, gw) : "none",
+               dhcp_state_name(dhcp_state(nif)));
+    else
+        printf("  no address (dhcp %s)\n", dhcp_state_name(dhcp_state(nif)));
+    const struct netif_stats *s = &nif->stats;
+    printf("  rx %llu frames %llu bytes, %llu errors, %llu dropped\n",
+           (unsigned long long)s->rx_frames, (unsigned long long)s->rx_bytes,
+           (unsigned long long)s->rx_errors, (unsigned long long)s->rx_dropped);
+    printf("  tx %llu frames %llu bytes, %llu errors\n", (unsigned long long)s->tx_frames,
+           (unsigned long long)s->tx_bytes, (unsigned long long)s->tx_errors);
+    struct virtio_net_info vi;
+    if (virtio_net_info(nif, &vi) == 0) {
+        printf("  virtio %s %s %s, header %u, %u rx buffers (%u posted), %u tx buffers\n",
+               vi.vdev->name, vi.vdev->ops->name, vi.vdev->location, vi.hdr_len, vi.rx_bufs,
+               vi.rx_posted, vi.tx_bufs);
+        const struct virtio_net_stats *d = &vi.stats;
+        if (d->rx_short || d->rx_long || d->rx_merged || d->tx_waits || d->tx_timeouts ||
+            d->queue_broken || d->rx_requeue_failed)
+            printf("  driver: rx short %llu long %llu merged %llu requeue-failed %llu, tx waits "
+                   "%llu timeouts %llu, broken queues %llu\n",
+                   (unsigned long long)d->rx_short, (unsigned long long)d->rx_long,
+                   (unsigned long long)d->rx_merged, (unsigned long long)d->rx_requeue_failed,
+                   (unsigned long long)d->tx_waits, (unsigned long long)d->tx_timeouts,
+                   (unsigned long long)d->queue_broken);
+    }
+}
+
+static int cmd_net(int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1) {
+        printf("usage: net\n");
+        return -EINVAL;
+    }
+    net_poll();
+    unsigned n = net_netif_count();
+    if (n == 0)
+        printf("net: no network interface\n");
+    for (unsigned i = 0; i < n; i++)
+        show_netif(net_netif_at(i));
+    const struct net_counters *c = net_counters();
+    printf("stack: ip in %llu out %llu, udp in %llu out %llu, malformed dropped %llu\n",
+           (unsigned long long)c->ip_in, (unsigned long long)c->ip_out,
+           (unsigned long long)c->udp_in, (unsigned long long)c->udp_out,
+           (unsigned long long)net_malformed_total());
+    unsigned col = 0;
+    show_counter("eth-short", c->eth_short, &col);
+    show_counter("arp-bad", c->arp_bad, &col);
+    show_counter("arp-failed", c->arp_failed, &col);
+    show_counter("arp-queue-full", c->arp_pending_full, &col);
+    show_counter("ip-short", c->ip_short, &col);
+    show_counter("ip-version", c->ip_bad_version, &col);
+    show_counter("ip-hlen", c->ip_bad_hlen, &col);
+    show_counter("ip-len", c->ip_bad_len, &col);
+    show_counter("ip-csum", c->ip_bad_csum, &col);
+    show_counter("ip-frag", c->ip_frag, &col);
+    show_counter("ip-src", c->ip_bad_src, &col);
+    show_counter("ip-ttl0", c->ip_ttl0, &col);
+    show_counter("icmp-bad", c->icmp_bad, &col);
+    show_counter("icmp-csum", c->icmp_bad_csum, &col);
+    show_counter("udp-len", c->udp_bad_len, &col);
+    show_counter("udp-csum", c->udp_bad_csum, &col);
+    show_counter("udp-no-port", c->udp_no_port, &col);
+    show_counter("udp-queue-full", c->udp_queue_full, &col);
+    show_counter("dhcp-bad", c->dhcp_bad, &col);
+    show_counter("tx-failed", c->tx_failed, &col);
+    if (col)
+        printf("\n");
+    return 0;
+}
+
+static int cmd_dhcp(int argc, char **argv)
+{
+    unsigned long ms = DHCP_TIMEOUT_NS / NET_MS;
+    if (argc > 2 || (argc == 2 && (parse_uint(argv[1], 600000, &ms) || ms == 0))) {
+        printf("usage: dhcp [timeout-ms]\n");
+        return -EINVAL;
+    }
+    struct netif *nif = net_netif_default();
+    if (!nif) {
+        printf("dhcp: no network interface\n");
+        return -ENODEV;
+    }
+    char ip[16], gw[16], srv[16], t[16];
+    uint64_t start = net_now_ns();
+    int rc = dhcp_run(nif, ms * NET_MS);
+    fmt_ms(net_now_ns() - start, t, sizeof t);
+    if (rc == 0) {
+        const struct dhcp_lease *l = dhcp_lease(nif);
+        printf("dhcp: %s bound %s/%u gateway %s server %s lease %lu s in %s ms\n", nif->name,
+               net_ip_format(nif->ip, ip), prefix_len(nif->netmask),
+               nif->gateway ? net_ip_format(nif->gateway, gw) : "none",
+               net_ip_format(l ? l->server : 0, srv), (unsigned long)(l ? l->lease_s : 0), t);
+        return 0;
+    }
+    if (rc == -ETIMEDOUT) {
+        printf("dhcp: %s: no answer in %lu ms; fallback %s/%u gateway %s\n", nif->name, ms,
+               net_ip_format(nif->ip, ip), prefix_len(nif->netmask),
+               net_ip_format(nif->gateway, gw));
+        return rc;
+    }
+    printf("dhcp: %s: failed (%d)%s\n", nif->name, rc, rc == -ENETDOWN ? ": link down" : "");
+    return rc;
+}
+
+static int cmd_ping(int argc, char **argv)
+{
+    uint32_t dst;
+    unsigned long count = 4;
+    if (argc < 2 || argc > 3 || net_ip_parse(argv[1], &dst) ||
+        (argc == 3 && (parse_uint(argv[2], 1000000, &count) || count == 0))) {
+        printf("usage: ping <a.b.c.d> [count]\n");
+        return -EINVAL;
+    }
+    if (!ready_netif("ping"))
+        return -ENETUNREACH;
+    unsigned long sent = 0, got = 0;
+    uint64_t min = UINT64_MAX, max = 0, sum = 0, start = net_now_ns();
+    char t[16];
+    int last = 0;
+    for (unsigned long i = 0; i < count; i++) {
+        if (nipbox_interrupted())
+            break;
+        uint64_t rtt;
+        int rc = icmp_ping(dst, (uint16_t)i, PING_PAYLOAD, PING_TIMEOUT_NS, &rtt);
+        sent++;
+        if (rc == 0) {
+            got++;
+            sum += rtt;
+            min = rtt < min ? rtt : min;
+            max = rtt > max ? rtt : max;
+            fmt_ms(rtt, t, sizeof t);
+            printf("%u bytes from %s: seq=%lu time=%s ms\n", PING_PAYLOAD + 8, argv[1], i, t);
+        } else if (rc == -ETIMEDOUT) {
+            printf("from %s: seq=%lu timeout\n", argv[1], i);
+        } else {
+            printf("ping: seq=%lu: error %d\n", i, rc);
+            last = rc;
+            break;
+        }
+    }
+    char a[16], b[16], c[16], total[16];
+    fmt_ms(net_now_ns() - start, total, sizeof total);
+    printf("--- %s: %lu sent, %lu received, %lu%% loss, %s ms", argv[1], sent, got,
+           sent ? (sent - got) * 100 / sent : 0, total);
+    if (got) {
+        fmt_ms(min, a, sizeof a);
+        fmt_ms(sum / got, b, sizeof b);
+        fmt_ms(max, c, sizeof c);
+        printf(", rtt min/avg/max %s/%s/%s ms", a, b, c);
+    }
+    printf("\n");
+    return last ? last : (got ? 0 : -ETIMEDOUT);
+}
+
+static int cmd_udpecho(int argc, char **argv)
+{
+    unsigned long port, count = 0;
+    if (argc < 2 || argc > 3 || parse_uint(argv[1], 65535, &port) || port == 0 ||
+        (argc == 3 && parse_uint(argv[2], 0xffffffffu, &count))) {
+        printf("usage: udpecho <port> [count]   (until Ctrl-C, or count datagrams)\n");
+        return -EINVAL;
+    }
+    struct netif *nif = ready_netif("udpecho");
+    if (!nif)
+        return -ENETUNREACH;
+    int s = udp_socket();
+    if (s < 0) {
+        printf("udpecho: no socket (%d)\n", s);
+        return s;
+    }
+    int rc = udp_bind(s, (uint16_t)port);
+    if (rc < 0) {
+        printf("udpecho: port %lu: cannot bind (%d)\n", port, rc);
+        udp_close(s);
+        return rc;
+    }
+    char ip[16];
+    printf("udpecho: listening on %s:%lu\n", net_ip_format(nif->ip, ip), port);
+    unsigned long echoed = 0, failed = 0;
+    uint64_t bytes = 0;
+    while (count == 0 || echoed + failed < count) {
+        if (nipbox_interrupted())
+            break;
+        uint32_t from;
+        uint16_t from_port;
+        int n = udp_recvfrom(s, dgram, sizeof dgram, &from, &from_port, UDPECHO_POLL_NS);
+        if (n == -ETIMEDOUT)
+            continue;
+        if (n < 0) {
+            rc = n;
+            break;
+        }
+        size_t len = (size_t)n < sizeof dgram ? (size_t)n : sizeof dgram;
+        if (udp_sendto(s, dgram, len, from, from_port) == (int)len) {
+            echoed++;
+            bytes += len;
+        } else {
+            failed++;
+        }
+    }
+    udp_close(s);
+    printf("udpecho: echoed %lu datagrams (%llu bytes), %lu failed\n", echoed,
+           (unsigned long long)bytes, failed);
+    return rc < 0 ? rc : 0;
+}
+
+static int cmd_arp(int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1) {
+        printf("usage: arp\n");
+        return -EINVAL;
+    }
+    net_poll();
+    static struct arp_info info[ARP_CACHE_SIZE];
+    unsigned n = arp_list(info, ARP_CACHE_SIZE);
+    printf("%-16s %-18s %-6s %-10s %s\n", "ADDRESS", "MAC", "IF", "STATE", "AGE");
+    for (unsigned i = 0; i < n; i++) {
+        char ip[16], mac[18];
+        printf("%-16s %-18s %-6s %-10s %llu ms\n", net_ip_format(info[i].ip, ip),
+               info[i].resolved ? net_mac_format(info[i].mac, mac) : "-", info[i].netif,
+               info[i].resolved ? "resolved" : "pending",
+               (unsigned long long)(info[i].age_ns / NET_MS));
+    }
+    if (n == 0)
+        printf("(empty)\n");
+    return 0;
+}
+
+/* netbench ping <ip> <count> [arp]: back-to-back echo requests, one summary line. With "arp",
+ * the ARP cache is emptied before each request, so every round trip resolves the address again
+ * (what a U-Boot `ping` loop does). */
+static int bench_ping(uint32_t dst, unsigned long count, bool arp_each)
+{
+    unsigned long ok = 0, lost = 0;
+    uint64_t start = net_now_ns();
+    for (unsigned long i = 0; i < count && !nipbox_interrupted(); i++) {
+        if (arp_each)
+            arp_flush();
+        int rc = icmp_ping(dst, (uint16_t)i, PING_PAYLOAD, PING_TIMEOUT_NS, NULL);
+        if (rc == 0)
+            ok++;
+        else if (rc == -ETIMEDOUT)
+            lost++;
+        else {
+            printf("netbench: ping error %d\n", rc);
+            return rc;
+        }
+    }
+    uint64_t ns = net_now_ns() - start;
+    uint64_t per_s = ns ? (uint64_t)ok * NET_S / ns : 0;
+    printf("netbench ping: %lu round trips, %lu lost, %llu us, %llu per s\n", ok, lost,
+           (unsigned long long)(ns / 1000u), (unsigned long long)per_s);
+    return 0;
+}
+
+/* netbench tx <ip> <port> <size> <count>: UDP datagrams as fast as the device takes them. */
+static int bench_tx(uint32_t dst, unsigned long port, unsigned long size, unsigned long count)
+{
+    int s = udp_socket();
+    if (s < 0)
+        return s;
+    for (size_t i = 0; i < size; i++)
+        dgram[i] = (uint8_t)i;
+    unsigned long sent = 0, failed = 0;
+    uint64_t start = net_now_ns();
+    for (unsigned long i = 0; i < count; i++) {
+        if ((i & 255) == 0 && nipbox_interrupted())
+            break;
+        if (size >= 4) {
+            dgram[0] = (uint8_t)(i >> 24);
+            dgram[1] = (uint8_t)(i >> 16);
+            dgram[2] = (uint8_t)(i >> 8);
+            dgram[3] = (uint8_t)i;
+        }
+        if (udp_sendto(s, dgram, size, dst, (uint16_t)port) == (int)size)
+            sent++;
+        else
+            failed++;
+        if ((i & 63) == 0)
+            net_poll(); /* answer ARP, reclaim transmit buffers */
+    }
+    uint64_t ns = net_now_ns() - start;
+    udp_close(s);
+    uint64_t bytes = (uint64_t)sent * size;
+    uint64_t kib_s = ns ? bytes * NET_S / ns / 1024u : 0;
+    printf("netbench tx: %lu datagrams of %lu bytes, %lu failed, %llu us, %llu.%02llu MiB/s\n",
+           sent, size, failed, (unsigned long long)(ns / 1000u),
+           (unsigned long long)(kib_s / 1024u), (unsigned long long)(kib_s % 1024u * 100u / 1024u));
+    return failed && !sent ? -EIO : 0;
+}
+
+static int cmd_netbench(int argc, char **argv)
+{
+    uint32_t dst;
+    unsigned long count, port, size;
+    if ((argc == 4 || (argc == 5 && strcmp(argv[4], "arp") == 0)) && strcmp(argv[1], "ping") == 0 &&
+        net_ip_parse(argv[2], &dst) == 0 && parse_uint(argv[3], 100000000, &count) == 0) {
+        if (!ready_netif("netbench"))
+            return -ENETUNREACH;
+        return bench_ping(dst, count, argc == 5);
+    }
+    if (argc == 6 && strcmp(argv[1], "tx") == 0 && net_ip_parse(argv[2], &dst) == 0 &&
+        parse_uint(argv[3], 65535, &port) == 0 && port != 0 &&
+        parse_uint(argv[4], UDP_MAX_PAYLOAD, &size) == 0 &&
+        parse_uint(argv[5], 100000000, &count) == 0) {
+        if (!ready_netif("netbench"))
+            return -ENETUNREACH;
+        return bench_tx(dst, port, size, count);
+    }
+    printf("usage: netbench ping <ip> <count> [arp] | netbench tx <ip> <port> <size> <count>\n");
+    return -EINVAL;
+}
+
+NIPBOX_COMMAND(net, "net", "net", "network interfaces: address, link, frame and drop counters",
+               cmd_net);
+NIPBOX_COMMAND(dhcp, "dhcp", "dhcp [timeout-ms]",
+               "get an address by DHCP (fallback 10.0.2.15/24 gw 10.0.2.2)", cmd_dhcp);
+NIPBOX_COMMAND(ping, "ping", "ping <a.b.c.d> [count]", "ICMP echo with per-reply times", cmd_ping);
+NIPBOX_COMMAND(udpecho, "udpecho", "udpecho <port> [count]",
+               "echo UDP datagrams back until Ctrl-C (or count)", cmd_udpecho);
+NIPBOX_COMMAND(arp, "arp", "arp", "the ARP cache", cmd_arp);
+NIPBOX_COMMAND(netbench, "netbench", "netbench ping|tx ...",
+               "network benchmark loops (used by ./rumpk bench net)", cmd_netbench);
