@@ -196,6 +196,7 @@ static int bring_up(struct virtio_device *vdev)
     rc = plugin->driver->probe ? plugin->driver->probe(vdev) : -EINVAL;
     if (rc)
         return fail(vdev, status, rc < 0 ? rc : -EIO, "driver probe failed");
+    vdev->probed = true;
 
     status |= VIRTIO_STATUS_DRIVER_OK;
     vdev->ops->set_status(vdev, status);
@@ -227,6 +228,7 @@ int virtio_device_add(struct virtio_device *vdev)
     memset(vdev->vqs, 0, sizeof(vdev->vqs));
     vdev->n_vqs = 0;
     vdev->polled = vdev->irq == 0;
+    vdev->probed = false;
     vdev->interrupts = 0;
     vdev->location[sizeof(vdev->location) - 1] = '\0';
 
@@ -242,13 +244,12 @@ int virtio_device_add(struct virtio_device *vdev)
 /* Resets the device and undoes a successful probe. */
 static void take_down(struct virtio_device *vdev)
 {
-    bool probed = vdev->state == VIRTIO_STATE_READY || vdev->state == VIRTIO_STATE_NEEDS_RESET;
-
     if (reset_and_wait(vdev) != 0)
         os_log("virtio: " VDEV_FMT ": reset did not complete, freeing its queues anyway",
                VDEV_ARGS(vdev));
-    if (probed && vdev->plugin && vdev->plugin->driver->remove)
+    if (vdev->probed && vdev->plugin && vdev->plugin->driver->remove)
         vdev->plugin->driver->remove(vdev);
+    vdev->probed = false;
     virtio_free_queues(vdev);
     vdev->driver_priv = NULL;
     vdev->state = VIRTIO_STATE_FOUND;
@@ -268,6 +269,24 @@ void virtio_device_remove(struct virtio_device *vdev)
         return;
     take_down(vdev);
     virtio_registry_drop(vdev);
+}
+
+void virtio_device_ready(struct virtio_device *vdev)
+{
+    uint8_t status = vdev->ops->get_status(vdev);
+
+    if (!(status & VIRTIO_STATUS_DRIVER_OK))
+        vdev->ops->set_status(vdev, (uint8_t)(status | VIRTIO_STATUS_DRIVER_OK));
+}
+
+int virtio_device_fail(struct virtio_device *vdev, const char *why)
+{
+    int rc = reset_and_wait(vdev);
+
+    vdev->state = VIRTIO_STATE_FAILED;
+    os_log("virtio: " VDEV_FMT ": taken out of use: %s%s", VDEV_ARGS(vdev), why,
+           rc ? " (reset did not complete)" : "");
+    return rc;
 }
 
 void virtio_device_interrupt(struct virtio_device *vdev)

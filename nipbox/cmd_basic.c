@@ -22,6 +22,7 @@ static int cmd_help(int argc, char **argv)
 {
     const struct nipbox_command *first = __start_nipbox_cmds, *last = __stop_nipbox_cmds;
     if (argc > 1) {
+        /* cppcheck-suppress comparePointers ; linker-set bounds of one section */
         for (const struct nipbox_command *c = first; c < last; c++) {
             if (strcmp(c->name, argv[1]) == 0) {
                 help_line(c);
@@ -34,9 +35,11 @@ static int cmd_help(int argc, char **argv)
     const char *prev = NULL;
     for (;;) {
         const struct nipbox_command *next = NULL;
+        /* cppcheck-suppress comparePointers ; linker-set bounds of one section */
         for (const struct nipbox_command *c = first; c < last; c++) {
             if (prev && strcmp(c->name, prev) <= 0)
                 continue;
+            /* NOLINTNEXTLINE(clang-analyzer-unix.cstring.NullArg): names are never NULL */
             if (!next || strcmp(c->name, next->name) < 0)
                 next = c;
         }

@@ -229,7 +229,7 @@ static int cmd_ping(int argc, char **argv)
             min = rtt < min ? rtt : min;
             max = rtt > max ? rtt : max;
             fmt_ms(rtt, t, sizeof t);
-            printf("%u bytes from %s: seq=%lu time=%s ms\n", PING_PAYLOAD + 8, argv[1], i, t);
+            printf("%d bytes from %s: seq=%lu time=%s ms\n", PING_PAYLOAD + 8, argv[1], i, t);
         } else if (rc == -ETIMEDOUT) {
             printf("from %s: seq=%lu timeout\n", argv[1], i);
         } else {

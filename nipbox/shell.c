@@ -37,6 +37,7 @@ int nipbox_interrupted(void)
 
 static const struct nipbox_command *find_command(const char *name)
 {
+    /* cppcheck-suppress comparePointers ; linker-set bounds of one section */
     for (const struct nipbox_command *c = __start_nipbox_cmds; c < __stop_nipbox_cmds; c++)
         if (strcmp(c->name, name) == 0)
             return c;
@@ -167,7 +168,9 @@ static void run_line(char *line)
 
 static void warn_duplicates(void)
 {
+    /* cppcheck-suppress comparePointers ; linker-set bounds of one section */
     for (const struct nipbox_command *a = __start_nipbox_cmds; a < __stop_nipbox_cmds; a++)
+        /* cppcheck-suppress comparePointers ; linker-set bounds of one section */
         for (const struct nipbox_command *b = a + 1; b < __stop_nipbox_cmds; b++)
             if (strcmp(a->name, b->name) == 0)
                 printf("nipbox: command '%s' is registered twice; the first one runs\n", a->name);
@@ -178,8 +181,9 @@ void nipbox_main(void)
     static char line[NIPBOX_LINE_MAX];
     warn_duplicates();
     ctrl_c_seen = console_ctrl_c_count();
-    printf("NipBox: %u commands; 'help' lists them\n",
-           (unsigned)(__stop_nipbox_cmds - __start_nipbox_cmds));
+    /* cppcheck-suppress comparePointers ; linker-set bounds of one section */
+    unsigned n_commands = (unsigned)(__stop_nipbox_cmds - __start_nipbox_cmds);
+    printf("NipBox: %u commands; 'help' lists them\n", n_commands);
     for (;;) {
         fputs("nipbox> ", stdout);
         if (read_line(line, sizeof line))

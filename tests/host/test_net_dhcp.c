@@ -170,7 +170,7 @@ static void server_respond(struct tnet_if *ti, const uint8_t *f, size_t len)
     const uint8_t *m = f + 42;
     size_t mlen = tnet_get16(f + 38) - 8;
     size_t olen;
-    if (mlen < 240 || m[0] != 1 || m[1] != 1 || m[2] != 6 || memcmp(m + 28, tnet_our_mac, 6) ||
+    if (mlen < 240 || m[0] != 1 || m[1] != 1 || m[2] != 6 || memcmp(m + 28, tnet_our_mac, 6) != 0 ||
         tnet_get32(m + 236) != 0x63825363u) {
         srv.error = "bad BOOTREQUEST";
         return;

@@ -111,6 +111,7 @@ struct virtio_device {
     struct virtqueue *vqs[VIRTIO_MAX_QUEUES];
     unsigned n_vqs;
     bool polled; /* no usable interrupt: drivers poll */
+    bool probed; /* driver probe succeeded: remove() is owed */
     uint32_t interrupts;
 };
 
@@ -126,6 +127,13 @@ int virtio_device_add(struct virtio_device *vdev);
 /* Takes a device out of the core: reset, driver remove (if it was probed), queues freed, and
  * dropped from the device list (its name becomes free again). The caller still owns vdev. */
 void virtio_device_remove(struct virtio_device *vdev);
+/* For a driver that must use its queues inside probe (e.g. to ask for a serial number): sets
+ * DRIVER_OK now instead of after probe returns. Requests may be queued only after it. */
+void virtio_device_ready(struct virtio_device *vdev);
+/* A driver found its device unusable (timeout, broken queue): the core resets it, so it stops
+ * touching memory, marks it FAILED and logs why. Returns 0, or -ETIMEDOUT if the reset did not
+ * read back 0. The driver then fails its outstanding requests. */
+int virtio_device_fail(struct virtio_device *vdev, const char *why);
 /* Runs every generated transport's discover(). Returns devices found, or -errno. */
 int virtio_transports_start(void);
 /* NEEDS_RESET / FAILED recovery: remove, reset and probe again. */

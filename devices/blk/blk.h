@@ -1,0 +1,112 @@
+/* virtio-blk device plugin: the interface the Block Valve (and only the Valve) uses.
+ * Requests carry bus-address segments; the plugin splits them by the device's limits and
+ * tracks them in tables made at probe. It never allocates on a request path and never
+ * interprets the data it moves. */
+#ifndef BLK_BLK_H
+#define BLK_BLK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <virtio/virtio.h>
+#include <virtio/virtqueue.h>
+
+/* The spec's fixed unit: capacity and request sectors are always in 512-byte sectors. */
+#define BLK_SECTOR_SIZE 512u
+/* Default per-request timeout; blk_set_timeout changes it per device. */
+#define BLK_TIMEOUT_NS (5000ull * 1000 * 1000)
+
+enum blk_op {
+    BLK_OP_READ,
+    BLK_OP_WRITE,
+    BLK_OP_FLUSH,
+    BLK_OP_DISCARD,
+    BLK_OP_WRITE_ZEROES,
+    BLK_OP_GET_ID, /* probe only: blk_submit refuses it */
+};
+
+/* blk_submit flags */
+#define BLK_SUBMIT_NOKICK 1u /* queue the chains but do not notify; call blk_kick later */
+
+/* What probe learned, validated. Constant after probe, except `failed`. */
+struct blk_info {
+    uint64_t capacity; /* 512-byte sectors */
+    uint32_t blk_size; /* logical block size in bytes: power of two, 512..65536 */
+    uint32_t seg_max;  /* data segments per request the device accepts (0: none offered) */
+    uint32_t size_max; /* bytes per segment (0: none offered) */
+    bool topology;     /* the four topology fields below are valid */
+    uint8_t physical_block_exp;
+    uint8_t alignment_offset;
+    uint16_t min_io_size;
+    uint32_t opt_io_size;
+    bool read_only;
+    bool flush;                        /* FLUSH negotiated: the device may cache writes */
+    uint32_t max_discard_sectors;      /* 0: DISCARD not usable */
+    uint32_t max_write_zeroes_sectors; /* 0: WRITE_ZEROES not usable */
+    uint16_t queue_size;
+    char serial[21]; /* GET_ID answer, "" when the device gave none */
+    bool failed;     /* a request timed out or the queue broke: the device is out of use */
+};
+
+struct blk_stats {
+    uint64_t requests;     /* submitted */
+    uint64_t chains;       /* virtio requests (a request splits into one or more chains) */
+    uint64_t kicks;        /* notifications sent (the queue's counter) */
+    uint64_t interrupts;   /* interrupts the device raised (the core's counter) */
+    uint64_t errors;       /* requests that ended in an error */
+    unsigned inflight;     /* requests outstanding now */
+    unsigned max_inflight; /* most requests outstanding at once since probe */
+};
+
+struct blk_dev;
+struct blk_req; /* a request token: valid from blk_submit until blk_poll/blk_wait return a result */
+
+extern const struct virtio_driver virtio_blk_driver;
+
+/* The plugin's state for vdev, or NULL when vdev is not a probed virtio-blk device. */
+struct blk_dev *blk_of(struct virtio_device *vdev);
+struct virtio_device *blk_vdev(const struct blk_dev *dev);
+const struct blk_info *blk_info(const struct blk_dev *dev);
+void blk_get_stats(const struct blk_dev *dev, struct blk_stats *out);
+
+/* Queues one request. `sector` is in 512-byte units and must be a multiple of blk_size/512.
+ * READ/WRITE: `segs` are n bus-address segments (each len > 0) whose total is a non-zero
+ * multiple of blk_size; the plugin cuts them by size_max and seg_max into chains of whole
+ * blocks. FLUSH: no segments. DISCARD/WRITE_ZEROES: use blk_submit_range.
+ * Returns 0 and a token in *out, or:
+ *   -EROFS      a write/discard/write-zeroes on a read-only device (never reaches the device)
+ *   -EOPNOTSUPP an operation the device did not negotiate
+ *   -EINVAL     misaligned sector or length, past capacity, or a block that cannot be carried
+ *               within seg_max segments (the caller must bounce)
+ *   -E2BIG      more than the queue could ever hold at once: split it
+ *   -EAGAIN     not enough free descriptors or slots right now: retry after a completion
+ *   -EIO        the device failed earlier (timeout, broken queue)
+ * The memory behind `segs` must stay valid until the request completes; the array itself is
+ * copied into the ring before blk_submit returns. */
+int blk_submit(struct blk_dev *dev, enum blk_op op, uint64_t sector, const struct vq_seg *segs,
+               unsigned n, unsigned flags, struct blk_req **out);
+/* DISCARD or WRITE_ZEROES of `count` 512-byte sectors at `sector` (count <= the matching
+ * max_*_sectors). Same errors as blk_submit. */
+int blk_submit_range(struct blk_dev *dev, enum blk_op op, uint64_t sector, uint32_t count,
+                     unsigned flags, struct blk_req **out);
+/* Notifies the device of everything queued with BLK_SUBMIT_NOKICK. */
+void blk_kick(struct blk_dev *dev);
+
+/* -EINPROGRESS while the request is outstanding; otherwise its result (0, -EIO for a device
+ * IOERR or a bad answer, -EOPNOTSUPP for UNSUPP, -ETIMEDOUT), and the token is released.
+ * Never sleeps. */
+int blk_poll(struct blk_dev *dev, struct blk_req *req);
+/* Waits (interrupts, or polling in polled mode) until the request completes or times out,
+ * then behaves as blk_poll. */
+int blk_wait(struct blk_dev *dev, struct blk_req *req);
+/* Waits until at least one outstanding request of the device completes (returns 0), or returns
+ * at once with -EAGAIN when none is outstanding, or -EIO when the device has failed. */
+int blk_wait_any(struct blk_dev *dev);
+
+/* Polled mode: completions are collected by the waiter instead of the interrupt handler
+ * (devices without an interrupt line are always polled). */
+void blk_set_polled(struct blk_dev *dev, bool polled);
+bool blk_polled(const struct blk_dev *dev);
+void blk_set_timeout(struct blk_dev *dev, uint64_t ns);
+
+#endif

@@ -1,0 +1,9 @@
+# Block tests: the virtio-blk plugin (devices/blk) and the Block Valve (valve/) against the
+# simulated RAM disk of tests/sim, under ASan + UBSan.
+set(BLK_TEST_HELPERS ${CMAKE_SOURCE_DIR}/tests/host/test_blk_util.c)
+if(EXISTS ${CMAKE_SOURCE_DIR}/devices/blk/manifest.toml)
+  rumpk_host_test(test_blk ${CMAKE_SOURCE_DIR}/tests/host/test_blk.c ${BLK_TEST_HELPERS}
+                  INCLUDES ${CMAKE_SOURCE_DIR}/tests/host)
+  rumpk_host_test(test_valve ${CMAKE_SOURCE_DIR}/tests/host/test_valve.c ${BLK_TEST_HELPERS}
+                  INCLUDES ${CMAKE_SOURCE_DIR}/tests/host)
+endif()

@@ -1,0 +1,271 @@
+/* Block Valve request engine: valve_submit (the one entry point), valve_poll, valve_wait.
+ * A request is cut into device requests ("chunks") of whole sectors, up to VALVE_MAX_CHUNKS in
+ * flight, each describing the caller's own buffer page by page (zero copy). It never copies or
+ * inspects data and never allocates; all its state lives in the caller's struct valve_req. */
+#include <errno.h>
+#include <string.h>
+
+#include <virtio/os.h>
+#include <virtio/virtqueue.h>
+
+#include "blk/blk.h"
+#include "valve.h"
+#include "valve_priv.h"
+
+#define VALVE_PAGE          4096u
+#define VALVE_SEGS          64u        /* segments one chunk may describe */
+#define VALVE_CHUNK_BYTES   (1u << 20) /* bytes per chunk to start with */
+#define VALVE_SEG_BYTES_MAX (1u << 30) /* one merged segment */
+
+static uint32_t units(const struct valve_req *r)
+{
+    return r->op == VALVE_OP_FLUSH ? 1 : r->count;
+}
+
+static bool finished(const struct valve_req *r)
+{
+    return r->n_chunks == 0 && (r->stop || r->next >= units(r));
+}
+
+static int complete(struct valve_req *r)
+{
+    r->status = r->err ? r->err : r->submit_err;
+    return r->status;
+}
+
+/* Bus-address segments for up to `max` bytes of the buffer from byte `off`: one per page,
+ * merged while physically contiguous, cut back to whole sectors. Returns the bytes covered. */
+static uint32_t build_segs(void *buf, uint64_t off, uint32_t max, uint32_t sector_size,
+                           struct vq_seg *segs, unsigned *n_out)
+{
+    const uint8_t *p = (const uint8_t *)buf + off;
+    uint32_t got = 0, keep;
+    unsigned n = 0;
+
+    while (got < max) {
+        uintptr_t va = (uintptr_t)(p + got);
+        uint32_t len = VALVE_PAGE - (uint32_t)(va % VALVE_PAGE);
+        if (len > max - got)
+            len = max - got;
+        uint64_t pa = os_virt_to_phys((const void *)va);
+        if (n && segs[n - 1].addr + segs[n - 1].len == pa &&
+            segs[n - 1].len + len <= VALVE_SEG_BYTES_MAX) {
+            segs[n - 1].len += len;
+        } else {
+            if (n == VALVE_SEGS)
+                break;
+            segs[n].addr = pa;
+            segs[n].len = len;
+            n++;
+        }
+        got += len;
+    }
+    keep = got - got % sector_size;
+    for (uint32_t cut = got - keep; cut;) {
+        struct vq_seg *last = &segs[n - 1];
+        uint32_t k = last->len < cut ? last->len : cut;
+        last->len -= k;
+        cut -= k;
+        if (last->len == 0)
+            n--;
+    }
+    *n_out = n;
+    return keep;
+}
+
+static int submit_chunk(struct valve_req *r, struct blk_dev *b, unsigned flags)
+{
+    const struct blk_info *bi = blk_info(b);
+    const uint32_t bs = bi->blk_size, spb = valve_sectors_per_block(bi);
+    const uint32_t left = units(r) - r->next;
+    const uint64_t sector = (r->lba + r->next) * spb;
+    struct blk_req *token = NULL;
+    uint32_t count;
+    int rc;
+
+    switch (r->op) {
+    case VALVE_OP_FLUSH:
+        count = 1;
+        rc = blk_submit(b, BLK_OP_FLUSH, 0, NULL, 0, flags, &token);
+        break;
+    case VALVE_OP_DISCARD:
+    case VALVE_OP_WRITE_ZEROES: {
+        uint32_t max =
+            (r->op == VALVE_OP_DISCARD ? bi->max_discard_sectors : bi->max_write_zeroes_sectors) /
+            spb;
+        count = left < max ? left : max;
+        rc = blk_submit_range(b, r->op == VALVE_OP_DISCARD ? BLK_OP_DISCARD : BLK_OP_WRITE_ZEROES,
+                              sector, count * spb, flags, &token);
+        break;
+    }
+    default: {
+        struct vq_seg segs[VALVE_SEGS];
+        unsigned n;
+        uint32_t want = left * bs < r->chunk_max ? left * bs : r->chunk_max;
+        uint32_t bytes = build_segs(r->buf, (uint64_t)r->next * bs, want, bs, segs, &n);
+        count = bytes / bs;
+        if (count == 0)
+            return -EINVAL;
+        rc = blk_submit(b, r->op == VALVE_OP_READ ? BLK_OP_READ : BLK_OP_WRITE, sector, segs, n,
+                        flags, &token);
+        break;
+    }
+    }
+    if (rc)
+        return rc;
+    struct valve_chunk *c = &r->chunks[(r->head + r->n_chunks) % VALVE_MAX_CHUNKS];
+    c->token = token;
+    c->count = count;
+    c->status = 0;
+    c->done = false;
+    r->n_chunks++;
+    r->next += count;
+    return 0;
+}
+
+/* Hands chunks to the device until the request is all out, VALVE_MAX_CHUNKS are in flight or
+ * the queue is full. With may_wait, a full queue with none of our chunks in flight is waited
+ * out (otherwise the caller waits for our own chunks, which frees room). */
+static void pump(struct valve_req *r, struct blk_dev *b, unsigned flags, bool may_wait)
+{
+    const uint32_t bs = blk_info(b)->blk_size;
+
+    while (!r->stop && r->next < units(r) && r->n_chunks < VALVE_MAX_CHUNKS) {
+        int rc = submit_chunk(r, b, flags);
+        if (rc == 0)
+            continue;
+        if (rc == -E2BIG && r->chunk_max > bs) {
+            r->chunk_max = (r->chunk_max / 2) / bs * bs;
+            if (r->chunk_max < bs)
+                r->chunk_max = bs;
+            continue;
+        }
+        if (rc == -EAGAIN) {
+            if (r->n_chunks || !may_wait)
+                return;
+            blk_kick(b); /* whatever fills the queue must be moving for us to wait on it */
+            rc = blk_wait_any(b);
+            if (rc == 0)
+                continue;
+            if (rc == -EAGAIN)
+                rc = -EIO; /* full, yet nothing in flight: the queue lost descriptors */
+        }
+        if (rc == -EINVAL && (r->op == VALVE_OP_READ || r->op == VALVE_OP_WRITE))
+            os_log("valve: %s: the buffer at %p is too fragmented for the device's seg_max",
+                   blk_vdev(b)->name, r->buf);
+        r->stop = true;
+        r->submit_err = rc;
+    }
+}
+
+/* Takes back the results of chunks that finished; with wait_head, waits for the oldest. */
+static void collect(struct valve_req *r, struct blk_dev *b, bool wait_head)
+{
+    for (unsigned k = 0; k < r->n_chunks; k++) {
+        struct valve_chunk *c = &r->chunks[(r->head + k) % VALVE_MAX_CHUNKS];
+        if (c->done)
+            continue;
+        int st = (k == 0 && wait_head) ? blk_wait(b, c->token) : blk_poll(b, c->token);
+        if (st == -EINPROGRESS)
+            continue;
+        c->done = true;
+        c->status = st;
+        if (st)
+            r->stop = true;
+    }
+}
+
+/* Retires finished chunks in LBA order: `done` grows only over an unbroken run of successes. */
+static void retire(struct valve_req *r)
+{
+    while (r->n_chunks && r->chunks[r->head].done) {
+        const struct valve_chunk *c = &r->chunks[r->head];
+        if (c->status && !r->err)
+            r->err = c->status;
+        else if (!c->status && !r->err && r->op != VALVE_OP_FLUSH)
+            r->done += c->count;
+        r->head = (r->head + 1) % VALVE_MAX_CHUNKS;
+        r->n_chunks--;
+    }
+}
+
+int valve_submit(struct valve_req *r)
+{
+    struct blk_dev *b = NULL;
+    int rc;
+
+    if (!r)
+        return -EINVAL;
+    r->status = -EINPROGRESS;
+    r->done = 0;
+    r->next = 0;
+    r->head = 0;
+    r->n_chunks = 0;
+    r->stop = false;
+    r->err = 0;
+    r->submit_err = 0;
+    r->chunk_max = VALVE_CHUNK_BYTES;
+    memset(r->chunks, 0, sizeof(r->chunks));
+
+    rc = valve_check_access(r);
+    if (!rc)
+        rc = valve_validate(r, &b);
+    if (rc)
+        return r->status = rc;
+    if (r->op == VALVE_OP_FLUSH && !blk_info(b)->flush)
+        return r->status = 0; /* no write cache: nothing to make durable */
+
+    pump(r, b, (r->flags & VALVE_F_NOKICK) ? BLK_SUBMIT_NOKICK : 0, true);
+    if (finished(r))
+        return complete(r);
+    return 0;
+}
+
+int valve_poll(struct valve_req *r)
+{
+    struct blk_dev *b;
+
+    if (!r)
+        return -EINVAL;
+    if (r->status != -EINPROGRESS)
+        return r->status;
+    b = valve_device(r->dev);
+    if (!b)
+        return r->status = -ENODEV;
+    collect(r, b, false);
+    retire(r);
+    pump(r, b, 0, false);
+    if (finished(r))
+        return complete(r);
+    return -EINPROGRESS;
+}
+
+int valve_wait(struct valve_req *r)
+{
+    struct blk_dev *b;
+
+    if (!r)
+        return -EINVAL;
+    if (r->status != -EINPROGRESS)
+        return r->status;
+    b = valve_device(r->dev);
+    if (!b)
+        return r->status = -ENODEV;
+    if (r->flags & VALVE_F_NOKICK)
+        blk_kick(b);
+    for (;;) {
+        collect(r, b, true);
+        retire(r);
+        pump(r, b, 0, true);
+        if (finished(r))
+            return complete(r);
+    }
+}
+
+void valve_kick(unsigned dev)
+{
+    struct blk_dev *b = valve_device(dev);
+
+    if (b)
+        blk_kick(b);
+}
