@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "qemu"))
 import qemu_cmd  # noqa: E402
 from harness import Guest, GuestError  # noqa: E402
 
-TRANSPORTS = ["pci-legacy", "pci-modern", "mmio-v1", "mmio-v2"]
+TRANSPORTS = ["pci-legacy", "pci-modern", "pci-transitional", "mmio-v1", "mmio-v2"]
 IMAGE_BYTES = 64 << 20
 BENCH_RE = re.compile(r"^BENCH (.*)$", re.M)
 # Floors from the task (4 KiB random reads, 1 MiB sequential): reported, not asserted.
