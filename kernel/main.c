@@ -56,6 +56,7 @@ static void run_init_hooks(void)
     for (;;) {
         int next = 2147483647;
         int found = 0;
+        /* cppcheck-suppress comparePointers ; linker-set bounds of one section */
         for (const struct kernel_init *h = first; h < last; h++) {
             if (h->level > level && h->level <= next) {
                 next = h->level;
@@ -64,6 +65,7 @@ static void run_init_hooks(void)
         }
         if (!found)
             return;
+        /* cppcheck-suppress comparePointers ; linker-set bounds of one section */
         for (const struct kernel_init *h = first; h < last; h++) {
             if (h->level != next)
                 continue;

@@ -44,7 +44,6 @@ static uint32_t min_length(uint8_t type)
     case VIRTIO_PCI_CAP_NOTIFY_CFG:
         return 2;
     case VIRTIO_PCI_CAP_ISR_CFG:
-        return 1;
     default:
         return 1;
     }

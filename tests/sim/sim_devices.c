@@ -98,7 +98,7 @@ static bool blk_shape_ok(struct sim_device *d, const struct sim_chain *c)
 
 static bool blk_process(struct sim_device *d, unsigned qi, const struct sim_chain *c)
 {
-    uint8_t hdr[16];
+    uint8_t hdr[16] = {0};
     uint32_t type;
     uint64_t sector, data;
     uint8_t status = SIM_BLK_S_OK;

@@ -496,7 +496,7 @@ static uint8_t sim_ack_interrupt(struct virtio_device *vdev)
         .read_config = sim_read_config, .write_config = sim_write_config,                          \
         .config_generation = sim_config_generation, .queue_max = sim_queue_max,                    \
         .queue_setup = sim_queue_setup, .queue_teardown = sim_queue_teardown,                      \
-        .notify = sim_notify, .ack_interrupt = sim_ack_interrupt, .can_resize_queue = resizable,   \
+        .notify = sim_notify, .ack_interrupt = sim_ack_interrupt, .can_resize_queue = (resizable), \
     }
 
 static const struct virtio_transport_ops sim_ops_resizable = SIM_OPS(true);
