@@ -1,9 +1,10 @@
 /* NipBox `bench blk`: block throughput and latency measured inside the guest with the timer,
  * through the Block Valve's asynchronous interface (several requests kept in flight).
- *   bench blk [-w] [-p] [dev] [ms]
+ *   bench blk [-w] [-p] [-s us] [dev] [ms]
  *     -w  also the write test (overwrites the device!)   -p  polled completion
+ *     -s  interrupt mode: watch the ring this many us before sleeping (default: the device's)
  * Prints one machine-readable line per test:
- *   BENCH test=<name> dev= transport= mode=irq|polled req_bytes= qd= requests= bytes= ns=
+ *   BENCH test=<name> dev= transport= mode=irq|hybrid|polled spin_us= req_bytes= qd= ... ns=
  *         iops= kib_s= kicks= irqs= kicks_per_kreq= irqs_per_kreq=
  * (rates are integers: iops requests/s, kib_s KiB/s; per_kreq = per 1000 requests). */
 #include <errno.h>
@@ -34,6 +35,7 @@ struct bench_state {
     unsigned dev;
     struct block_info info;
     bool polled;
+    uint32_t spin_us;
     uint64_t ms;
     uint8_t *bufs[BENCH_QD_MAX];
     uint32_t buf_bytes[BENCH_QD_MAX];
@@ -145,11 +147,15 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
     const uint64_t bytes = done * t->req_bytes;
     const uint64_t kicks = s1.kicks - s0.kicks, irqs = s1.interrupts - s0.interrupts;
     const uint64_t us = ns / 1000 ? ns / 1000 : 1;
-    printf("BENCH test=%s dev=%s transport=%s mode=%s req_bytes=%u qd=%u requests=%llu "
-           "bytes=%llu ns=%llu iops=%llu kib_s=%llu kicks=%llu irqs=%llu",
-           t->name, b->info.name, b->info.transport, b->polled ? "polled" : "irq",
-           (unsigned)t->req_bytes, t->qd, (unsigned long long)done, (unsigned long long)bytes,
-           (unsigned long long)ns, (unsigned long long)(done * 1000000u / us),
+    printf("BENCH test=%s dev=%s transport=%s mode=%s spin_us=%u req_bytes=%u qd=%u "
+           "requests=%llu bytes=%llu ns=%llu iops=%llu kib_s=%llu kicks=%llu irqs=%llu",
+           t->name, b->info.name, b->info.transport,
+           b->polled    ? "polled"
+           : b->spin_us ? "hybrid"
+                        : "irq",
+           (unsigned)b->spin_us, (unsigned)t->req_bytes, t->qd, (unsigned long long)done,
+           (unsigned long long)bytes, (unsigned long long)ns,
+           (unsigned long long)(done * 1000000u / us),
            (unsigned long long)(bytes / 1024 * 1000000u / us), (unsigned long long)kicks,
            (unsigned long long)irqs);
     print_u3("mib_s", bytes * 1000u / 1048576u * 1000000u / us);
@@ -170,9 +176,9 @@ static const struct bench_test tests[] = {
 static int bench_blk(int argc, char **argv)
 {
     static struct bench_state b;
-    bool writes = false, polled = false;
+    bool writes = false, polled = false, spin_given = false;
     const char *name = "blk0";
-    uint64_t ms = BENCH_DEFAULT_MS;
+    uint64_t ms = BENCH_DEFAULT_MS, spin_us = 0;
     int rc = 0;
 
     for (int i = 0; i < argc; i++) {
@@ -180,13 +186,15 @@ static int bench_blk(int argc, char **argv)
             writes = true;
         } else if (strcmp(argv[i], "-p") == 0) {
             polled = true;
+        } else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc &&
+                   nipbox_parse_uint(argv[i + 1], 1000000, &spin_us) == 0) {
+            spin_given = true;
+            i++;
         } else if (strncmp(argv[i], "blk", 3) == 0) {
             name = argv[i];
         } else {
-            char *end;
-            ms = strtoull(argv[i], &end, 10);
-            if (*end || ms == 0 || ms > 600000) {
-                printf("usage: bench blk [-w] [-p] [dev] [ms]\n");
+            if (nipbox_parse_uint(argv[i], 600000, &ms) || ms == 0) {
+                printf("usage: bench blk [-w] [-p] [-s us] [dev] [ms]\n");
                 return -EINVAL;
             }
         }
@@ -203,6 +211,7 @@ static int bench_blk(int argc, char **argv)
     }
     b.dev = (unsigned)dev;
     b.polled = polled;
+    b.spin_us = spin_given ? (uint32_t)spin_us : b.info.spin_us;
     b.ms = ms;
     b.rng = 0x9e3779b97f4a7c15ull ^ time_ns();
     for (unsigned i = 0; i < BENCH_QD_MAX; i++) {
@@ -215,6 +224,7 @@ static int bench_blk(int argc, char **argv)
         }
     }
     block_set_polled(b.dev, polled);
+    block_set_spin(b.dev, b.spin_us);
     for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]) && rc == 0; i++) {
         if (tests[i].op == VALVE_OP_WRITE && !writes)
             continue;
@@ -225,6 +235,7 @@ static int bench_blk(int argc, char **argv)
         }
     }
     block_set_polled(b.dev, b.info.polled);
+    block_set_spin(b.dev, b.info.spin_us);
 out:
     for (unsigned i = 0; i < BENCH_QD_MAX; i++)
         if (b.bufs[i])
@@ -236,7 +247,7 @@ static int cmd_bench(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "blk") == 0)
         return bench_blk(argc - 2, argv + 2);
-    printf("usage: bench blk [-w] [-p] [dev] [ms]\n");
+    printf("usage: bench blk [-w] [-p] [-s us] [dev] [ms]\n");
     return -EINVAL;
 }
 

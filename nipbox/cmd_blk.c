@@ -3,6 +3,7 @@
  *   blk flush [dev]           make completed writes durable
  *   blk zero|discard <dev> <lba> <count>
  *   blk polled <dev> on|off   completion by polling instead of interrupts
+ *   blk spin <dev> <us>       interrupt mode: watch the ring up to us before sleeping (0: never)
  *   blk pattern write|verify <dev> <lba> <count> <seed>
  *                             a deterministic pattern the host can recompute: the 8-byte word at
  *                             device byte offset 8*w is mix(seed, w), little-endian (see below)
@@ -23,20 +24,6 @@
 #define BLK_PATTERN_PAGES 512u /* 2 MiB per request */
 #define BLK_INFLIGHT_MAX  64u
 #define BLK_INFLIGHT_SIZE 4096u
-
-static int parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-
-    if (!s || *s == '\0' || *s == '-')
-        return -EINVAL;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (errno || *end != '\0')
-        return -EINVAL;
-    *out = v;
-    return 0;
-}
 
 static int open_dev(const char *cmd, const char *name, struct block_info *info)
 {
@@ -148,7 +135,8 @@ static int blk_range_cmd(int argc, char **argv, enum valve_op op)
     struct block_info info;
     uint64_t lba, count;
 
-    if (argc != 4 || parse_u64(argv[2], &lba) || parse_u64(argv[3], &count) || count > UINT32_MAX) {
+    if (argc != 4 || nipbox_parse_uint(argv[2], UINT64_MAX, &lba) ||
+        nipbox_parse_uint(argv[3], UINT64_MAX, &count) || count > UINT32_MAX) {
         printf("usage: blk %s <dev> <lba> <count>\n", argv[0]);
         return -EINVAL;
     }
@@ -184,14 +172,32 @@ static int blk_polled_cmd(int argc, char **argv)
     return 0;
 }
 
+static int blk_spin_cmd(int argc, char **argv)
+{
+    struct block_info info;
+    uint64_t us;
+
+    if (argc != 3 || nipbox_parse_uint(argv[2], 1000000, &us)) {
+        printf("usage: blk spin <dev> <microseconds 0..1000000>\n");
+        return -EINVAL;
+    }
+    int dev = open_dev("blk spin", argv[1], &info);
+    if (dev < 0)
+        return dev;
+    block_set_spin((unsigned)dev, (uint32_t)us);
+    printf("blk spin: %s: %u us\n", info.name, (unsigned)us);
+    return 0;
+}
+
 static int blk_pattern_cmd(int argc, char **argv)
 {
     struct block_info info;
     uint64_t lba, count, seed;
 
     if (argc != 6 || (strcmp(argv[1], "write") != 0 && strcmp(argv[1], "verify") != 0) ||
-        parse_u64(argv[3], &lba) || parse_u64(argv[4], &count) || parse_u64(argv[5], &seed) ||
-        seed > UINT32_MAX) {
+        nipbox_parse_uint(argv[3], UINT64_MAX, &lba) ||
+        nipbox_parse_uint(argv[4], UINT64_MAX, &count) ||
+        nipbox_parse_uint(argv[5], UINT64_MAX, &seed) || seed > UINT32_MAX) {
         printf("usage: blk pattern write|verify <dev> <lba> <count> <seed>\n");
         return -EINVAL;
     }
@@ -289,8 +295,8 @@ static int blk_inflight_cmd(int argc, char **argv)
     struct block_info info;
     uint64_t n, lba = 0;
 
-    if (argc < 3 || argc > 4 || parse_u64(argv[2], &n) || n == 0 || n > BLK_INFLIGHT_MAX ||
-        (argc == 4 && parse_u64(argv[3], &lba))) {
+    if (argc < 3 || argc > 4 || nipbox_parse_uint(argv[2], UINT64_MAX, &n) || n == 0 ||
+        n > BLK_INFLIGHT_MAX || (argc == 4 && nipbox_parse_uint(argv[3], UINT64_MAX, &lba))) {
         printf("usage: blk inflight <dev> <1..%u> [lba]\n", BLK_INFLIGHT_MAX);
         return -EINVAL;
     }
@@ -351,16 +357,19 @@ static int cmd_blk(int argc, char **argv)
             return blk_range_cmd(argc - 1, argv + 1, VALVE_OP_DISCARD);
         if (strcmp(sub, "polled") == 0)
             return blk_polled_cmd(argc - 1, argv + 1);
+        if (strcmp(sub, "spin") == 0)
+            return blk_spin_cmd(argc - 1, argv + 1);
         if (strcmp(sub, "pattern") == 0)
             return blk_pattern_cmd(argc - 1, argv + 1);
         if (strcmp(sub, "inflight") == 0)
             return blk_inflight_cmd(argc - 1, argv + 1);
     }
-    printf("usage: blk info [dev] | flush [dev] | zero|discard <dev> <lba> <count> | "
-           "polled <dev> on|off | pattern write|verify <dev> <lba> <count> <seed> | "
-           "inflight <dev> <n> [lba]\n");
+    printf(
+        "usage: blk info [dev] | flush [dev] | zero|discard <dev> <lba> <count> | "
+        "polled <dev> on|off | spin <dev> <us> | pattern write|verify <dev> <lba> <count> <seed> | "
+        "inflight <dev> <n> [lba]\n");
     return -EINVAL;
 }
 
-NIPBOX_COMMAND(blk, "blk", "blk info|flush|zero|discard|polled|pattern|inflight ...",
+NIPBOX_COMMAND(blk, "blk", "blk info|flush|zero|discard|polled|spin|pattern|inflight ...",
                "block devices: list, flush, test patterns, queue depth", cmd_blk);

@@ -16,20 +16,6 @@
 
 static uint8_t dd_buf[DD_BUF_BYTES] __attribute__((aligned(4096)));
 
-static int parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-
-    if (!s || *s == '\0' || *s == '-')
-        return -EINVAL;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (errno || *end != '\0')
-        return -EINVAL;
-    *out = v;
-    return 0;
-}
-
 /* One line explaining why a request on `info`'s device failed. */
 static void dd_error(const struct block_info *info, int rc, uint64_t sector, uint64_t count)
 {
@@ -156,7 +142,7 @@ static int cmd_dd(int argc, char **argv)
         printf("dd: %s: %s\n", name, valve_strerror(rc));
         return rc;
     }
-    if (parse_u64(argv[a + 1], &sector)) {
+    if (nipbox_parse_uint(argv[a + 1], UINT64_MAX, &sector)) {
         printf("dd: bad sector number '%s'\n", argv[a + 1]);
         return -EINVAL;
     }
@@ -171,7 +157,7 @@ static int cmd_dd(int argc, char **argv)
         printf("usage: dd [-d blkN] read <sector> [count]\n");
         return -EINVAL;
     }
-    if (argc - a == 3 && parse_u64(argv[a + 2], &count)) {
+    if (argc - a == 3 && nipbox_parse_uint(argv[a + 2], UINT64_MAX, &count)) {
         printf("dd: bad sector count '%s'\n", argv[a + 2]);
         return -EINVAL;
     }

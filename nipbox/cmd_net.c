@@ -25,17 +25,6 @@
 
 static uint8_t dgram[UDP_MAX_PAYLOAD]; /* shell-only buffers, off the shell's stack */
 
-static int parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 0);
-    if (errno || end == s || *end != '\0' || *s == '-' || v > max)
-        return -EINVAL;
-    *out = v;
-    return 0;
-}
-
 /* "12.345" ms from nanoseconds. */
 static void fmt_ms(uint64_t ns, char *buf, size_t len)
 {
@@ -170,8 +159,8 @@ static int cmd_net(int argc, char **argv)
 
 static int cmd_dhcp(int argc, char **argv)
 {
-    unsigned long ms = DHCP_TIMEOUT_NS / NET_MS;
-    if (argc > 2 || (argc == 2 && (parse_uint(argv[1], 600000, &ms) || ms == 0))) {
+    uint64_t ms = DHCP_TIMEOUT_NS / NET_MS;
+    if (argc > 2 || (argc == 2 && (nipbox_parse_uint(argv[1], 600000, &ms) || ms == 0))) {
         printf("usage: dhcp [timeout-ms]\n");
         return -EINVAL;
     }
@@ -193,8 +182,8 @@ static int cmd_dhcp(int argc, char **argv)
         return 0;
     }
     if (rc == -ETIMEDOUT) {
-        printf("dhcp: %s: no answer in %lu ms; fallback %s/%u gateway %s\n", nif->name, ms,
-               net_ip_format(nif->ip, ip), prefix_len(nif->netmask),
+        printf("dhcp: %s: no answer in %lu ms; fallback %s/%u gateway %s\n", nif->name,
+               (unsigned long)ms, net_ip_format(nif->ip, ip), prefix_len(nif->netmask),
                net_ip_format(nif->gateway, gw));
         return rc;
     }
@@ -205,9 +194,9 @@ static int cmd_dhcp(int argc, char **argv)
 static int cmd_ping(int argc, char **argv)
 {
     uint32_t dst;
-    unsigned long count = 4;
+    uint64_t count = 4;
     if (argc < 2 || argc > 3 || net_ip_parse(argv[1], &dst) ||
-        (argc == 3 && (parse_uint(argv[2], 1000000, &count) || count == 0))) {
+        (argc == 3 && (nipbox_parse_uint(argv[2], 1000000, &count) || count == 0))) {
         printf("usage: ping <a.b.c.d> [count]\n");
         return -EINVAL;
     }
@@ -254,9 +243,9 @@ static int cmd_ping(int argc, char **argv)
 
 static int cmd_udpecho(int argc, char **argv)
 {
-    unsigned long port, count = 0;
-    if (argc < 2 || argc > 3 || parse_uint(argv[1], 65535, &port) || port == 0 ||
-        (argc == 3 && parse_uint(argv[2], 0xffffffffu, &count))) {
+    uint64_t port, count = 0;
+    if (argc < 2 || argc > 3 || nipbox_parse_uint(argv[1], 65535, &port) || port == 0 ||
+        (argc == 3 && nipbox_parse_uint(argv[2], 0xffffffffu, &count))) {
         printf("usage: udpecho <port> [count]   (until Ctrl-C, or count datagrams)\n");
         return -EINVAL;
     }
@@ -270,12 +259,12 @@ static int cmd_udpecho(int argc, char **argv)
     }
     int rc = udp_bind(s, (uint16_t)port);
     if (rc < 0) {
-        printf("udpecho: port %lu: cannot bind (%d)\n", port, rc);
+        printf("udpecho: port %lu: cannot bind (%d)\n", (unsigned long)port, rc);
         udp_close(s);
         return rc;
     }
     char ip[16];
-    printf("udpecho: listening on %s:%lu\n", net_ip_format(nif->ip, ip), port);
+    printf("udpecho: listening on %s:%lu\n", net_ip_format(nif->ip, ip), (unsigned long)port);
     unsigned long echoed = 0, failed = 0;
     uint64_t bytes = 0;
     while (count == 0 || echoed + failed < count) {
@@ -355,6 +344,26 @@ static int bench_ping(uint32_t dst, unsigned long count, bool arp_each)
 }
 
 /* netbench tx <ip> <port> <size> <count>: UDP datagrams as fast as the device takes them. */
+/* Resolves the next hop towards dst before a timed run, so that ARP is not part of what is
+ * measured and no datagram is dropped while the address is being resolved. */
+static int resolve_next_hop(struct netif *nif, uint32_t dst)
+{
+    uint32_t hop = (dst & nif->netmask) == (nif->ip & nif->netmask) ? dst : nif->gateway;
+    uint8_t mac[NET_MAC_LEN];
+    uint64_t deadline = net_now_ns() + 2 * NET_S;
+
+    while (arp_lookup(nif, hop, mac) != 0) {
+        if (net_now_ns() >= deadline) {
+            char ip[16];
+            printf("netbench: no ARP answer from %s\n", net_ip_format(hop, ip));
+            return -EHOSTUNREACH;
+        }
+        (void)arp_resolve(nif, hop);
+        net_poll();
+    }
+    return 0;
+}
+
 static int bench_tx(uint32_t dst, unsigned long port, unsigned long size, unsigned long count)
 {
     int s = udp_socket();
@@ -393,20 +402,22 @@ static int bench_tx(uint32_t dst, unsigned long port, unsigned long size, unsign
 static int cmd_netbench(int argc, char **argv)
 {
     uint32_t dst;
-    unsigned long count, port, size;
+    uint64_t count, port, size;
     if ((argc == 4 || (argc == 5 && strcmp(argv[4], "arp") == 0)) && strcmp(argv[1], "ping") == 0 &&
-        net_ip_parse(argv[2], &dst) == 0 && parse_uint(argv[3], 100000000, &count) == 0) {
+        net_ip_parse(argv[2], &dst) == 0 && nipbox_parse_uint(argv[3], 100000000, &count) == 0) {
         if (!ready_netif("netbench"))
             return -ENETUNREACH;
         return bench_ping(dst, count, argc == 5);
     }
     if (argc == 6 && strcmp(argv[1], "tx") == 0 && net_ip_parse(argv[2], &dst) == 0 &&
-        parse_uint(argv[3], 65535, &port) == 0 && port != 0 &&
-        parse_uint(argv[4], UDP_MAX_PAYLOAD, &size) == 0 &&
-        parse_uint(argv[5], 100000000, &count) == 0) {
-        if (!ready_netif("netbench"))
+        nipbox_parse_uint(argv[3], 65535, &port) == 0 && port != 0 &&
+        nipbox_parse_uint(argv[4], UDP_MAX_PAYLOAD, &size) == 0 &&
+        nipbox_parse_uint(argv[5], 100000000, &count) == 0) {
+        struct netif *nif = ready_netif("netbench");
+        if (!nif)
             return -ENETUNREACH;
-        return bench_tx(dst, port, size, count);
+        int rc = resolve_next_hop(nif, dst);
+        return rc ? rc : bench_tx(dst, port, size, count);
     }
     printf("usage: netbench ping <ip> <count> [arp] | netbench tx <ip> <port> <size> <count>\n");
     return -EINVAL;

@@ -91,6 +91,7 @@ int block_info(unsigned dev, struct block_info *info)
     info->write_zeroes = bi->max_write_zeroes_sectors != 0;
     info->failed = bi->failed;
     info->polled = blk_polled(b);
+    info->spin_us = (uint32_t)(blk_spin(b) / 1000u);
     info->seg_max = bi->seg_max;
     info->size_max = bi->size_max;
     info->queue_size = bi->queue_size;
@@ -124,6 +125,16 @@ int block_set_polled(unsigned dev, bool polled)
     if (!b)
         return -ENODEV;
     blk_set_polled(b, polled);
+    return 0;
+}
+
+int block_set_spin(unsigned dev, uint32_t us)
+{
+    struct blk_dev *b = valve_device(dev);
+
+    if (!b)
+        return -ENODEV;
+    blk_set_spin(b, (uint64_t)us * 1000u);
     return 0;
 }
 

@@ -108,5 +108,12 @@ int blk_wait_any(struct blk_dev *dev);
 void blk_set_polled(struct blk_dev *dev, bool polled);
 bool blk_polled(const struct blk_dev *dev);
 void blk_set_timeout(struct blk_dev *dev, uint64_t ns);
+/* Interrupt mode: how long a waiter watches the used ring (with the device asked not to
+ * interrupt) before it sleeps in wfi until the completion interrupt. On QEMU a request often
+ * completes within tens of microseconds, sooner than a sleeping CPU can be woken; 0 sleeps at
+ * once. Bounded: an idle device is never watched. Default BLK_SPIN_NS. */
+#define BLK_SPIN_NS 100000u
+void blk_set_spin(struct blk_dev *dev, uint64_t ns);
+uint64_t blk_spin(const struct blk_dev *dev);
 
 #endif

@@ -208,14 +208,31 @@ int blk_poll(struct blk_dev *dev, struct blk_req *req)
     return rc;
 }
 
+/* Interrupts disabled. Watches the used ring for up to spin_ns with the device asked not to
+ * interrupt; true when a completion arrived. Callbacks are on again when it returns, and the
+ * ring is checked once more after that, so a completion is never missed by the sleep. */
+static bool spin_for_used(struct blk_dev *dev)
+{
+    uint64_t deadline = os_time_ns() + dev->spin_ns;
+    bool got;
+
+    vq_disable_cb(dev->vq);
+    while (!(got = vq_has_used(dev->vq)) && os_time_ns() < deadline)
+        ;
+    vq_enable_cb(dev->vq);
+    return got || vq_has_used(dev->vq);
+}
+
 /* Interrupts disabled on entry and on return. Polled: look again (letting other interrupts in
- * for a moment); otherwise sleep until an interrupt. */
+ * for a moment); otherwise watch the ring briefly, then sleep until an interrupt. */
 static unsigned long wait_step(struct blk_dev *dev, unsigned long irq)
 {
     if (dev->polled) {
         os_irq_restore(irq);
         return os_irq_disable();
     }
+    if (dev->spin_ns && spin_for_used(dev))
+        return irq;
     os_wait();
     return irq;
 }
@@ -297,6 +314,16 @@ void blk_set_polled(struct blk_dev *dev, bool polled)
 bool blk_polled(const struct blk_dev *dev)
 {
     return dev->polled;
+}
+
+void blk_set_spin(struct blk_dev *dev, uint64_t ns)
+{
+    dev->spin_ns = ns;
+}
+
+uint64_t blk_spin(const struct blk_dev *dev)
+{
+    return dev->spin_ns;
 }
 
 void blk_set_timeout(struct blk_dev *dev, uint64_t ns)

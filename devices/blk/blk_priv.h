@@ -95,6 +95,7 @@ struct blk_dev {
     struct blk_plan *plan;  /* n_chains entries */
 
     uint64_t timeout_ns;
+    uint64_t spin_ns; /* before sleeping, watch the used ring this long (0: sleep at once) */
     bool polled;
     bool dead;
 

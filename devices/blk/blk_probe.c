@@ -215,6 +215,7 @@ static int blk_probe(struct virtio_device *vdev)
         return -ENOMEM;
     dev->vdev = vdev;
     dev->timeout_ns = BLK_TIMEOUT_NS;
+    dev->spin_ns = BLK_SPIN_NS;
     dev->polled = vdev->polled;
 
     rc = read_geometry(dev);

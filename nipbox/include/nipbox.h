@@ -3,6 +3,8 @@
 #ifndef NIPBOX_H
 #define NIPBOX_H
 
+#include <stdint.h>
+
 struct nipbox_command {
     const char *name;
     const char *usage;                 /* "dd read <sector> [count]" */
@@ -15,6 +17,10 @@ struct nipbox_command {
         used, section("nipbox_cmds"),                                                              \
         aligned(sizeof(void *)))) static const struct nipbox_command nipbox_cmd_##ident = {        \
         name_, usage_, help_, fn_}
+
+/* Parses a decimal, 0x-hex or 0-octal number no larger than max into *out: 0, or -EINVAL for
+ * anything else (empty, signed, trailing characters, out of range). */
+int nipbox_parse_uint(const char *s, uint64_t max, uint64_t *out);
 
 /* Ctrl-C pressed since the last call (for long-running commands such as udpecho). */
 int nipbox_interrupted(void);

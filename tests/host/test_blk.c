@@ -440,6 +440,34 @@ static void test_completes_without_interrupt(void **state)
     free(buf);
 }
 
+/* Interrupt mode watches the ring for a moment (device interrupts off) before sleeping. Here
+ * completions happen only when the waiter sleeps (the host's os_wait runs deferred work), so the
+ * watch always runs out: each wait must still end, and leave device interrupts switched on. */
+static void test_ring_watch_then_sleep(void **state)
+{
+    (void)state;
+    struct tb_opts o = {0};
+    struct sim_device *d = tb_make(&o, 0);
+    struct blk_dev *b = bd(d);
+    struct virtqueue *vq = sim_vdev(d)->vqs[0];
+    uint8_t *w = tb_alloc(4096), *r = tb_alloc(4096);
+    struct vq_seg ws = seg(w, 4096), rs = seg(r, 4096);
+
+    assert_int_equal(blk_spin(b), BLK_SPIN_NS);
+    sim_set_completion(d, SIM_COMPLETE_DEFERRED, SIM_ORDER_FIFO);
+    const uint64_t spins[] = {BLK_SPIN_NS, 0};
+    for (unsigned i = 0; i < 2; i++) {
+        blk_set_spin(b, spins[i]);
+        tb_fill(w, 4096, i + 1, 0);
+        assert_int_equal(rw(b, BLK_OP_WRITE, 64, &ws, 1), 0);
+        assert_int_equal(rw(b, BLK_OP_READ, 64, &rs, 1), 0);
+        assert_memory_equal(w, r, 4096);
+        assert_int_equal(vq->avail->flags & VRING_AVAIL_F_NO_INTERRUPT, 0);
+    }
+    free(w);
+    free(r);
+}
+
 static void test_polled_device(void **state)
 {
     (void)state;
@@ -543,6 +571,7 @@ int main(void)
         cmocka_unit_test_teardown(test_queue_limits, teardown),
         cmocka_unit_test_teardown(test_many_in_flight_out_of_order, teardown),
         cmocka_unit_test_teardown(test_completes_without_interrupt, teardown),
+        cmocka_unit_test_teardown(test_ring_watch_then_sleep, teardown),
         cmocka_unit_test_teardown(test_polled_device, teardown),
         cmocka_unit_test_teardown(test_timeout_fails_device, teardown),
         cmocka_unit_test_teardown(test_broken_queue_fails_outstanding, teardown),

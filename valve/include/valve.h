@@ -46,6 +46,7 @@ struct block_info {
     bool write_zeroes; /* VALVE_OP_WRITE_ZEROES is supported */
     bool failed;       /* the device timed out or broke; every request fails with -EIO */
     bool polled;       /* completions are polled for, not taken from interrupts */
+    uint32_t spin_us;  /* interrupt mode: ring watched this long before sleeping (0: never) */
     uint32_t seg_max;  /* device limits, for information (0 = none) */
     uint32_t size_max;
     uint16_t queue_size;
@@ -100,6 +101,8 @@ int block_info(unsigned dev, struct block_info *info);
 int block_stats(unsigned dev, struct block_stats *stats);
 /* Polled completion (for boot and measuring) instead of interrupts. */
 int block_set_polled(unsigned dev, bool polled);
+/* Interrupt mode: watch the ring up to `us` microseconds before sleeping (0: sleep at once). */
+int block_set_spin(unsigned dev, uint32_t us);
 
 /* Synchronous requests: 0 when all `count` sectors were moved, else -errno. */
 int block_read(unsigned dev, uint64_t lba, uint32_t count, void *buf);
