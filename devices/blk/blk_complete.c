@@ -209,22 +209,27 @@ int blk_poll(struct blk_dev *dev, struct blk_req *req)
 }
 
 /* Interrupts disabled. Watches the used ring for up to spin_ns with the device asked not to
- * interrupt; true when a completion arrived. Callbacks are on again when it returns, and the
- * ring is checked once more after that, so a completion is never missed by the sleep. */
+ * interrupt; true when a completion arrived. Device interrupts then stay off: a device may
+ * publish used->idx before it reads the flag (QEMU's virtio-blk with ioeventfd, as on PCI,
+ * reads it in a later bottom half), so switching them on as soon as a completion shows up
+ * turns nearly every watched completion into an interrupt. They go back on only before a
+ * sleep (wait_step); every waiter collects before it waits, so nothing relies on them between. */
 static bool spin_for_used(struct blk_dev *dev)
 {
     uint64_t deadline = os_time_ns() + dev->spin_ns;
-    bool got;
 
     vq_disable_cb(dev->vq);
-    while (!(got = vq_has_used(dev->vq)) && os_time_ns() < deadline)
-        ;
-    vq_enable_cb(dev->vq);
-    return got || vq_has_used(dev->vq);
+    do {
+        if (vq_has_used(dev->vq))
+            return true;
+    } while (os_time_ns() < deadline);
+    return false;
 }
 
 /* Interrupts disabled on entry and on return. Polled: look again (letting other interrupts in
- * for a moment); otherwise watch the ring briefly, then sleep until an interrupt. */
+ * for a moment); otherwise watch the ring briefly, then sleep until an interrupt. Device
+ * interrupts are switched on and the ring checked once more before the sleep, so a completion
+ * is never missed by it. */
 static unsigned long wait_step(struct blk_dev *dev, unsigned long irq)
 {
     if (dev->polled) {
@@ -233,7 +238,9 @@ static unsigned long wait_step(struct blk_dev *dev, unsigned long irq)
     }
     if (dev->spin_ns && spin_for_used(dev))
         return irq;
-    os_wait();
+    vq_enable_cb(dev->vq);
+    if (!vq_has_used(dev->vq))
+        os_wait();
     return irq;
 }
 
