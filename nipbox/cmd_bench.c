@@ -129,14 +129,8 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
         }
         if (resubmitted)
             valve_kick(b->dev);
-        if (!finished) {
-            for (unsigned i = 0; i < t->qd; i++) {
-                if (active[i]) {
-                    valve_wait(&reqs[i]); /* its result is taken by the next sweep */
-                    break;
-                }
-            }
-        }
+        if (!finished)
+            valve_wait_any(b->dev); /* the next sweep takes whatever completed */
     }
     const uint64_t ns = time_ns() - t0;
     block_stats(b->dev, &s1);

@@ -240,6 +240,16 @@ int valve_poll(struct valve_req *r)
     return -EINPROGRESS;
 }
 
+int valve_wait_any(unsigned dev)
+{
+    struct blk_dev *b = valve_device(dev);
+
+    if (!b)
+        return -ENODEV;
+    int rc = blk_wait_any(b);
+    return rc == -EAGAIN ? 0 : rc;
+}
+
 int valve_wait(struct valve_req *r)
 {
     struct blk_dev *b;

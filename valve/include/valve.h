@@ -121,6 +121,10 @@ int valve_poll(struct valve_req *r);
 int valve_wait(struct valve_req *r);
 /* Notifies the device of requests submitted with VALVE_F_NOKICK. */
 void valve_kick(unsigned dev);
+/* Waits until any outstanding request on `dev` makes progress (one device request completes),
+ * for a caller keeping many requests in flight; then valve_poll tells which. 0 at once when
+ * nothing is outstanding; -ENODEV; -EIO when the device has failed. */
+int valve_wait_any(unsigned dev);
 
 /* A short text for a Valve error code ("past the end of the device", ...). */
 const char *valve_strerror(int rc);
