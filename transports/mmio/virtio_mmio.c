@@ -201,39 +201,19 @@ static uint8_t vmm_ack_interrupt(struct virtio_device *vdev)
     return (uint8_t)(st & (VIRTIO_ISR_QUEUE | VIRTIO_ISR_CONFIG));
 }
 
-const struct virtio_transport_ops virtio_mmio_v1_ops = {
-    .name = "mmio-v1",
-    .get_status = vmm_get_status,
-    .set_status = vmm_set_status,
-    .get_features = vmm_get_features,
-    .set_features = vmm_set_features,
-    .read_config = vmm_read_config,
-    .write_config = vmm_write_config,
-    .config_generation = vmm_config_generation,
-    .queue_max = vmm_queue_max,
-    .queue_setup = vmm_queue_setup,
-    .queue_teardown = vmm_queue_teardown,
-    .notify = vmm_notify,
-    .ack_interrupt = vmm_ack_interrupt,
-    .can_resize_queue = true,
-};
+/* Version 1 and 2 share every operation; the table's name is what lsdev shows. */
+#define VMM_OPS(name_)                                                                             \
+    {                                                                                              \
+        .name = name_, .get_status = vmm_get_status, .set_status = vmm_set_status,                 \
+        .get_features = vmm_get_features, .set_features = vmm_set_features,                        \
+        .read_config = vmm_read_config, .write_config = vmm_write_config,                          \
+        .config_generation = vmm_config_generation, .queue_max = vmm_queue_max,                    \
+        .queue_setup = vmm_queue_setup, .queue_teardown = vmm_queue_teardown,                      \
+        .notify = vmm_notify, .ack_interrupt = vmm_ack_interrupt, .can_resize_queue = true,        \
+    }
 
-const struct virtio_transport_ops virtio_mmio_v2_ops = {
-    .name = "mmio-v2",
-    .get_status = vmm_get_status,
-    .set_status = vmm_set_status,
-    .get_features = vmm_get_features,
-    .set_features = vmm_set_features,
-    .read_config = vmm_read_config,
-    .write_config = vmm_write_config,
-    .config_generation = vmm_config_generation,
-    .queue_max = vmm_queue_max,
-    .queue_setup = vmm_queue_setup,
-    .queue_teardown = vmm_queue_teardown,
-    .notify = vmm_notify,
-    .ack_interrupt = vmm_ack_interrupt,
-    .can_resize_queue = true,
-};
+const struct virtio_transport_ops virtio_mmio_v1_ops = VMM_OPS("mmio-v1");
+const struct virtio_transport_ops virtio_mmio_v2_ops = VMM_OPS("mmio-v2");
 
 /* Bytes of config space for `type`: see MMIO_CONFIG_FALLBACK. */
 static uint32_t config_len_for(uint16_t type, uint64_t window)
