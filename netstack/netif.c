@@ -214,12 +214,21 @@ void net_poll(void)
     polling = false;
 }
 
+/* How long net_wait watches the devices before it sleeps: an answer from the host's network
+ * often arrives within tens of microseconds, sooner than a sleeping CPU is woken again. */
+#define NET_WATCH_NS (NET_MS / 10u)
+
 void net_wait(void)
 {
     for (unsigned i = 0; i < NET_MAX_NETIFS; i++)
         if (netifs[i] && netifs[i]->polled)
             return;
     unsigned long s = os_irq_disable();
+    uint64_t deadline = net_now_ns() + NET_WATCH_NS;
+    while (rxq_head == rxq_tail && net_now_ns() < deadline)
+        for (unsigned i = 0; i < NET_MAX_NETIFS; i++)
+            if (netifs[i] && netifs[i]->ops->poll)
+                netifs[i]->ops->poll(netifs[i]);
     if (rxq_head == rxq_tail)
         os_wait();
     os_irq_restore(s);
