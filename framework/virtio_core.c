@@ -13,11 +13,12 @@
 
 #define RESET_TIMEOUT_NS 1000000000ull
 
-/* Transport feature bits (24..40) the core implements: VERSION_1 only, and only on a modern
- * transport. Everything else in that range (indirect descriptors, event idx, packed rings,
- * ...) is never accepted, whatever a plugin lists. */
+/* Transport feature bits (24..40) the core implements: VERSION_1, only on a modern transport,
+ * and RING_EVENT_IDX on any. Everything else in that range (indirect descriptors, packed
+ * rings, ...) is never accepted, whatever a plugin lists. */
 #define TRANSPORT_FEATURES_MASK (((1ull << 41) - 1) & ~((1ull << 24) - 1))
 #define F_VERSION_1             (1ull << VIRTIO_F_VERSION_1)
+#define F_RING_EVENT_IDX        (1ull << VIRTIO_F_RING_EVENT_IDX)
 
 /* "blk0 block pci-legacy 00:01.0 1af4:1001" */
 #define VDEV_FMT      "%s %s %s %s"
@@ -103,12 +104,13 @@ static int fail(struct virtio_device *vdev, uint8_t status, int rc, const char *
     return rc;
 }
 
-/* What the core lets through: the plugin's device bits, plus VERSION_1 on modern transports;
- * legacy transports carry only the low 32 bits. */
+/* What the core lets through: the plugin's device bits and RING_EVENT_IDX, plus VERSION_1 on
+ * modern transports; legacy transports carry only the low 32 bits. */
 static uint64_t negotiable(const struct virtio_device *vdev, uint64_t plugin_features)
 {
     uint64_t mask = plugin_features & ~TRANSPORT_FEATURES_MASK;
 
+    mask |= plugin_features & F_RING_EVENT_IDX;
     if (vdev->modern)
         mask |= plugin_features & F_VERSION_1;
     else
@@ -358,6 +360,7 @@ int virtio_find_vq(struct virtio_device *vdev, unsigned index, unsigned max_size
         os_free(vq, sizeof(*vq));
         return rc;
     }
+    vq->event_idx = (vdev->features & F_RING_EVENT_IDX) != 0;
     rc = vdev->ops->queue_setup(vdev, vq);
     if (rc) {
         os_log("virtio: " VDEV_FMT ": queue %u setup failed (%d)", VDEV_ARGS(vdev), index, rc);

@@ -17,6 +17,27 @@ static uint64_t align_up(uint64_t v, uint64_t a)
     return (v + a - 1) & ~(a - 1);
 }
 
+/* With VIRTIO_F_RING_EVENT_IDX (virtio 1.2, 2.7.7 and 2.7.10): used_event is the uint16 after
+ * avail->ring[size] (driver-written: "interrupt me when your used idx passes this"), avail_event
+ * the uint16 after used->ring[size] (device-written: "notify me when your avail idx passes
+ * this"). vq_init's layouts already leave room for both. */
+static volatile uint16_t *used_event(struct virtqueue *vq)
+{
+    return (volatile uint16_t *)&vq->avail->ring[vq->size];
+}
+
+static volatile uint16_t *avail_event(struct virtqueue *vq)
+{
+    return (volatile uint16_t *)(void *)&vq->used->ring[vq->size];
+}
+
+/* True when moving an index from `old` to `new_idx` steps over `event`, i.e. event lies in
+ * [old, new_idx) modulo 2^16 (the spec's vring_need_event). */
+static bool need_event(uint16_t event, uint16_t new_idx, uint16_t old)
+{
+    return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old);
+}
+
 static const char *vq_name(const struct virtqueue *vq)
 {
     return vq->vdev && vq->vdev->name[0] ? vq->vdev->name : "?";
@@ -144,20 +165,28 @@ void vq_kick(struct virtqueue *vq)
 {
     volatile struct vring_avail *avail;
     volatile struct vring_used *used;
+    uint16_t old;
 
     if (!vq || !vq->avail || vq->broken)
         return;
     avail = vq->avail;
     used = vq->used;
-    if (avail->idx == vq->avail_idx)
+    old = avail->idx; /* what the previous kick published */
+    if (old == vq->avail_idx)
         return;
     /* Descriptors and ring slots must be visible before the index that publishes them. */
     os_wmb();
     avail->idx = vq->avail_idx;
     /* The new index must be visible before we look at whether the device wants a notify. */
     os_mb();
-    if (used->flags & VRING_USED_F_NO_NOTIFY)
+    if (vq->event_idx) {
+        /* Notify only if this batch covers the entry the device asked to hear about: any
+         * earlier notify with that entry still ahead already has the device coming back. */
+        if (!need_event(*avail_event(vq), vq->avail_idx, old))
+            return;
+    } else if (used->flags & VRING_USED_F_NO_NOTIFY) {
         return;
+    }
     vq->vdev->ops->notify(vq->vdev, vq);
     vq->kicks++;
 }
@@ -238,19 +267,46 @@ int vq_pop(struct virtqueue *vq, void **cookie, uint32_t *len)
     free_chain(vq, (uint16_t)id);
     vq->last_used_idx++;
     vq->completions++;
+    if (vq->event_idx) {
+        /* Keep used_event tracking what we consumed (see vq_enable_cb / vq_disable_cb). When
+         * interrupts are wanted, the device must see the new event before we next read used
+         * idx, or a completion published in between would neither interrupt nor be seen. */
+        *used_event(vq) = (uint16_t)(vq->last_used_idx - (vq->cb_disabled ? 1u : 0u));
+        if (!vq->cb_disabled)
+            os_mb();
+    }
     return 0;
 }
 
+/* With event idx the device ignores avail->flags and interrupts when its used idx moves from
+ * old to new with used_event in [old, new). Its used idx U always satisfies
+ * last_used_idx <= U <= last_used_idx + size (we only consume what it published, and at most
+ * size chains are out), so used_event = last_used_idx - 1 lies just behind U: the device would
+ * step over it again only after 65535 - size or more further completions (>= 32767), and vq_pop
+ * moves it along with last_used_idx while disabled, so a driver that keeps consuming never gets
+ * there. A device that published entries before this store but decides about the interrupt
+ * after it may still interrupt once: spurious, and allowed (this is a hint). The flag is written
+ * too, as a hint for a device without event idx. */
 void vq_disable_cb(struct virtqueue *vq)
 {
     volatile struct vring_avail *avail = vq->avail;
+
     avail->flags = (uint16_t)(avail->flags | VRING_AVAIL_F_NO_INTERRUPT);
+    vq->cb_disabled = true;
+    if (vq->event_idx)
+        *used_event(vq) = (uint16_t)(vq->last_used_idx - 1u);
 }
 
+/* With event idx: interrupt when the entry at last_used_idx is published. Entries already
+ * published raise nothing, so callers re-check vq_has_used() after this. */
 void vq_enable_cb(struct virtqueue *vq)
 {
     volatile struct vring_avail *avail = vq->avail;
+
     avail->flags = (uint16_t)(avail->flags & ~VRING_AVAIL_F_NO_INTERRUPT);
+    vq->cb_disabled = false;
+    if (vq->event_idx)
+        *used_event(vq) = vq->last_used_idx;
     /* The device must see interrupts enabled before the caller re-checks the used ring. */
     os_mb();
 }

@@ -88,7 +88,9 @@ struct sim_params {
 };
 
 /* Defaults for `type`: features (blk: SIZE_MAX SEG_MAX BLK_SIZE FLUSH; net: MAC STATUS; both
- * also INDIRECT_DESC EVENT_IDX, and VERSION_1 when modern), queues, config (blk: capacity,
+ * also INDIRECT_DESC EVENT_IDX, and VERSION_1 when modern; clear a bit to withhold it. Once
+ * EVENT_IDX is negotiated the device writes avail_event after fetching, ignores avail->flags
+ * and interrupts only when its used idx steps over used_event), queues, config (blk: capacity,
  * size_max 65536, seg_max 126, blk_size 512; net: mac 52:54:00:12:34:<n>, link up), a distinct
  * irq line from 40..47 (lines are shared, like PCI INTx), location "sim:<n>". */
 void sim_params_init(struct sim_params *p, uint16_t type, bool modern);

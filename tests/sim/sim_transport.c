@@ -279,6 +279,11 @@ bool sim_fetch(struct sim_device *d, unsigned qi)
         q->pending[q->n_pending++] = head;
         q->last_avail++;
     }
+    if (sim_negotiated(d, SIM_F_EVENT_IDX)) {
+        /* avail_event, after used->ring[size]: notify me once you publish past what I took. */
+        *(volatile uint16_t *)(void *)&q->used->ring[q->size] = q->last_avail;
+        os_mb();
+    }
     return true;
 }
 
@@ -365,6 +370,7 @@ void sim_push_used(struct sim_device *d, unsigned qi, const struct sim_chain *c,
     struct sim_queue *q = &d->q[qi];
     uint32_t id = c->head;
     uint16_t slot = (uint16_t)(q->used_idx & (q->size - 1u));
+    uint16_t old_idx = q->used_idx;
 
     if (sim_fault_take(d, SIM_FAULT_USED_ID_RANGE))
         id = q->size + 7u;
@@ -381,8 +387,15 @@ void sim_push_used(struct sim_device *d, unsigned qi, const struct sim_chain *c,
     q->used->idx = q->used_idx;
     os_mb();
     d->stats.chains++;
-    if (!(q->avail->flags & VRING_AVAIL_F_NO_INTERRUPT))
+    if (sim_negotiated(d, SIM_F_EVENT_IDX)) {
+        /* With event idx the flags are ignored: interrupt when the used idx steps over
+         * used_event, the uint16 after avail->ring[size] (virtio 1.2, 2.7.10). */
+        uint16_t event = *(volatile uint16_t *)&q->avail->ring[q->size];
+        if ((uint16_t)(q->used_idx - event - 1) < (uint16_t)(q->used_idx - old_idx))
+            d->isr |= VIRTIO_ISR_QUEUE;
+    } else if (!(q->avail->flags & VRING_AVAIL_F_NO_INTERRUPT)) {
         d->isr |= VIRTIO_ISR_QUEUE;
+    }
 }
 
 void sim_pending_remove(struct sim_queue *q, unsigned i)

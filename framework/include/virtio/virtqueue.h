@@ -76,6 +76,8 @@ struct virtqueue {
     uint16_t avail_idx;     /* our copy of avail->idx */
     uint16_t last_used_idx; /* next used entry we will consume */
     bool broken;
+    bool event_idx;   /* VIRTIO_F_RING_EVENT_IDX negotiated: used_event / avail_event in use */
+    bool cb_disabled; /* vq_disable_cb called more recently than vq_enable_cb */
 
     /* Counters, for lsdev and the benchmark. */
     uint64_t kicks;
@@ -102,7 +104,10 @@ void vq_kick(struct virtqueue *vq);
  * then each call hands back one still-outstanding cookie (so the caller can fail it) until
  * none remain, when *cookie is NULL. */
 int vq_pop(struct virtqueue *vq, void **cookie, uint32_t *len);
-/* Ask the device not to / to interrupt on completions (a hint: the device may ignore it). */
+/* Ask the device not to / to interrupt on completions (a hint: the device may ignore it).
+ * With event idx, enabling arms an interrupt for the next used entry after last_used_idx only:
+ * a caller that finds vq_has_used() true afterwards must vq_pop (which re-arms) before it
+ * sleeps. */
 void vq_disable_cb(struct virtqueue *vq);
 void vq_enable_cb(struct virtqueue *vq);
 /* True when used entries are waiting. */
