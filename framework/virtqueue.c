@@ -17,18 +17,15 @@ static uint64_t align_up(uint64_t v, uint64_t a)
     return (v + a - 1) & ~(a - 1);
 }
 
-/* With VIRTIO_F_RING_EVENT_IDX (virtio 1.2, 2.7.7 and 2.7.10): used_event is the uint16 after
- * avail->ring[size] (driver-written: "interrupt me when your used idx passes this"), avail_event
- * the uint16 after used->ring[size] (device-written: "notify me when your avail idx passes
- * this"). vq_init's layouts already leave room for both. */
+/* The event-index fields (see virtqueue.h); vq_init's layouts leave room for both. */
 static volatile uint16_t *used_event(struct virtqueue *vq)
 {
-    return (volatile uint16_t *)&vq->avail->ring[vq->size];
+    return vring_used_event(vq->avail, vq->size);
 }
 
 static volatile uint16_t *avail_event(struct virtqueue *vq)
 {
-    return (volatile uint16_t *)(void *)&vq->used->ring[vq->size];
+    return vring_avail_event(vq->used, vq->size);
 }
 
 /* True when moving an index from `old` to `new_idx` steps over `event`, i.e. event lies in

@@ -60,12 +60,12 @@ static struct virtqueue *vq0(struct sim_device *d)
 /* The two event fields, located the way the spec places them. */
 static uint16_t used_event_of(const struct virtqueue *vq)
 {
-    return *(const volatile uint16_t *)&vq->avail->ring[vq->size];
+    return *vring_used_event(vq->avail, vq->size);
 }
 
 static volatile uint16_t *avail_event_of(const struct virtqueue *vq)
 {
-    return (volatile uint16_t *)(void *)&vq->used->ring[vq->size];
+    return vring_avail_event(vq->used, vq->size);
 }
 
 static void *pop_one(struct virtqueue *vq)

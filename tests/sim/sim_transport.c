@@ -281,7 +281,7 @@ bool sim_fetch(struct sim_device *d, unsigned qi)
     }
     if (sim_negotiated(d, SIM_F_EVENT_IDX)) {
         /* avail_event, after used->ring[size]: notify me once you publish past what I took. */
-        *(volatile uint16_t *)(void *)&q->used->ring[q->size] = q->last_avail;
+        *vring_avail_event(q->used, q->size) = q->last_avail;
         os_mb();
     }
     return true;
@@ -390,7 +390,7 @@ void sim_push_used(struct sim_device *d, unsigned qi, const struct sim_chain *c,
     if (sim_negotiated(d, SIM_F_EVENT_IDX)) {
         /* With event idx the flags are ignored: interrupt when the used idx steps over
          * used_event, the uint16 after avail->ring[size] (virtio 1.2, 2.7.10). */
-        uint16_t event = *(volatile uint16_t *)&q->avail->ring[q->size];
+        uint16_t event = *vring_used_event(q->avail, q->size);
         if ((uint16_t)(q->used_idx - event - 1) < (uint16_t)(q->used_idx - old_idx))
             d->isr |= VIRTIO_ISR_QUEUE;
     } else if (!(q->avail->flags & VRING_AVAIL_F_NO_INTERRUPT)) {

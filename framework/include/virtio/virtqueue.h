@@ -39,6 +39,24 @@ struct vring_used {
     struct vring_used_elem ring[];
 };
 
+/* The event-index fields (VIRTIO_F_RING_EVENT_IDX, virtio 1.2 2.7.7 and 2.7.10): used_event is
+ * the uint16 after avail->ring[size] (driver-written: "interrupt me when your used idx passes
+ * this"), avail_event the uint16 after used->ring[size] (device-written: "notify me when your
+ * avail idx passes this"). Located by byte offset: nothing of another type is aliased. */
+static inline volatile uint16_t *vring_used_event(volatile struct vring_avail *avail, uint16_t size)
+{
+    return (volatile uint16_t *)(volatile void *)((volatile uint8_t *)avail +
+                                                  sizeof(struct vring_avail) +
+                                                  (uintptr_t)size * sizeof(uint16_t));
+}
+
+static inline volatile uint16_t *vring_avail_event(volatile struct vring_used *used, uint16_t size)
+{
+    return (volatile uint16_t *)(volatile void *)((volatile uint8_t *)used +
+                                                  sizeof(struct vring_used) +
+                                                  (uintptr_t)size * sizeof(struct vring_used_elem));
+}
+
 /* One segment of a request: `len` bytes at bus address `addr`. */
 struct vq_seg {
     uint64_t addr;
