@@ -163,6 +163,21 @@ void arp_input(struct netif *nif, const uint8_t *frame, size_t len)
         (void)send_arp(nif, ARP_REPLY, sha, sha, spa);
 }
 
+/* Makes `e` (or a fresh entry when NULL) a pending resolution of ip on nif and sends the first
+ * request. */
+static int start_resolution(struct arp_entry *e, struct netif *nif, uint32_t ip, uint64_t now)
+{
+    if (!e)
+        e = take_entry();
+    e->nif = nif;
+    e->ip = ip;
+    e->state = ARP_PENDING;
+    e->tries = 1;
+    e->stamp = now;
+    memset(e->mac, 0, NET_MAC_LEN);
+    return send_request(nif, ip);
+}
+
 int arp_output(struct netif *nif, uint32_t next_hop, uint8_t *frame, size_t len)
 {
     uint64_t now = net_now_ns();
@@ -179,17 +194,8 @@ int arp_output(struct netif *nif, uint32_t next_hop, uint8_t *frame, size_t len)
         net_cnt.arp_pending_full++;
         return -ENOBUFS;
     }
-    if (!e || e->state != ARP_PENDING) {
-        if (!e)
-            e = take_entry();
-        e->nif = nif;
-        e->ip = next_hop;
-        e->state = ARP_PENDING;
-        e->tries = 1;
-        e->stamp = now;
-        memset(e->mac, 0, NET_MAC_LEN);
-        (void)send_request(nif, next_hop);
-    }
+    if (!e || e->state != ARP_PENDING)
+        (void)start_resolution(e, nif, next_hop, now);
     memcpy(slot->data, frame, len);
     slot->len = (uint16_t)len;
     slot->next_hop = next_hop;
@@ -235,14 +241,7 @@ int arp_resolve(struct netif *nif, uint32_t ip)
     struct arp_entry *e = find(nif, ip);
     if (e && (fresh(e, now) || e->state == ARP_PENDING))
         return 0;
-    if (!e)
-        e = take_entry();
-    e->nif = nif;
-    e->ip = ip;
-    e->state = ARP_PENDING;
-    e->tries = 1;
-    e->stamp = now;
-    return send_request(nif, ip);
+    return start_resolution(e, nif, ip, now);
 }
 
 unsigned arp_list(struct arp_info *out, unsigned max)
