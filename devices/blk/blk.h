@@ -113,6 +113,9 @@ void blk_set_timeout(struct blk_dev *dev, uint64_t ns);
  * completes within tens of microseconds, sooner than a sleeping CPU can be woken; 0 sleeps at
  * once. Bounded: an idle device is never watched. Default BLK_SPIN_NS. */
 #define BLK_SPIN_NS 100000u
+/* ... but only while at most this many requests are outstanding: with a deep queue the next
+ * completion is not what limits us, and a sleeping CPU leaves the host's I/O threads a core. */
+#define BLK_SPIN_MAX_INFLIGHT 4u
 void blk_set_spin(struct blk_dev *dev, uint64_t ns);
 uint64_t blk_spin(const struct blk_dev *dev);
 

@@ -236,7 +236,7 @@ static unsigned long wait_step(struct blk_dev *dev, unsigned long irq)
         os_irq_restore(irq);
         return os_irq_disable();
     }
-    if (dev->spin_ns && spin_for_used(dev))
+    if (dev->spin_ns && dev->stats.inflight <= BLK_SPIN_MAX_INFLIGHT && spin_for_used(dev))
         return irq;
     vq_enable_cb(dev->vq);
     if (!vq_has_used(dev->vq))
