@@ -221,23 +221,40 @@ int valve_submit(struct valve_req *r)
     return 0;
 }
 
-int valve_poll(struct valve_req *r)
+/* The device of a request still in flight, or NULL with *rc its final status. */
+static struct blk_dev *in_flight(struct valve_req *r, int *rc)
 {
     struct blk_dev *b;
 
-    if (!r)
-        return -EINVAL;
-    if (r->status != -EINPROGRESS)
-        return r->status;
+    if (!r) {
+        *rc = -EINVAL;
+        return NULL;
+    }
+    if (r->status != -EINPROGRESS) {
+        *rc = r->status;
+        return NULL;
+    }
     b = valve_device(r->dev);
     if (!b)
-        return r->status = -ENODEV;
-    collect(r, b, false);
+        *rc = r->status = -ENODEV;
+    return b;
+}
+
+/* One round: take completions, hand out more chunks; the final status, or -EINPROGRESS. */
+static int step(struct valve_req *r, struct blk_dev *b, bool may_wait)
+{
+    collect(r, b, may_wait);
     retire(r);
-    pump(r, b, 0, false);
-    if (finished(r))
-        return complete(r);
-    return -EINPROGRESS;
+    pump(r, b, 0, may_wait);
+    return finished(r) ? complete(r) : -EINPROGRESS;
+}
+
+int valve_poll(struct valve_req *r)
+{
+    int rc;
+    struct blk_dev *b = in_flight(r, &rc);
+
+    return b ? step(r, b, false) : rc;
 }
 
 int valve_wait_any(unsigned dev)
@@ -252,24 +269,16 @@ int valve_wait_any(unsigned dev)
 
 int valve_wait(struct valve_req *r)
 {
-    struct blk_dev *b;
+    int rc;
+    struct blk_dev *b = in_flight(r, &rc);
 
-    if (!r)
-        return -EINVAL;
-    if (r->status != -EINPROGRESS)
-        return r->status;
-    b = valve_device(r->dev);
     if (!b)
-        return r->status = -ENODEV;
+        return rc;
     if (r->flags & VALVE_F_NOKICK)
         blk_kick(b);
-    for (;;) {
-        collect(r, b, true);
-        retire(r);
-        pump(r, b, 0, true);
-        if (finished(r))
-            return complete(r);
-    }
+    while ((rc = step(r, b, true)) == -EINPROGRESS)
+        ;
+    return rc;
 }
 
 void valve_kick(unsigned dev)
