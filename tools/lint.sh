@@ -32,7 +32,7 @@ need() {
             return 0
         fi
     done
-    echo "lint: SKIP: $1 is not installed ($hint)"
+    echo "lint: $1 is not installed ($hint)" >&2
     exit 77
 }
 

@@ -29,6 +29,14 @@ KERNEL = os.environ.get("RUMPK_KERNEL", qemu_cmd.DEFAULT_KERNEL)
 ALL_TRANSPORTS = ["pci-legacy", "pci-modern", "pci-transitional", "mmio-v1", "mmio-v2"]
 
 
+def guest_argv(extra_args=(), transports=(), append=None, smp=1, memory="128M", argv=None):
+    """The QEMU command line a Guest runs: the harness's base arguments plus `extra_args` (or a
+    whole `argv`), with no option ROM on any PCI device (qemu_cmd.without_option_roms)."""
+    if argv is None:
+        argv = base_args(KERNEL, smp, memory, append, transports) + list(extra_args)
+    return qemu_cmd.without_option_roms(argv)
+
+
 class GuestError(AssertionError):
     """The guest did not do what was expected in time; the message carries the console log."""
 
@@ -37,9 +45,11 @@ class Guest:
     """One QEMU process with its serial console on a pipe."""
 
     def __init__(self, extra_args=(), transports=(), append=None, smp=1, memory="128M",
-                 boot_timeout=30.0, name="guest"):
+                 boot_timeout=30.0, name="guest", argv=None):
+        """`argv`, when given, is a whole QEMU command line (e.g. `./rumpk run`'s) used in
+        place of the harness's own base arguments plus `extra_args`."""
         self.name = name
-        self.args = base_args(KERNEL, smp, memory, append, transports) + list(extra_args)
+        self.args = guest_argv(extra_args, transports, append, smp, memory, argv)
         self._buf = bytearray()
         self._lock = threading.Lock()
         self._pos = 0  # console bytes consumed by waits so far
