@@ -64,10 +64,11 @@ bootstrap() { # the bare root, as a tarball: written once, only ever read afterw
     mirror="$(mirror_of_this_machine | grep -v -e security -e '^cdrom:' | head -1 || true)"
     [ -n "$mirror" ] || die "no deb mirror in /etc/apt"
     mkdir -p "$CACHE"
-    mmdebstrap --variant=minbase --include=git,python3 --quiet "$SUITE" "$BASE.part" \
+    # (mmdebstrap picks the output format from the name: it must end in .tar)
+    mmdebstrap --variant=minbase --include=git,python3 --quiet "$SUITE" "$CACHE/partial.tar" \
         "deb $mirror $SUITE main" "deb $mirror $SUITE-updates main" >"$CACHE/bootstrap.log" 2>&1 ||
         { tail -5 "$CACHE/bootstrap.log" >&2; return 1; }
-    mv "$BASE.part" "$BASE"
+    mv "$CACHE/partial.tar" "$BASE"
 }
 
 WORK=""
@@ -86,13 +87,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# (phase runs its command in an `||` context, where `set -e` does not act: steps chain with &&)
 new_copy() { # DIR: the bare root unpacked, plus the commit under /root/rumpk
-    mkdir -p "$1"
-    tar -C "$1" -xf "$BASE"
-    cp /etc/resolv.conf "$1/etc/resolv.conf" # the network settings of this machine, not the repo
-    git clone -q --no-local "$ROOT" "$1/root/rumpk"
-    git -C "$1/root/rumpk" checkout -q --detach "$(git -C "$ROOT" rev-parse HEAD)"
-    printf '%s' "$RUN_DRIVER" >"$1/root/run-driver.py" # the newcomer's hands, outside the clone
+    mkdir -p "$1" &&
+        tar -C "$1" -xf "$BASE" &&
+        cp /etc/resolv.conf "$1/etc/resolv.conf" && # this machine's network settings, not the repo's
+        git clone -q --no-local "$ROOT" "$1/root/rumpk" &&
+        git -C "$1/root/rumpk" checkout -q --detach "$(git -C "$ROOT" rev-parse HEAD)" &&
+        printf '%s' "$RUN_DRIVER" >"$1/root/run-driver.py" # the newcomer's hands, outside the clone
 }
 
 # inside DIR LOG CMD: runs the shell command CMD as root in the copy DIR, from /root/rumpk, with
