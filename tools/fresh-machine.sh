@@ -71,8 +71,30 @@ bootstrap() { # the bare root, as a tarball: written once, only ever read afterw
     mv "$CACHE/partial.tar" "$BASE"
 }
 
+procs_inside() { # DIR: true while some process has its root directory under DIR
+    local p
+    for p in /proc/[0-9]*/root; do
+        case "$(readlink "$p" 2>/dev/null)" in "$1"/*) return 0 ;; esac
+    done
+    return 1
+}
+
 WORK=""
+CHILD=""
 cleanup() {
+    # unshare --kill-child: ending unshare kills the namespace's first process, so the kernel
+    # ends every process of the phase and, with the last of them, its mounts.
+    if [ -n "$CHILD" ]; then
+        kill -KILL "$CHILD" 2>/dev/null || true # (unshare --fork ignores INT and TERM)
+        wait "$CHILD" 2>/dev/null || true
+    fi
+    # The kernel ends the namespace's other processes asynchronously: wait until none has its
+    # root in the copy, or a dying dpkg could write into it after it is removed.
+    local i
+    for i in $(seq 100); do
+        procs_inside "$WORK" || break
+        sleep 0.1
+    done
     [ -n "$WORK" ] && [ -d "$WORK" ] || return 0
     if grep -q " $WORK/" /proc/self/mounts; then # never delete through a live mount
         echo "fresh-machine: mounts remain under $WORK; not removing it" >&2
@@ -100,7 +122,7 @@ new_copy() { # DIR: the bare root unpacked, plus the commit under /root/rumpk
 # inside DIR LOG CMD: runs the shell command CMD as root in the copy DIR, from /root/rumpk, with
 # a newcomer's environment, in private mount and PID namespaces (mounts and processes end with it).
 inside() {
-    local dir="$1" log="$2" cmd="$3"
+    local dir="$1" log="$2" cmd="$3" rc=0
     unshare --mount --pid --fork --kill-child --propagation private /bin/bash -c '
         set -e
         mount --bind /dev "$0/dev"
@@ -109,8 +131,11 @@ inside() {
         mount -t tmpfs tmp "$0/tmp"
         exec chroot "$0" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
             PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-            /bin/bash -c "cd /root/rumpk && $1"' "$dir" "$cmd" >"$log" 2>&1 </dev/null ||
-        { echo "--- last lines of $log:" >&2; tail -25 "$log" >&2; return 1; }
+            /bin/bash -c "cd /root/rumpk && $1"' "$dir" "$cmd" >"$log" 2>&1 </dev/null &
+    CHILD=$! # in the background, so that a signal reaches the trap at once, not after the phase
+    wait "$CHILD" || rc=$?
+    CHILD=""
+    [ $rc -eq 0 ] || { echo "--- last lines of $log:" >&2; tail -25 "$log" >&2; return 1; }
 }
 
 # `./rumpk run` driven as a person would: wait for the prompt, type poweroff, expect status 0.
