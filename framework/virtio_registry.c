@@ -53,6 +53,18 @@ int virtio_registry_insert(struct virtio_device *vdev)
     return 0;
 }
 
+void virtio_registry_sort(unsigned first)
+{
+    /* Insertion sort: at most VIRTIO_MAX_DEVICES entries, and equal keys keep their order. */
+    for (unsigned i = first + 1; i < n_devices; i++) {
+        struct virtio_device *d = devices[i];
+        unsigned j = i;
+        for (; j > first && devices[j - 1]->order > d->order; j--)
+            devices[j] = devices[j - 1];
+        devices[j] = d;
+    }
+}
+
 void virtio_registry_drop(struct virtio_device *vdev)
 {
     for (unsigned i = 0; i < n_devices; i++) {
@@ -260,7 +272,10 @@ int virtio_transport_check(const struct virtio_transport_ops *ops)
 
 int virtio_transports_start(void)
 {
-    int found = 0, first_err = 0;
+    int first_err = 0;
+    unsigned added;
+
+    virtio_discovery_begin();
 
     for (unsigned i = 0; i < virtio_transport_count; i++) {
         const struct virtio_transport *t = &virtio_transports[i];
@@ -278,9 +293,8 @@ int virtio_transports_start(void)
             os_log("virtio: transport %s: discovery failed (%d)", name, rc);
             if (!first_err)
                 first_err = rc;
-            continue;
         }
-        found += rc;
     }
-    return found > 0 ? found : first_err;
+    added = virtio_discovery_end();
+    return added > 0 ? (int)added : first_err;
 }
