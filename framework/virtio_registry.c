@@ -16,6 +16,7 @@
 
 static struct virtio_device *devices[VIRTIO_MAX_DEVICES];
 static unsigned n_devices;
+static unsigned n_refused; /* devices a full list turned away */
 
 static const struct virtio_plugin *override_plugins;
 static unsigned override_count;
@@ -47,8 +48,10 @@ int virtio_registry_insert(struct virtio_device *vdev)
 {
     if (virtio_registry_contains(vdev))
         return -EEXIST;
-    if (n_devices >= VIRTIO_MAX_DEVICES)
+    if (n_devices >= VIRTIO_MAX_DEVICES) {
+        n_refused++;
         return -ENOSPC;
+    }
     devices[n_devices++] = vdev;
     return 0;
 }
@@ -62,6 +65,29 @@ void virtio_registry_sort(unsigned first)
         for (; j > first && devices[j - 1]->order > d->order; j--)
             devices[j] = devices[j - 1];
         devices[j] = d;
+    }
+}
+
+void virtio_census(struct virtio_census *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->added = n_devices;
+    out->refused = n_refused;
+    for (unsigned i = 0; i < n_devices; i++) {
+        switch (devices[i]->state) {
+        case VIRTIO_STATE_READY:
+            out->ready++;
+            break;
+        case VIRTIO_STATE_NO_DRIVER:
+            out->no_driver++;
+            break;
+        case VIRTIO_STATE_FAILED:
+        case VIRTIO_STATE_NEEDS_RESET:
+            out->failed++;
+            break;
+        case VIRTIO_STATE_FOUND:
+            break;
+        }
     }
 }
 

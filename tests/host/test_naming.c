@@ -1,7 +1,7 @@
 /* Host tests of boot discovery in the virtio core: devices added between
  * virtio_discovery_begin and _end are only listed, then brought up and named in naming order
  * (vdev->order: PCI by bus/slot/function, then MMIO from the highest address down), whatever
- * order the transports found them in. */
+ * order the transports found them in; and the census the boot summary line prints. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -75,10 +75,40 @@ static void test_discovery_names_in_order(void **state)
     assert_int_equal(virtio_discovery_end(), 0);
 }
 
+static void test_census_counts_what_was_added(void **state)
+{
+    (void)state;
+    struct virtio_census before, c;
+    virtio_census(&before);
+    assert_int_equal(before.added, 0);
+
+    virtio_discovery_begin();
+    struct sim_device *bad = make(SIM_TYPE_BLOCK, 1);
+    sim_fault(bad, SIM_FAULT_REFUSE_FEATURES_OK, SIM_FOREVER);
+    assert_int_equal(sim_add(bad), 0);
+    assert_int_equal(sim_add(make(SIM_TYPE_BLOCK, 2)), 0);
+    for (unsigned i = 2; i < VIRTIO_MAX_DEVICES; i++)
+        assert_int_equal(sim_add(make(TYPE_NOBODY, 10 + i)), 0);
+    /* The list is full: these are not added, and are counted as such. */
+    for (unsigned i = 0; i < 6; i++)
+        assert_int_equal(sim_add(make(TYPE_NOBODY, 100 + i)), -ENOSPC);
+    assert_int_equal(virtio_discovery_end(), VIRTIO_MAX_DEVICES);
+
+    virtio_census(&c);
+    assert_int_equal(c.added, VIRTIO_MAX_DEVICES);
+    assert_int_equal(c.added, virtio_device_count());
+    assert_int_equal(c.ready, 1);
+    assert_int_equal(c.failed, 1);
+    assert_int_equal(c.no_driver, VIRTIO_MAX_DEVICES - 2);
+    assert_int_equal(c.refused - before.refused, 6);
+    assert_true(os_host_log_contains("not added: device list full"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_discovery_names_in_order, teardown),
+        cmocka_unit_test_teardown(test_census_counts_what_was_added, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

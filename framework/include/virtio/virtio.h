@@ -124,6 +124,15 @@ struct virtio_device {
     (((uint64_t)(bus) << 8) | ((uint64_t)(dev) << 3) | (uint64_t)(fn))
 #define VIRTIO_ORDER_MMIO(base) ((1ull << 62) | (((1ull << 62) - 1) & ~(uint64_t)(base)))
 
+/* What the device list holds, for the boot summary. */
+struct virtio_census {
+    unsigned added;     /* devices in the list */
+    unsigned ready;     /* READY */
+    unsigned no_driver; /* NO_DRIVER: no plugin drives the type; left reset */
+    unsigned failed;    /* FAILED or NEEDS_RESET */
+    unsigned refused;   /* found but not added since boot: the list (VIRTIO_MAX_DEVICES) full */
+};
+
 /* Registry and lifecycle. */
 
 /* 0 when every op is present, else -EINVAL with one log line naming the missing op. */
@@ -154,6 +163,8 @@ int virtio_device_fail(struct virtio_device *vdev, const char *why);
 /* Runs every generated transport's discover() inside virtio_discovery_begin/_end. Returns the
  * devices added to the list, or -errno when none was and a transport failed. */
 int virtio_transports_start(void);
+/* Counts the device list by state (and devices refused since boot). */
+void virtio_census(struct virtio_census *out);
 /* NEEDS_RESET / FAILED recovery: remove, reset and probe again. */
 int virtio_device_reprobe(struct virtio_device *vdev);
 /* Interrupt entry the core registers for each device with an irq; public for pollers/tests. */
