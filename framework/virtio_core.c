@@ -207,6 +207,29 @@ static int bring_up(struct virtio_device *vdev)
     return 0;
 }
 
+/* Between virtio_discovery_begin and _end: the list position where discovery started. */
+static bool discovering;
+static unsigned discovery_first;
+
+void virtio_discovery_begin(void)
+{
+    discovering = true;
+    discovery_first = virtio_device_count();
+}
+
+unsigned virtio_discovery_end(void)
+{
+    unsigned n = virtio_device_count();
+
+    if (!discovering)
+        return 0;
+    discovering = false;
+    virtio_registry_sort(discovery_first);
+    for (unsigned i = discovery_first; i < n; i++)
+        (void)bring_up(virtio_device_at(i)); /* a device that fails is logged and stays listed */
+    return n - discovery_first;
+}
+
 int virtio_device_add(struct virtio_device *vdev)
 {
     int rc;
@@ -240,6 +263,8 @@ int virtio_device_add(struct virtio_device *vdev)
                vdev->ops->name, vdev->location, rc);
         return rc;
     }
+    if (discovering)
+        return 0;
     return bring_up(vdev);
 }
 

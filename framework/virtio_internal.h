@@ -10,8 +10,10 @@
 
 #include <virtio/virtio.h>
 
-/* Device list. insert: -EEXIST when listed already, -ENOSPC when full. */
+/* Device list. insert: -EEXIST when listed already, -ENOSPC when full (counted as refused). */
 int virtio_registry_insert(struct virtio_device *vdev);
+/* Stable sort of the list from position `first` on by vdev->order. */
+void virtio_registry_sort(unsigned first);
 void virtio_registry_drop(struct virtio_device *vdev);
 bool virtio_registry_contains(const struct virtio_device *vdev);
 

@@ -16,6 +16,7 @@
 
 static struct virtio_device *devices[VIRTIO_MAX_DEVICES];
 static unsigned n_devices;
+static unsigned n_refused; /* devices a full list turned away */
 
 static const struct virtio_plugin *override_plugins;
 static unsigned override_count;
@@ -47,10 +48,47 @@ int virtio_registry_insert(struct virtio_device *vdev)
 {
     if (virtio_registry_contains(vdev))
         return -EEXIST;
-    if (n_devices >= VIRTIO_MAX_DEVICES)
+    if (n_devices >= VIRTIO_MAX_DEVICES) {
+        n_refused++;
         return -ENOSPC;
+    }
     devices[n_devices++] = vdev;
     return 0;
+}
+
+void virtio_registry_sort(unsigned first)
+{
+    /* Insertion sort: at most VIRTIO_MAX_DEVICES entries, and equal keys keep their order. */
+    for (unsigned i = first + 1; i < n_devices; i++) {
+        struct virtio_device *d = devices[i];
+        unsigned j = i;
+        for (; j > first && devices[j - 1]->order > d->order; j--)
+            devices[j] = devices[j - 1];
+        devices[j] = d;
+    }
+}
+
+void virtio_census(struct virtio_census *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->added = n_devices;
+    out->refused = n_refused;
+    for (unsigned i = 0; i < n_devices; i++) {
+        switch (devices[i]->state) {
+        case VIRTIO_STATE_READY:
+            out->ready++;
+            break;
+        case VIRTIO_STATE_NO_DRIVER:
+            out->no_driver++;
+            break;
+        case VIRTIO_STATE_FAILED:
+        case VIRTIO_STATE_NEEDS_RESET:
+            out->failed++;
+            break;
+        case VIRTIO_STATE_FOUND:
+            break;
+        }
+    }
 }
 
 void virtio_registry_drop(struct virtio_device *vdev)
@@ -260,7 +298,10 @@ int virtio_transport_check(const struct virtio_transport_ops *ops)
 
 int virtio_transports_start(void)
 {
-    int found = 0, first_err = 0;
+    int first_err = 0;
+    unsigned added;
+
+    virtio_discovery_begin();
 
     for (unsigned i = 0; i < virtio_transport_count; i++) {
         const struct virtio_transport *t = &virtio_transports[i];
@@ -278,9 +319,8 @@ int virtio_transports_start(void)
             os_log("virtio: transport %s: discovery failed (%d)", name, rc);
             if (!first_err)
                 first_err = rc;
-            continue;
         }
-        found += rc;
     }
-    return found > 0 ? found : first_err;
+    added = virtio_discovery_end();
+    return added > 0 ? (int)added : first_err;
 }

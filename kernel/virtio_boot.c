@@ -1,5 +1,6 @@
 /* Starts the virtio transports at boot: one KERNEL_INIT hook at the devices level. The core
- * decides what is found and probed; this file only reports the count. */
+ * decides what is found, added and probed; this file prints the one summary line, counted from
+ * the device list itself. */
 #include <stdio.h>
 
 #include <kernel/init.h>
@@ -7,11 +8,17 @@
 
 static int virtio_boot(void)
 {
+    struct virtio_census c;
     int n = virtio_transports_start();
-    if (n < 0)
-        return n;
-    printf("virtio: %d device%s found\n", n, n == 1 ? "" : "s");
-    return 0;
+
+    virtio_census(&c);
+    printf("virtio: %u device%s added: %u ready, %u no driver, %u failed", c.added,
+           c.added == 1 ? "" : "s", c.ready, c.no_driver, c.failed);
+    if (c.refused)
+        printf("; %u not added (the device list holds %u)", c.refused,
+               (unsigned)VIRTIO_MAX_DEVICES);
+    printf("\n");
+    return n < 0 ? n : 0;
 }
 
 KERNEL_INIT(INIT_DEVICES, virtio_boot);

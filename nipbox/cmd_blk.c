@@ -22,7 +22,7 @@
 #include <valve.h>
 
 #define BLK_PATTERN_PAGES 512u /* 2 MiB per request */
-#define BLK_INFLIGHT_MAX  64u
+#define BLK_INFLIGHT_MAX  256u
 #define BLK_INFLIGHT_SIZE 4096u
 
 static int open_dev(const char *cmd, const char *name, struct block_info *info)

@@ -1,7 +1,8 @@
 /* Block Valve request engine: valve_submit (the one entry point), valve_poll, valve_wait.
  * A request is cut into device requests ("chunks") of whole sectors, up to VALVE_MAX_CHUNKS in
- * flight, each describing the caller's own buffer page by page (zero copy). It never copies or
- * inspects data and never allocates; all its state lives in the caller's struct valve_req. */
+ * flight, each describing the caller's own buffer page by page (zero copy). A full queue is
+ * waited out, never an error. It never copies or inspects data and never allocates; all its
+ * state lives in the caller's struct valve_req (requests in flight are linked through it). */
 #include <errno.h>
 #include <string.h>
 
@@ -27,8 +28,33 @@ static bool finished(const struct valve_req *r)
     return r->n_chunks == 0 && (r->stop || r->next >= units(r));
 }
 
+/* Every request between valve_submit and its final status, linked through the caller's own
+ * struct: when a queue is full, the finished device requests of all of them are taken back. */
+static struct valve_req *live_head;
+
+static void live_add(struct valve_req *r)
+{
+    r->live_prev = NULL;
+    r->live_next = live_head;
+    if (live_head)
+        live_head->live_prev = r;
+    live_head = r;
+}
+
+static void live_remove(struct valve_req *r)
+{
+    if (r->live_prev)
+        r->live_prev->live_next = r->live_next;
+    else
+        live_head = r->live_next;
+    if (r->live_next)
+        r->live_next->live_prev = r->live_prev;
+    r->live_prev = r->live_next = NULL;
+}
+
 static int complete(struct valve_req *r)
 {
+    live_remove(r);
     r->status = r->err ? r->err : r->submit_err;
     return r->status;
 }
@@ -123,44 +149,12 @@ static int submit_chunk(struct valve_req *r, struct blk_dev *b, unsigned flags)
     return 0;
 }
 
-/* Hands chunks to the device until the request is all out, VALVE_MAX_CHUNKS are in flight or
- * the queue is full. With may_wait, a full queue with none of our chunks in flight is waited
- * out (otherwise the caller waits for our own chunks, which frees room). */
-static void pump(struct valve_req *r, struct blk_dev *b, unsigned flags, bool may_wait)
+/* Takes back the results of chunks that finished (each frees the device's record of it); with
+ * wait_head, waits for the oldest. Returns how many it took. */
+static unsigned collect(struct valve_req *r, struct blk_dev *b, bool wait_head)
 {
-    const uint32_t bs = blk_info(b)->blk_size;
+    unsigned taken = 0;
 
-    while (!r->stop && r->next < units(r) && r->n_chunks < VALVE_MAX_CHUNKS) {
-        int rc = submit_chunk(r, b, flags);
-        if (rc == 0)
-            continue;
-        if (rc == -E2BIG && r->chunk_max > bs) {
-            r->chunk_max = (r->chunk_max / 2) / bs * bs;
-            if (r->chunk_max < bs)
-                r->chunk_max = bs;
-            continue;
-        }
-        if (rc == -EAGAIN) {
-            if (r->n_chunks || !may_wait)
-                return;
-            blk_kick(b); /* whatever fills the queue must be moving for us to wait on it */
-            rc = blk_wait_any(b);
-            if (rc == 0)
-                continue;
-            if (rc == -EAGAIN)
-                rc = -EIO; /* full, yet nothing in flight: the queue lost descriptors */
-        }
-        if (rc == -EINVAL && (r->op == VALVE_OP_READ || r->op == VALVE_OP_WRITE))
-            os_log("valve: %s: the buffer at %p is too fragmented for the device's seg_max",
-                   blk_vdev(b)->name, r->buf);
-        r->stop = true;
-        r->submit_err = rc;
-    }
-}
-
-/* Takes back the results of chunks that finished; with wait_head, waits for the oldest. */
-static void collect(struct valve_req *r, struct blk_dev *b, bool wait_head)
-{
     for (unsigned k = 0; k < r->n_chunks; k++) {
         struct valve_chunk *c = &r->chunks[(r->head + k) % VALVE_MAX_CHUNKS];
         if (c->done)
@@ -170,8 +164,84 @@ static void collect(struct valve_req *r, struct blk_dev *b, bool wait_head)
             continue;
         c->done = true;
         c->status = st;
+        taken++;
         if (st)
             r->stop = true;
+    }
+    return taken;
+}
+
+static bool own_in_flight(const struct valve_req *r)
+{
+    for (unsigned k = 0; k < r->n_chunks; k++)
+        if (!r->chunks[(r->head + k) % VALVE_MAX_CHUNKS].done)
+            return true;
+    return false;
+}
+
+/* The device said its queue is full (-EAGAIN). Room comes back as device requests finish, but
+ * a finished one keeps its record in the device until its owner takes the result: so first
+ * take the results of every request in flight on this device into their own chunks (their
+ * owners find them there). Then, if r may wait and has nothing in flight whose completion
+ * would free room, wait for any completion. 0: try again; -EAGAIN: not now (the caller
+ * waits for r's own chunks, or may not wait); -EIO: the device failed, or the queue stays
+ * full with nothing in flight (it lost descriptors). `idle`: the device had nothing in
+ * flight at the last wait; the completions that emptied it are taken back once more. */
+static int make_room(struct valve_req *r, struct blk_dev *b, bool may_wait, bool *idle)
+{
+    unsigned taken = 0;
+
+    for (struct valve_req *q = live_head; q; q = q->live_next)
+        if (q->dev == r->dev)
+            taken += collect(q, b, false);
+    if (taken)
+        return 0;
+    if (own_in_flight(r) || !may_wait)
+        return -EAGAIN;
+    blk_kick(b); /* whatever fills the queue must be moving for us to wait on it */
+    int rc = blk_wait_any(b);
+    if (rc != -EAGAIN)
+        return rc;
+    if (*idle)
+        return -EIO;
+    *idle = true;
+    return 0;
+}
+
+/* Hands chunks to the device until the request is all out, VALVE_MAX_CHUNKS are in flight or
+ * the queue is full. A full queue is made room in (make_room); with may_wait and none of our
+ * chunks in flight that may mean waiting (otherwise the caller waits for our own chunks). */
+static void pump(struct valve_req *r, struct blk_dev *b, unsigned flags, bool may_wait)
+{
+    const uint32_t bs = blk_info(b)->blk_size;
+    bool idle = false;
+
+    while (!r->stop && r->next < units(r) && r->n_chunks < VALVE_MAX_CHUNKS) {
+        int rc = submit_chunk(r, b, flags);
+        if (rc == 0) {
+            idle = false;
+            continue;
+        }
+        if (rc == -E2BIG && r->chunk_max > bs) {
+            r->chunk_max = (r->chunk_max / 2) / bs * bs;
+            if (r->chunk_max < bs)
+                r->chunk_max = bs;
+            continue;
+        }
+        if (rc == -EAGAIN) {
+            rc = make_room(r, b, may_wait, &idle);
+            if (rc == 0)
+                continue;
+            if (rc == -EAGAIN)
+                return;
+            if (rc == -EIO && !blk_info(b)->failed)
+                os_log("valve: %s: queue full with nothing in flight", blk_vdev(b)->name);
+        }
+        if (rc == -EINVAL && (r->op == VALVE_OP_READ || r->op == VALVE_OP_WRITE))
+            os_log("valve: %s: the buffer at %p is too fragmented for the device's seg_max",
+                   blk_vdev(b)->name, r->buf);
+        r->stop = true;
+        r->submit_err = rc;
     }
 }
 
@@ -215,6 +285,7 @@ int valve_submit(struct valve_req *r)
     if (r->op == VALVE_OP_FLUSH && !blk_info(b)->flush)
         return r->status = 0; /* no write cache: nothing to make durable */
 
+    live_add(r);
     pump(r, b, (r->flags & VALVE_F_NOKICK) ? BLK_SUBMIT_NOKICK : 0, true);
     if (finished(r))
         return complete(r);
@@ -235,8 +306,10 @@ static struct blk_dev *in_flight(struct valve_req *r, int *rc)
         return NULL;
     }
     b = valve_device(r->dev);
-    if (!b)
+    if (!b) {
+        live_remove(r);
         *rc = r->status = -ENODEV;
+    }
     return b;
 }
 

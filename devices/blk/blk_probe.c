@@ -177,23 +177,27 @@ static void put_limit(char *buf, size_t len, uint32_t v)
         strcpy(buf, "none");
 }
 
+/* The boot line states the size the way the Valve and the shell count it: logical blocks of
+ * blk_size ("sectors x bytes", as `blk info` says), and those blocks' bytes in the largest unit
+ * that holds them exactly. */
 static void print_line(const struct blk_dev *dev)
 {
-    static const char *const units[] = {"KiB", "MiB", "GiB", "TiB"};
+    static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
     const struct blk_info *info = &dev->info;
-    char seg[24], smax[24];
-    uint64_t size = info->capacity / 2; /* KiB */
+    const uint64_t blocks = info->capacity / (info->blk_size / BLK_SECTOR_SIZE);
+    uint64_t size = blocks * info->blk_size;
     unsigned u = 0;
+    char seg[24], smax[24];
 
-    while (size >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+    while (size >= 1024 && size % 1024 == 0 && u + 1 < sizeof(units) / sizeof(units[0])) {
         size /= 1024;
         u++;
     }
     put_limit(seg, sizeof(seg), info->seg_max);
     put_limit(smax, sizeof(smax), info->size_max);
-    os_log("%s: %llu sectors (%llu %s), blk_size %u, seg_max %s, size_max %s, %s, serial %s",
-           dev->vdev->name, (unsigned long long)info->capacity, (unsigned long long)size, units[u],
-           (unsigned)info->blk_size, seg, smax, info->read_only ? "ro" : "rw",
+    os_log("%s: %llu sectors x %u bytes (%llu %s), seg_max %s, size_max %s, %s, serial %s",
+           dev->vdev->name, (unsigned long long)blocks, (unsigned)info->blk_size,
+           (unsigned long long)size, units[u], seg, smax, info->read_only ? "ro" : "rw",
            info->serial[0] ? info->serial : "-");
 }
 

@@ -4,9 +4,10 @@
 #   test_registry     the generated registry: toy fixture plugin, a type with no driver
 #   test_sim          the simulator's own device models and checks, os_wait and the fake clock
 #   test_event_idx    VIRTIO_F_RING_EVENT_IDX: negotiation, avail_event kicks, used_event interrupts
+#   test_naming       boot discovery: naming order across transports, the census of the list
 set(RUMPK_FW_TEST_INCLUDES ${CMAKE_SOURCE_DIR}/framework ${CMAKE_SOURCE_DIR}/tests/host
     ${CMAKE_SOURCE_DIR}/tests/fixtures/plugins)
-foreach(t test_virtqueue test_virtio_core test_registry test_sim test_event_idx)
+foreach(t test_virtqueue test_virtio_core test_registry test_sim test_event_idx test_naming)
   rumpk_host_test(${t} ${CMAKE_SOURCE_DIR}/tests/host/${t}.c
                   ${CMAKE_SOURCE_DIR}/tests/host/fw_testdrv.c
                   INCLUDES ${RUMPK_FW_TEST_INCLUDES})

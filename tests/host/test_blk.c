@@ -71,10 +71,33 @@ static void test_probe_defaults(void **state)
     assert_int_equal(strncmp(i->serial, "simblk", 6), 0);
     assert_int_equal(sim_stats(d)->blk_get_ids, 1);
     snprintf(line, sizeof(line),
-             "%s: 2048 sectors (1 MiB), blk_size 512, seg_max 126, size_max 65536, rw, serial %s",
+             "%s: 2048 sectors x 512 bytes (1 MiB), seg_max 126, size_max 65536, rw, serial %s",
              sim_vdev(d)->name, i->serial);
     assert_true(os_host_log_contains(line));
     assert_int_equal(sim_vdev(d)->state, VIRTIO_STATE_READY);
+}
+
+/* The boot line counts in logical blocks of blk_size, never in 512-byte units beside them; the
+ * bytes are those blocks' (a tail shorter than a block is not counted), in an exact unit. */
+static void test_probe_line_4096(void **state)
+{
+    (void)state;
+    static const struct {
+        uint64_t sectors; /* 512-byte capacity the device reports */
+        const char *size;
+    } cases[] = {{16384, "2048 sectors x 4096 bytes (8 MiB)"},
+                 {16391, "2048 sectors x 4096 bytes (8 MiB)"},
+                 {3072, "384 sectors x 4096 bytes (1536 KiB)"}};
+    for (unsigned k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        struct tb_opts o = {.blk_size = 4096, .sectors = cases[k].sectors};
+        struct sim_device *d = tb_make(&o, 0);
+        char line[160];
+        snprintf(line, sizeof(line), "%s: %s, seg_max 126, size_max 65536, rw, serial %s",
+                 sim_vdev(d)->name, cases[k].size, blk_info(bd(d))->serial);
+        assert_true(os_host_log_contains(line));
+        sim_destroy(d);
+    }
+    assert_false(os_host_log_contains("blk_size 4096"));
 }
 
 static void test_probe_legacy_roundtrip(void **state)
@@ -557,6 +580,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_probe_defaults, teardown),
+        cmocka_unit_test_teardown(test_probe_line_4096, teardown),
         cmocka_unit_test_teardown(test_probe_legacy_roundtrip, teardown),
         cmocka_unit_test_teardown(test_probe_bad_blk_size_falls_back, teardown),
         cmocka_unit_test_teardown(test_probe_seg_max_size_max, teardown),

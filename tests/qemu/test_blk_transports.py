@@ -74,7 +74,7 @@ class BlkTransportTest(QemuTestCase):
         write_at(img, 40000 * SECTOR, pattern_bytes(99, 40000 * SECTOR, 16 * SECTOR))
 
         g = self.boot(disk_args(img, transport), transports=[transport])
-        self.assertRegex(g.log, r"blk0: %d sectors \(32 MiB\), blk_size 512" % total)
+        self.assertRegex(g.log, r"blk0: %d sectors x 512 bytes \(32 MiB\)" % total)
 
         out = g.cmd("dd read 777")
         self.assertIn("blk0 sector 777: " + dd_hex(host_text.ljust(16, b"\0")), out)

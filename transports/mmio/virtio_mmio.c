@@ -273,8 +273,12 @@ static int add_node(const struct platform_mmio *node)
     m->vdev.irq = node->irq;
     snprintf(m->vdev.location, sizeof(m->vdev.location), "mmio@0x%llx",
              (unsigned long long)node->base);
-    virtio_device_add(&m->vdev); /* the core logs and lists a device that fails */
-    return 0;
+    m->vdev.order = VIRTIO_ORDER_MMIO(node->base);
+    /* The core logs and lists a device that fails; one it could not list is not ours to keep. */
+    int rc = virtio_device_add(&m->vdev);
+    if (rc)
+        os_free(m, sizeof(*m));
+    return rc;
 }
 
 int virtio_mmio_discover(void)

@@ -197,9 +197,13 @@ static int add_device(struct pci_func *f, uint16_t type)
     l->vdev.irq = f->irq;
     snprintf(l->vdev.location, sizeof(l->vdev.location), "%02x:%02x.%x %04x:%04x", f->bus, f->dev,
              f->fn, f->vendor, f->device);
+    l->vdev.order = VIRTIO_ORDER_PCI(f->bus, f->dev, f->fn);
     pci_claim(f);
-    virtio_device_add(&l->vdev); /* the core logs and lists a device that fails */
-    return 0;
+    /* The core logs and lists a device that fails; one it could not list is not ours to keep. */
+    int rc = virtio_device_add(&l->vdev);
+    if (rc)
+        os_free(l, sizeof(*l));
+    return rc;
 }
 
 int virtio_pci_legacy_discover(void)

@@ -240,9 +240,13 @@ static int add_device(struct pci_func *f, const struct virtio_pci_caps *caps, ui
     m->vdev.irq = f->irq;
     snprintf(m->vdev.location, sizeof(m->vdev.location), "%02x:%02x.%x %04x:%04x", f->bus, f->dev,
              f->fn, f->vendor, f->device);
+    m->vdev.order = VIRTIO_ORDER_PCI(f->bus, f->dev, f->fn);
     pci_claim(f);
-    virtio_device_add(&m->vdev); /* the core logs and lists a device that fails */
-    return 0;
+    /* The core logs and lists a device that fails; one it could not list is not ours to keep. */
+    int rc = virtio_device_add(&m->vdev);
+    if (rc)
+        os_free(m, sizeof(*m));
+    return rc;
 }
 
 int virtio_pci_modern_discover(void)

@@ -71,7 +71,7 @@ struct valve_chunk {
 
 /* One Valve request. The caller owns it (stack, static, anything) and must keep it, and the
  * buffer, untouched from valve_submit until valve_poll/valve_wait return something other
- * than -EINPROGRESS. */
+ * than -EINPROGRESS: meanwhile the Valve links it into its list of requests in flight. */
 struct valve_req {
     /* Filled by the caller. */
     enum valve_op op;
@@ -91,6 +91,7 @@ struct valve_req {
     bool stop;      /* an error happened: submit nothing more */
     int err;        /* first failed device request, in LBA order */
     int submit_err; /* a device request that could not be queued (after all others) */
+    struct valve_req *live_prev, *live_next; /* the Valve's list of requests in flight */
 };
 
 /* Devices. */

@@ -101,6 +101,7 @@ struct virtio_device {
     uint32_t config_len;                    /* T: bytes of device config space */
     unsigned irq;                           /* T: platform interrupt line, 0 = none (poll) */
     char location[40];                      /* T: "00:02.0 1af4:1001" or "mmio@0x10008000" */
+    uint64_t order;                         /* T: naming position, VIRTIO_ORDER_*: lower first */
 
     char name[16]; /* "blk0"; "-" when no driver */
     enum virtio_state state;
@@ -115,6 +116,23 @@ struct virtio_device {
     uint32_t interrupts;
 };
 
+/* Naming order (virtio_device.order): devices found at boot are named, per driver, in this
+ * order, whatever transport found them: PCI functions by bus, slot and function, then MMIO
+ * devices from the highest address down (QEMU's virt machine gives the first -device
+ * virtio-*-device on the command line the highest-addressed virtio-mmio slot). */
+#define VIRTIO_ORDER_PCI(bus, dev, fn)                                                             \
+    (((uint64_t)(bus) << 8) | ((uint64_t)(dev) << 3) | (uint64_t)(fn))
+#define VIRTIO_ORDER_MMIO(base) ((1ull << 62) | (((1ull << 62) - 1) & ~(uint64_t)(base)))
+
+/* What the device list holds, for the boot summary. */
+struct virtio_census {
+    unsigned added;     /* devices in the list */
+    unsigned ready;     /* READY */
+    unsigned no_driver; /* NO_DRIVER: no plugin drives the type; left reset */
+    unsigned failed;    /* FAILED or NEEDS_RESET */
+    unsigned refused;   /* found but not added since boot: the list (VIRTIO_MAX_DEVICES) full */
+};
+
 /* Registry and lifecycle. */
 
 /* 0 when every op is present, else -EINVAL with one log line naming the missing op. */
@@ -122,8 +140,16 @@ int virtio_transport_check(const struct virtio_transport_ops *ops);
 /* Registers a device found by a transport, matches a plugin and runs the lifecycle:
  * reset (waits until status reads 0, bounded) -> ACKNOWLEDGE -> DRIVER -> features -> FEATURES_OK
  * (read back on modern) -> probe -> DRIVER_OK. Writes FAILED on error. Returns 0 when the device
- * is READY or has no driver, else -errno (the device stays listed, state FAILED). */
+ * is READY or has no driver, else -errno (the device stays listed, state FAILED).
+ * Between virtio_discovery_begin and _end it only lists the device (state FOUND) and returns 0,
+ * or -errno when it could not be listed. */
 int virtio_device_add(struct virtio_device *vdev);
+/* Discovery: devices added from now on are only listed... */
+void virtio_discovery_begin(void);
+/* ... until this sorts them by vdev->order (stable) and brings each up in that order, so their
+ * names (blk0, blk1, ...) and list positions follow the naming order. Returns how many devices
+ * were listed since virtio_discovery_begin. */
+unsigned virtio_discovery_end(void);
 /* Takes a device out of the core: reset, driver remove (if it was probed), queues freed, and
  * dropped from the device list (its name becomes free again). The caller still owns vdev. */
 void virtio_device_remove(struct virtio_device *vdev);
@@ -134,8 +160,11 @@ void virtio_device_ready(struct virtio_device *vdev);
  * touching memory, marks it FAILED and logs why. Returns 0, or -ETIMEDOUT if the reset did not
  * read back 0. The driver then fails its outstanding requests. */
 int virtio_device_fail(struct virtio_device *vdev, const char *why);
-/* Runs every generated transport's discover(). Returns devices found, or -errno. */
+/* Runs every generated transport's discover() inside virtio_discovery_begin/_end. Returns the
+ * devices added to the list, or -errno when none was and a transport failed. */
 int virtio_transports_start(void);
+/* Counts the device list by state (and devices refused since boot). */
+void virtio_census(struct virtio_census *out);
 /* NEEDS_RESET / FAILED recovery: remove, reset and probe again. */
 int virtio_device_reprobe(struct virtio_device *vdev);
 /* Interrupt entry the core registers for each device with an irq; public for pollers/tests. */
