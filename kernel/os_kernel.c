@@ -1,6 +1,7 @@
 /* The kernel side of the virtio OS abstraction (framework/include/virtio/os.h): pages for memory
  * and DMA (no MMU, so bus address == CPU address), fences, volatile register access, PLIC lines,
- * wfi-based waiting. It adds no policy of its own and never allocates on a request path. */
+ * events and the drivers' hooks (tick, poll, watch). Its one policy is the wait's: watch the
+ * drivers' rings briefly, then sleep in wfi. It never allocates on a request path. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -170,6 +171,123 @@ void os_irq_restore(unsigned long state)
 void os_wait(void)
 {
     cpu_wait();
+}
+
+/* Every driver's hooks; changed only with interrupts disabled. */
+static struct os_hooks *hooks;
+
+void os_hooks_add(struct os_hooks *h)
+{
+    unsigned long s = cpu_irq_save();
+    h->next = hooks;
+    hooks = h;
+    cpu_irq_restore(s);
+}
+
+void os_hooks_remove(struct os_hooks *h)
+{
+    unsigned long s = cpu_irq_save();
+    for (struct os_hooks **p = &hooks; *p; p = &(*p)->next) {
+        if (*p == h) {
+            *p = h->next;
+            break;
+        }
+    }
+    cpu_irq_restore(s);
+}
+
+/* The timer interrupt's periodic call (kernel/timer.c). */
+void os_kernel_tick(void);
+void os_kernel_tick(void)
+{
+    for (struct os_hooks *h = hooks; h; h = h->next)
+        if (h->tick)
+            h->tick(h->arg);
+}
+
+void os_event_init(struct os_event *ev)
+{
+    ev->pending = 0;
+}
+
+void os_event_signal(struct os_event *ev)
+{
+    ev->pending = 1;
+}
+
+/* Interrupts disabled: consumes a pending signal. */
+static bool event_take(struct os_event *ev)
+{
+    if (!ev->pending)
+        return false;
+    ev->pending = 0;
+    return true;
+}
+
+static void poll_all(void)
+{
+    for (struct os_hooks *h = hooks; h; h = h->next)
+        if (h->poll)
+            h->poll(h->arg);
+}
+
+static uint64_t watch_all(void)
+{
+    uint64_t most = 0;
+    for (struct os_hooks *h = hooks; h; h = h->next) {
+        uint64_t w = h->watch ? h->watch(h->arg) : 0;
+        if (w > most)
+            most = w;
+    }
+    return most;
+}
+
+static bool arm_all(void)
+{
+    bool again = false;
+    for (struct os_hooks *h = hooks; h; h = h->next)
+        if (h->arm && h->arm(h->arg))
+            again = true;
+    return again;
+}
+
+/* Interrupts stay disabled while the event is checked, so a signal from a handler lands either
+ * before the check or as a pending interrupt that ends the wfi: it is never missed. The watch
+ * (QD1 latency: a completion often comes sooner than a sleeping CPU wakes) polls the drivers
+ * for as long as the busiest asks, then they re-arm their interrupts and the CPU sleeps. */
+int os_event_wait(struct os_event *ev, uint64_t timeout_ns)
+{
+    unsigned long irq = cpu_irq_save();
+    const uint64_t start = time_ns();
+    uint64_t round = start;
+    int rc = 0;
+
+    for (;;) {
+        if (event_take(ev))
+            break;
+        poll_all();
+        if (event_take(ev))
+            break;
+        uint64_t now = time_ns();
+        if (timeout_ns != OS_WAIT_FOREVER && now - start >= timeout_ns) {
+            rc = -ETIMEDOUT;
+            break;
+        }
+        uint64_t watch = watch_all();
+        if (watch == OS_WATCH_POLLED) {
+            cpu_irq_restore(SSTATUS_SIE); /* let other interrupts in for a moment */
+            cpu_irq_save();
+            continue;
+        }
+        if (now - round < watch)
+            continue;
+        if (arm_all() || ev->pending)
+            continue;
+        cpu_wait();
+        round = time_ns();
+    }
+    cpu_irq_restore(irq);
+    return rc;
 }
 
 uint64_t os_time_ns(void)

@@ -1,5 +1,6 @@
 /* Time: rdtime scaled by the DTB timebase, and a 100 Hz supervisor timer tick through SBI so a
- * wait in wfi always ends within 10 ms. The tick does nothing else: no scheduling, no callbacks. */
+ * wait in wfi always ends within 10 ms. Each tick runs the drivers' tick hooks (os.h: deadlines
+ * are checked there); no scheduling. */
 #include <stdint.h>
 
 #include <kernel/boot.h>
@@ -13,6 +14,8 @@ static uint64_t timebase_hz = 10000000u; /* replaced by the DTB value at timer_i
 static uint64_t tick_interval;
 static uint64_t next_tick;
 static volatile uint64_t ticks;
+
+void os_kernel_tick(void); /* kernel/os_kernel.c: the drivers' tick hooks */
 
 uint64_t time_ns(void)
 {
@@ -37,6 +40,7 @@ void timer_tick(void)
     if ((int64_t)(next_tick - now) <= 0) /* missed ticks (long trap, slow host): skip them */
         next_tick = now + tick_interval;
     sbi_set_timer(next_tick);
+    os_kernel_tick();
 }
 
 uint64_t timer_ticks(void)

@@ -1,6 +1,8 @@
 /* The host implementation of virtio/os.h for the cmocka tests: heap memory with virt == phys,
- * plain volatile register access, interrupts simulated by recorded handlers, a clock tests can
- * speed up, and a captured log. It must never sleep: waiting runs the simulator instead. */
+ * plain volatile register access, interrupts simulated by recorded handlers, a fake clock whose
+ * 10 ms ticks run the drivers' tick hooks, events, and a captured log. It never sleeps: a wait
+ * runs the simulator and advances the clock, and returns only when its event is signalled or
+ * its timeout passes, so a lost wake-up shows as a timeout (or an abort), never as success. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdarg.h>
@@ -18,6 +20,9 @@
 #define MAX_HANDLERS    256
 #define IDLE_WAIT_LIMIT 100000u
 #define LOG_CAPTURE     (256u * 1024u)
+#define TICK_NS         10000000ull     /* the kernel's 100 Hz timer */
+#define POLL_STEP_NS    10000ull        /* a polled wait's turn, on the fake clock */
+#define IDLE_LIMIT_NS   200000000000ull /* a wait idle this long (fake time) aborts the test */
 
 struct irq_handler {
     unsigned irq;
@@ -32,8 +37,9 @@ static bool irqs_enabled = true;
 static bool in_handler;
 static bool fail_register;
 
-static uint64_t clock_offset, clock_step;
+static uint64_t clock_offset, clock_step, next_tick;
 static unsigned idle_waits;
+static struct os_hooks *hooks;
 
 static char log_buf[LOG_CAPTURE];
 static size_t log_len;
@@ -220,6 +226,38 @@ static bool deliver_pending(void)
     return ran;
 }
 
+static uint64_t clock_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec + clock_offset;
+}
+
+/* The timer interrupt: once the fake clock has passed the next 10 ms boundary, every tick
+ * hook runs once (missed ticks are skipped, as in the kernel), interrupts disabled. */
+static void run_ticks(void)
+{
+    uint64_t now = clock_now();
+
+    if (in_handler)
+        return;
+    if (next_tick == 0)
+        next_tick = now + TICK_NS;
+    if (now < next_tick)
+        return;
+    next_tick = now + TICK_NS;
+    bool was = irqs_enabled;
+    irqs_enabled = false;
+    in_handler = true;
+    for (struct os_hooks *h = hooks; h; h = h->next)
+        if (h->tick)
+            h->tick(h->arg);
+    in_handler = false;
+    irqs_enabled = was;
+    deliver_pending();
+}
+
 int os_irq_register(unsigned irq, void (*handler)(void *arg), void *arg)
 {
     if (fail_register || !handler)
@@ -240,8 +278,10 @@ unsigned long os_irq_disable(void)
 void os_irq_restore(unsigned long state)
 {
     irqs_enabled = state != 0;
-    if (irqs_enabled)
+    if (irqs_enabled) {
         deliver_pending();
+        run_ticks();
+    }
 }
 
 void os_wait(void)
@@ -262,11 +302,124 @@ void os_wait(void)
 
 uint64_t os_time_ns(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
     clock_offset += clock_step;
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec + clock_offset;
+    return clock_now();
+}
+
+void os_hooks_add(struct os_hooks *h)
+{
+    h->next = hooks;
+    hooks = h;
+}
+
+void os_hooks_remove(struct os_hooks *h)
+{
+    for (struct os_hooks **p = &hooks; *p; p = &(*p)->next) {
+        if (*p == h) {
+            *p = h->next;
+            return;
+        }
+    }
+}
+
+void os_event_init(struct os_event *ev)
+{
+    ev->pending = 0;
+}
+
+void os_event_signal(struct os_event *ev)
+{
+    ev->pending = 1;
+}
+
+static bool event_take(struct os_event *ev)
+{
+    if (!ev->pending)
+        return false;
+    ev->pending = 0;
+    return true;
+}
+
+static void poll_all(void)
+{
+    for (struct os_hooks *h = hooks; h; h = h->next)
+        if (h->poll)
+            h->poll(h->arg);
+}
+
+static uint64_t watch_all(void)
+{
+    uint64_t most = 0;
+    for (struct os_hooks *h = hooks; h; h = h->next) {
+        uint64_t w = h->watch ? h->watch(h->arg) : 0;
+        if (w > most)
+            most = w;
+    }
+    return most;
+}
+
+static bool arm_all(void)
+{
+    bool again = false;
+    for (struct os_hooks *h = hooks; h; h = h->next)
+        if (h->arm && h->arm(h->arg))
+            again = true;
+    return again;
+}
+
+/* Time that passed with nothing happening, for the abort of a wait nobody will ever end. */
+static void idle_for(uint64_t *idle, uint64_t ns)
+{
+    clock_offset += ns;
+    *idle += ns;
+    if (*idle >= IDLE_LIMIT_NS) {
+        fprintf(stderr, "os_event_wait: idle for %llu s of fake time, giving up\n",
+                (unsigned long long)(*idle / 1000000000ull));
+        abort();
+    }
+}
+
+/* The kernel's wait, with "sleep" meaning: the simulated devices do their deferred work and
+ * raise their interrupts, then pending handlers and ticks run. A polled wait never lets the
+ * simulator run (a polled device answers at notify, or never), only the clock and ticks. */
+int os_event_wait(struct os_event *ev, uint64_t timeout_ns)
+{
+    unsigned long irq = os_irq_disable();
+    const uint64_t start = os_time_ns();
+    uint64_t round = start, idle = 0;
+    int rc = 0;
+
+    for (;;) {
+        if (event_take(ev))
+            break;
+        poll_all();
+        if (event_take(ev))
+            break;
+        uint64_t now = os_time_ns();
+        if (timeout_ns != OS_WAIT_FOREVER && now - start >= timeout_ns) {
+            rc = -ETIMEDOUT;
+            break;
+        }
+        uint64_t watch = watch_all();
+        if (watch == OS_WATCH_POLLED) {
+            idle_for(&idle, POLL_STEP_NS);
+            deliver_pending();
+            run_ticks();
+            continue;
+        }
+        if (now - round < watch)
+            continue;
+        if (arm_all() || ev->pending)
+            continue;
+        unsigned done = sim_run();
+        bool ran = deliver_pending();
+        run_ticks();
+        if (!done && !ran)
+            idle_for(&idle, 1000000);
+        round = os_time_ns();
+    }
+    os_irq_restore(irq);
+    return rc;
 }
 
 void os_host_set_clock_step(uint64_t ns)
@@ -277,6 +430,8 @@ void os_host_set_clock_step(uint64_t ns)
 void os_host_advance_clock(uint64_t ns)
 {
     clock_offset += ns;
+    if (irqs_enabled)
+        run_ticks();
 }
 
 void os_host_raise_irq(unsigned irq)
@@ -304,6 +459,11 @@ void os_host_fail_irq_register(bool fail)
 bool os_host_irqs_enabled(void)
 {
     return irqs_enabled;
+}
+
+bool os_host_in_interrupt(void)
+{
+    return in_handler;
 }
 
 bool os_host_log_contains(const char *needle)

@@ -115,7 +115,8 @@ struct virtio_device *sim_vdev(struct sim_device *d);
 struct sim_device *sim_of(struct virtio_device *vdev);
 
 /* When chains are processed. AT_NOTIFY (default): inside the driver's notify. DEFERRED: notify
- * only records the kick; sim_run() (or os_wait()) fetches and completes the chains, in `order`. */
+ * only records the kick; sim_run() (or a sleeping wait) fetches and completes the chains, in
+ * `order`. */
 enum sim_completion { SIM_COMPLETE_AT_NOTIFY, SIM_COMPLETE_DEFERRED };
 enum sim_order {
     SIM_ORDER_FIFO,    /* in the order they were made available */
@@ -124,7 +125,7 @@ enum sim_order {
 };
 void sim_set_completion(struct sim_device *d, enum sim_completion mode, enum sim_order order);
 /* Runs all deferred work of every sim device (fetch kicked chains, complete them, deliver looped
- * frames, raise interrupts). Returns chains completed. os_wait() calls it. */
+ * frames, raise interrupts). Returns chains completed. A sleeping wait calls it. */
 unsigned sim_run(void);
 /* Chains fetched or kicked but not yet completed on queue q. */
 unsigned sim_pending(struct sim_device *d, unsigned q);
@@ -189,11 +190,19 @@ unsigned sim_net_backlog(struct sim_device *d);
 
 /* os_host.c hooks (the host implementation of virtio/os.h).
  * Clock: os_time_ns() is CLOCK_MONOTONIC plus a fake offset; every call adds `step` to the
- * offset (0 = off), and os_wait() with nothing to do adds 1 ms, so timeouts expire quickly.
+ * offset (0 = off). The timer: whenever the fake clock has passed the next 10 ms boundary and
+ * interrupts are on (os_irq_restore, os_host_advance_clock) or a wait sleeps, every os.h tick
+ * hook runs once, as an interrupt.
  * Interrupts: os_irq_register records handlers per line (several per line allowed).
  * os_host_raise_irq runs them at once when interrupts are enabled, else when they are restored
- * or in os_wait(). os_wait() runs sim_run() then pending handlers; after 100000 waits in a row
- * with nothing to do it aborts the test (a driver waiting for something that never comes).
+ * or when a wait sleeps.
+ * Waiting: os_event_wait polls the hooks and watches as the kernel does; to sleep it runs
+ * sim_run(), the pending handlers and the ticks, adding 1 ms to the clock when none of them did
+ * anything. A wait whose device is polled never runs the simulator (a polled device answers at
+ * notify or never) and adds 10 us per turn. A wait idle for 200 s of fake time aborts the test
+ * (a waiter nobody will ever wake: a lost wake-up); with a timeout it returns -ETIMEDOUT first.
+ * os_wait() (the network code's bare sleep) runs sim_run() then pending handlers; after 100000
+ * waits in a row with nothing to do it aborts the test.
  * Log: each os_log line goes to stderr (unless quiet; RUMPK_LOG=1 overrides) and into a
  * capture buffer. */
 void os_host_set_clock_step(uint64_t ns);
@@ -202,6 +211,7 @@ void os_host_raise_irq(unsigned irq);
 bool os_host_irq_registered(unsigned irq);
 void os_host_fail_irq_register(bool fail); /* os_irq_register returns -ENOTSUP */
 bool os_host_irqs_enabled(void);
+bool os_host_in_interrupt(void); /* inside a simulated interrupt handler or tick */
 bool os_host_log_contains(const char *needle);
 const char *os_host_log_text(void); /* everything captured since the last clear */
 void os_host_log_clear(void);

@@ -4,6 +4,7 @@
 #ifndef VIRTIO_OS_H
 #define VIRTIO_OS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,14 +46,54 @@ void os_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Interrupts. os_irq_register routes platform interrupt line `irq` to handler(arg);
  * returns 0, or -ENOTSUP when the line cannot be used (the caller then polls).
- * os_irq_disable returns the previous state for os_irq_restore. os_wait must be called with
- * interrupts disabled: it sleeps until an interrupt is pending, lets pending handlers run,
- * and returns with interrupts disabled again, so "check, then wait" has no lost wake-up.
- * On the host os_wait runs the simulator's pending work instead of sleeping. */
+ * os_irq_disable returns the previous state for os_irq_restore. os_wait is the bare sleep the
+ * network code still uses: called with interrupts disabled, it sleeps until an interrupt is
+ * pending, lets pending handlers run, and returns with interrupts disabled again. On the host
+ * it runs the simulator's pending work instead of sleeping. Block code waits on events. */
 int os_irq_register(unsigned irq, void (*handler)(void *arg), void *arg);
 unsigned long os_irq_disable(void);
 void os_irq_restore(unsigned long state);
 void os_wait(void);
+
+/* Events: one waiter sleeps until another context (an interrupt handler, a completion
+ * callback, a periodic hook) signals. A signal is kept until a wait consumes it, so a signal
+ * given before the wait is never lost. os_event_signal may be called from any context.
+ * os_event_wait returns 0 once the event was signalled (and consumes the signal), or
+ * -ETIMEDOUT after timeout_ns (OS_WAIT_FOREVER: no limit). Interrupts may be on or off on
+ * entry; they are in the same state on return. Never called from interrupt context. While it
+ * waits it runs the registered hooks' poll and may watch them briefly before sleeping (below).
+ * The host implementation sleeps by running the simulator and advancing a fake clock: a wait
+ * nobody signals runs out its timeout (or aborts the test), it never returns early. */
+struct os_event {
+    volatile unsigned pending;
+};
+#define OS_WAIT_FOREVER UINT64_MAX
+void os_event_init(struct os_event *ev);
+void os_event_signal(struct os_event *ev);
+int os_event_wait(struct os_event *ev, uint64_t timeout_ns);
+
+/* Hooks a driver registers (storage it owns, one per device; the OS links it). Every member
+ * may be NULL. All run with interrupts disabled.
+ *   tick:  about every 10 ms from the timer interrupt, whether or not anyone waits
+ *          (deadlines are checked here).
+ *   poll:  a waiter asks for completions now (the poll path; also the only path for a device
+ *          without interrupts).
+ *   watch: how long a waiter should watch (calling poll) before it sleeps, in ns: 0 none,
+ *          OS_WATCH_POLLED never sleep (the device has no usable interrupt and work is
+ *          outstanding). A driver may switch its device's interrupts off for the watch.
+ *   arm:   the waiter is about to sleep: switch device interrupts back on; true when a
+ *          completion is already there (the waiter polls again instead of sleeping). */
+#define OS_WATCH_POLLED UINT64_MAX
+struct os_hooks {
+    void (*tick)(void *arg);
+    void (*poll)(void *arg);
+    uint64_t (*watch)(void *arg);
+    bool (*arm)(void *arg);
+    void *arg;
+    struct os_hooks *next; /* the OS's */
+};
+void os_hooks_add(struct os_hooks *h);
+void os_hooks_remove(struct os_hooks *h);
 
 /* Monotonic clock in nanoseconds, for timeouts and benchmarks. */
 uint64_t os_time_ns(void);
