@@ -62,7 +62,8 @@ static void setup_req(struct bench_state *b, const struct bench_test *t, unsigne
     const uint64_t slots = b->info.total_sectors / count;
     uint64_t idx = t->random ? rng_next(&b->rng) % slots : b->next_seq++ % slots;
 
-    reqs[slot] = (struct valve_req){.op = t->op,
+    reqs[slot] = (struct valve_req){.owner = &valve_kernel,
+                                    .op = t->op,
                                     .dev = b->dev,
                                     .lba = idx * count,
                                     .count = count,
@@ -91,17 +92,18 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
         return -ERANGE;
     }
     b->next_seq = 0;
-    block_stats(b->dev, &s0);
+    block_stats(&valve_kernel, b->dev, &s0);
     const uint64_t t0 = time_ns(), end = t0 + b->ms * 1000000u;
     for (unsigned i = 0; i < t->qd; i++) {
         setup_req(b, t, i);
-        rc = valve_submit(&reqs[i]);
+        while ((rc = valve_submit(&reqs[i])) == -EAGAIN) /* a queue smaller than qd */
+            valve_wait_any(&valve_kernel, b->dev);
         if (rc)
             break;
         active[i] = true;
         live++;
     }
-    valve_kick(b->dev);
+    valve_kick(&valve_kernel, b->dev);
     while (live) {
         unsigned finished = 0, resubmitted = 0;
         for (unsigned i = 0; i < t->qd; i++) {
@@ -120,7 +122,10 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
             done++;
             if (rc == 0 && time_ns() < end) {
                 setup_req(b, t, i);
-                if (valve_submit(&reqs[i]) == 0) {
+                int src;
+                while ((src = valve_submit(&reqs[i])) == -EAGAIN)
+                    valve_wait_any(&valve_kernel, b->dev);
+                if (src == 0) {
                     active[i] = true;
                     live++;
                     resubmitted++;
@@ -128,12 +133,12 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
             }
         }
         if (resubmitted)
-            valve_kick(b->dev);
+            valve_kick(&valve_kernel, b->dev);
         if (!finished)
-            valve_wait_any(b->dev); /* the next sweep takes whatever completed */
+            valve_wait_any(&valve_kernel, b->dev); /* the next sweep takes whatever completed */
     }
     const uint64_t ns = time_ns() - t0;
-    block_stats(b->dev, &s1);
+    block_stats(&valve_kernel, b->dev, &s1);
     if (rc) {
         printf("bench: %s: %s\n", t->name, valve_strerror(rc));
         return rc;
@@ -184,7 +189,7 @@ static int bench_blk(int argc, char **argv)
                    nipbox_parse_uint(argv[i + 1], 1000000, &spin_us) == 0) {
             spin_given = true;
             i++;
-        } else if (strncmp(argv[i], "blk", 3) == 0) {
+        } else if (strncmp(argv[i], "blk", 3) == 0 || strncmp(argv[i], "ram", 3) == 0) {
             name = argv[i];
         } else {
             if (nipbox_parse_uint(argv[i], 600000, &ms) || ms == 0) {
@@ -195,7 +200,7 @@ static int bench_blk(int argc, char **argv)
     }
     memset(&b, 0, sizeof(b));
     int dev = block_find(name);
-    if (dev < 0 || block_info((unsigned)dev, &b.info)) {
+    if (dev < 0 || block_info(&valve_kernel, (unsigned)dev, &b.info)) {
         printf("bench: no block device %s\n", name);
         return -ENODEV;
     }
@@ -217,8 +222,8 @@ static int bench_blk(int argc, char **argv)
             goto out;
         }
     }
-    block_set_polled(b.dev, polled);
-    block_set_spin(b.dev, b.spin_us);
+    block_set_polled(&valve_kernel, b.dev, polled);
+    block_set_spin(&valve_kernel, b.dev, b.spin_us);
     for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]) && rc == 0; i++) {
         if (tests[i].op == VALVE_OP_WRITE && !writes)
             continue;
@@ -228,8 +233,8 @@ static int bench_blk(int argc, char **argv)
             rc = -EINTR;
         }
     }
-    block_set_polled(b.dev, b.info.polled);
-    block_set_spin(b.dev, b.info.spin_us);
+    block_set_polled(&valve_kernel, b.dev, b.info.polled);
+    block_set_spin(&valve_kernel, b.dev, b.info.spin_us);
 out:
     for (unsigned i = 0; i < BENCH_QD_MAX; i++)
         if (b.bufs[i])

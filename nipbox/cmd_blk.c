@@ -32,7 +32,7 @@ static int open_dev(const char *cmd, const char *name, struct block_info *info)
         printf("%s: no block device %s\n", cmd, name);
         return -ENODEV;
     }
-    int rc = block_info((unsigned)dev, info);
+    int rc = block_info(&valve_kernel, (unsigned)dev, info);
     if (rc) {
         printf("%s: %s: %s\n", cmd, name, valve_strerror(rc));
         return rc;
@@ -74,7 +74,7 @@ static long pattern_check(const uint8_t *p, size_t len, uint32_t seed, uint64_t 
 static void info_line(unsigned dev)
 {
     struct block_info i;
-    int rc = block_info(dev, &i);
+    int rc = block_info(&valve_kernel, dev, &i);
 
     if (rc) {
         printf("blk%u: %s\n", dev, valve_strerror(rc));
@@ -111,7 +111,7 @@ static int blk_info_cmd(int argc, char **argv)
     if (n == 0)
         printf("blk info: no block devices\n");
     for (unsigned d = 0; d < n; d++)
-        info_line(d);
+        info_line((unsigned)block_at(d));
     return 0;
 }
 
@@ -121,7 +121,7 @@ static int blk_flush_cmd(int argc, char **argv)
     int dev = open_dev("blk flush", argc > 1 ? argv[1] : "blk0", &info);
     if (dev < 0)
         return dev;
-    int rc = block_flush((unsigned)dev);
+    int rc = block_flush(&valve_kernel, (unsigned)dev);
     if (rc) {
         printf("blk flush: %s: %s\n", info.name, valve_strerror(rc));
         return rc;
@@ -143,7 +143,11 @@ static int blk_range_cmd(int argc, char **argv, enum valve_op op)
     int dev = open_dev("blk", argv[1], &info);
     if (dev < 0)
         return dev;
-    struct valve_req r = {.op = op, .dev = (unsigned)dev, .lba = lba, .count = (uint32_t)count};
+    struct valve_req r = {.owner = &valve_kernel,
+                          .op = op,
+                          .dev = (unsigned)dev,
+                          .lba = lba,
+                          .count = (uint32_t)count};
     int rc = valve_submit(&r);
     if (!rc)
         rc = valve_wait(&r);
@@ -167,7 +171,7 @@ static int blk_polled_cmd(int argc, char **argv)
     int dev = open_dev("blk polled", argv[1], &info);
     if (dev < 0)
         return dev;
-    block_set_polled((unsigned)dev, strcmp(argv[2], "on") == 0);
+    block_set_polled(&valve_kernel, (unsigned)dev, strcmp(argv[2], "on") == 0);
     printf("blk polled: %s: %s\n", info.name, argv[2]);
     return 0;
 }
@@ -184,7 +188,7 @@ static int blk_spin_cmd(int argc, char **argv)
     int dev = open_dev("blk spin", argv[1], &info);
     if (dev < 0)
         return dev;
-    block_set_spin((unsigned)dev, (uint32_t)us);
+    block_set_spin(&valve_kernel, (unsigned)dev, (uint32_t)us);
     printf("blk spin: %s: %u us\n", info.name, (unsigned)us);
     return 0;
 }
@@ -225,10 +229,10 @@ static int blk_pattern_cmd(int argc, char **argv)
         uint64_t pos = (lba + done) * info.sector_size;
         if (write) {
             pattern_fill(buf, bytes, (uint32_t)seed, pos);
-            rc = block_write((unsigned)dev, lba + done, n, buf);
+            rc = block_write(&valve_kernel, (unsigned)dev, lba + done, n, buf);
         } else {
             memset(buf, 0, bytes);
-            rc = block_read((unsigned)dev, lba + done, n, buf);
+            rc = block_read(&valve_kernel, (unsigned)dev, lba + done, n, buf);
             long bad = rc ? -1 : pattern_check(buf, bytes, (uint32_t)seed, pos);
             if (bad >= 0) {
                 uint64_t at = pos + (uint64_t)bad;
@@ -264,21 +268,23 @@ static int inflight_round(unsigned dev, enum valve_op op, struct valve_req *r, u
     int rc = 0;
 
     for (unsigned i = 0; i < n; i++) {
-        r[i] = (struct valve_req){.op = op,
+        r[i] = (struct valve_req){.owner = &valve_kernel,
+                                  .op = op,
                                   .dev = dev,
                                   .lba = lba + (uint64_t)i * 2 * spr,
                                   .count = spr,
                                   .buf = bufs + (size_t)i * BLK_INFLIGHT_SIZE,
                                   .flags = VALVE_F_NOKICK};
-        rc = valve_submit(&r[i]);
+        while ((rc = valve_submit(&r[i])) == -EAGAIN) /* more than the queue holds */
+            valve_wait_any(&valve_kernel, dev);
         if (rc) {
             printf("blk inflight: request %u: %s\n", i, valve_strerror(rc));
             n = i;
             break;
         }
     }
-    block_stats(dev, &st);
-    valve_kick(dev);
+    block_stats(&valve_kernel, dev, &st);
+    valve_kick(&valve_kernel, dev);
     for (unsigned i = n; i-- > 0;) { /* waited for newest first */
         int st_i = valve_wait(&r[i]);
         if (st_i && !rc) {

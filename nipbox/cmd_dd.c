@@ -72,7 +72,7 @@ static int dd_read(unsigned dev, const struct block_info *info, uint64_t sector,
     }
     do {
         uint32_t n = count - done < per_buf ? (uint32_t)(count - done) : per_buf;
-        int rc = block_read(dev, sector + done, n, dd_buf);
+        int rc = block_read(&valve_kernel, dev, sector + done, n, dd_buf);
         if (rc) {
             dd_error(info, rc, sector + done, n);
             return rc;
@@ -108,7 +108,7 @@ static int dd_write(unsigned dev, const struct block_info *info, uint64_t sector
         memcpy(dd_buf + len, argv[i], w - (i > 0));
         len += w - (i > 0);
     }
-    int rc = block_write(dev, sector, 1, dd_buf);
+    int rc = block_write(&valve_kernel, dev, sector, 1, dd_buf);
     if (rc) {
         dd_error(info, rc, sector, 1);
         return rc;
@@ -137,7 +137,7 @@ static int cmd_dd(int argc, char **argv)
         printf("dd: no block device %s\n", name);
         return -ENODEV;
     }
-    rc = block_info((unsigned)dev, &info);
+    rc = block_info(&valve_kernel, (unsigned)dev, &info);
     if (rc) {
         printf("dd: %s: %s\n", name, valve_strerror(rc));
         return rc;

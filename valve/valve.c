@@ -1,53 +1,34 @@
-/* Block Valve front: device lookup, the access check, request validation, and the
- * synchronous calls. Everything a caller hands in is checked here, before anything is queued;
- * the Valve never looks inside the data. Portable: only os.h, the virtio headers and blk.h. */
+/* Block Valve front: the table of registered backends (stable handles, names), the one access
+ * check, request validation, and the device calls (info, stats, settings). Everything a caller
+ * hands in is checked here, before anything is queued; the Valve never looks inside the data.
+ * Portable: only os.h and the Valve's own headers. */
 #include <errno.h>
 #include <string.h>
 
 #include <virtio/os.h>
-#include <virtio/virtio.h>
 
-#include "blk/blk.h"
 #include "valve.h"
+#include "valve_backend.h"
 #include "valve_priv.h"
 
-struct blk_dev *valve_device(unsigned dev)
-{
-    unsigned n = virtio_device_count();
+#define SLOT_BITS 4u /* VALVE_MAX_DEVICES == 1 << SLOT_BITS */
 
-    for (unsigned i = 0; i < n; i++) {
-        struct blk_dev *b = blk_of(virtio_device_at(i));
-        if (b && dev-- == 0)
-            return b;
-    }
-    return NULL;
+const struct valve_subject valve_kernel = {.id = VALVE_SUBJECT_KERNEL};
+
+static struct valve_dev devs[VALVE_MAX_DEVICES];
+static valve_access_fn access_hook;
+static void *access_arg;
+
+struct valve_dev *valve_slot(unsigned i)
+{
+    return i < VALVE_MAX_DEVICES ? &devs[i] : NULL;
 }
 
-unsigned block_count(void)
+struct valve_dev *valve_lookup(unsigned handle)
 {
-    unsigned n = virtio_device_count(), count = 0;
+    struct valve_dev *vd = &devs[handle & (VALVE_MAX_DEVICES - 1)];
 
-    for (unsigned i = 0; i < n; i++)
-        if (blk_of(virtio_device_at(i)))
-            count++;
-    return count;
-}
-
-int block_find(const char *name)
-{
-    unsigned n = virtio_device_count(), index = 0;
-
-    if (!name)
-        return -ENODEV;
-    for (unsigned i = 0; i < n; i++) {
-        struct virtio_device *vdev = virtio_device_at(i);
-        if (!blk_of(vdev))
-            continue;
-        if (strncmp(vdev->name, name, sizeof(vdev->name)) == 0)
-            return (int)index;
-        index++;
-    }
-    return -ENODEV;
+    return vd->used && (unsigned)vd->handle == handle ? vd : NULL;
 }
 
 static void copy_str(char *dst, size_t len, const char *src)
@@ -59,83 +40,173 @@ static void copy_str(char *dst, size_t len, const char *src)
     dst[i] = '\0';
 }
 
-uint32_t valve_sectors_per_block(const struct blk_info *bi)
+static bool is_pow2(uint32_t v)
 {
-    return bi->blk_size / BLK_SECTOR_SIZE;
+    return v && (v & (v - 1)) == 0;
 }
 
-int block_info(unsigned dev, struct block_info *info)
+int valve_register(const char *name, const struct valve_backend_ops *ops, void *priv,
+                   const struct valve_geometry *geom)
 {
-    struct valve_req probe = {.op = VALVE_OP_READ, .dev = dev};
-    struct blk_dev *b = valve_device(dev);
-    int rc;
+    struct valve_dev *free_slot = NULL;
 
+    if (!name || !name[0] || !ops || !ops->submit || !ops->info || !geom ||
+        !is_pow2(geom->block_size) || geom->block_size < 512)
+        return -EINVAL;
+    unsigned long irq = os_irq_disable();
+    for (unsigned i = 0; i < VALVE_MAX_DEVICES; i++) {
+        if (devs[i].used && strncmp(devs[i].name, name, VALVE_NAME_LEN) == 0) {
+            os_irq_restore(irq);
+            return -EEXIST;
+        }
+        if (!devs[i].used && !free_slot)
+            free_slot = &devs[i];
+    }
+    if (!free_slot) {
+        os_irq_restore(irq);
+        return -ENOSPC;
+    }
+    struct valve_dev *vd = free_slot;
+    uint32_t gen = vd->gen + 1;
+    if (gen >= (0x7fffffffu >> SLOT_BITS))
+        gen = 1;
+    memset(vd, 0, sizeof(*vd));
+    vd->gen = gen;
+    vd->handle = (int)(gen << SLOT_BITS | (unsigned)(vd - devs));
+    copy_str(vd->name, sizeof(vd->name), name);
+    vd->ops = ops;
+    vd->priv = priv;
+    vd->geom = *geom;
+    os_event_init(&vd->progress);
+    vd->used = true;
+    os_irq_restore(irq);
+    return vd->handle;
+}
+
+void valve_unregister(int handle)
+{
+    unsigned long irq = os_irq_disable();
+    struct valve_dev *vd = handle < 0 ? NULL : valve_lookup((unsigned)handle);
+
+    if (vd) {
+        valve_io_drop_device(vd);
+        vd->used = false;
+        os_event_signal(&vd->progress); /* a valve_wait_any on it sees the device gone */
+    }
+    os_irq_restore(irq);
+}
+
+unsigned block_count(void)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < VALVE_MAX_DEVICES; i++)
+        n += devs[i].used;
+    return n;
+}
+
+int block_at(unsigned i)
+{
+    for (unsigned k = 0; k < VALVE_MAX_DEVICES; k++)
+        if (devs[k].used && i-- == 0)
+            return devs[k].handle;
+    return -ENODEV;
+}
+
+int block_find(const char *name)
+{
+    if (!name)
+        return -ENODEV;
+    for (unsigned i = 0; i < VALVE_MAX_DEVICES; i++)
+        if (devs[i].used && strncmp(devs[i].name, name, VALVE_NAME_LEN) == 0)
+            return devs[i].handle;
+    return -ENODEV;
+}
+
+int valve_check_access(const struct valve_subject *s, unsigned dev, enum valve_access op)
+{
+    if (!s)
+        return -EPERM;
+    if (access_hook)
+        return access_hook(s, dev, op, access_arg) ? -EPERM : 0;
+    return 0;
+}
+
+void valve_set_access_hook(valve_access_fn fn, void *arg)
+{
+    access_hook = fn;
+    access_arg = arg;
+}
+
+/* The device, once the subject may do `op` to it: NULL with *rc set otherwise. */
+static struct valve_dev *enter(const struct valve_subject *s, unsigned dev, enum valve_access op,
+                               int *rc)
+{
+    struct valve_dev *vd;
+
+    *rc = valve_check_access(s, dev, op);
+    if (*rc)
+        return NULL;
+    vd = valve_lookup(dev);
+    if (!vd)
+        *rc = -ENODEV;
+    return vd;
+}
+
+int block_info(const struct valve_subject *s, unsigned dev, struct block_info *info)
+{
+    int rc;
+    struct valve_dev *vd = enter(s, dev, VALVE_ACCESS_INFO, &rc);
+
+    if (!vd)
+        return rc;
     if (!info)
         return -EINVAL;
-    if (!b)
-        return -ENODEV;
-    rc = valve_check_access(&probe);
-    if (rc)
-        return rc;
-    const struct blk_info *bi = blk_info(b);
-    const struct virtio_device *vdev = blk_vdev(b);
     memset(info, 0, sizeof(*info));
-    copy_str(info->name, sizeof(info->name), vdev->name);
-    copy_str(info->transport, sizeof(info->transport), vdev->ops ? vdev->ops->name : "?");
-    copy_str(info->serial, sizeof(info->serial), bi->serial);
-    info->sector_size = bi->blk_size;
-    info->total_sectors = bi->capacity / valve_sectors_per_block(bi);
-    info->read_only = bi->read_only;
-    info->write_cache = bi->flush;
-    info->discard = bi->max_discard_sectors != 0;
-    info->write_zeroes = bi->max_write_zeroes_sectors != 0;
-    info->failed = bi->failed;
-    info->polled = blk_polled(b);
-    info->spin_us = (uint32_t)(blk_spin(b) / 1000u);
-    info->seg_max = bi->seg_max;
-    info->size_max = bi->size_max;
-    info->queue_size = bi->queue_size;
+    copy_str(info->name, sizeof(info->name), vd->name);
+    info->sector_size = vd->geom.block_size;
+    info->total_sectors = vd->geom.blocks;
+    info->read_only = vd->geom.read_only;
+    info->write_cache = vd->geom.write_cache;
+    info->discard = vd->geom.max_discard != 0;
+    info->write_zeroes = vd->geom.max_write_zeroes != 0;
+    vd->ops->info(vd->priv, info);
     return 0;
 }
 
-int block_stats(unsigned dev, struct block_stats *stats)
+int block_stats(const struct valve_subject *s, unsigned dev, struct block_stats *stats)
 {
-    struct blk_dev *b = valve_device(dev);
-    struct blk_stats s;
+    int rc;
+    struct valve_dev *vd = enter(s, dev, VALVE_ACCESS_STATS, &rc);
 
+    if (!vd)
+        return rc;
     if (!stats)
         return -EINVAL;
-    if (!b)
-        return -ENODEV;
-    blk_get_stats(b, &s);
-    stats->requests = s.requests;
-    stats->chains = s.chains;
-    stats->kicks = s.kicks;
-    stats->interrupts = s.interrupts;
-    stats->errors = s.errors;
-    stats->inflight = s.inflight;
-    stats->max_inflight = s.max_inflight;
+    memset(stats, 0, sizeof(*stats));
+    if (vd->ops->stats)
+        vd->ops->stats(vd->priv, stats);
     return 0;
 }
 
-int block_set_polled(unsigned dev, bool polled)
+int block_set_polled(const struct valve_subject *s, unsigned dev, bool polled)
 {
-    struct blk_dev *b = valve_device(dev);
+    int rc;
+    struct valve_dev *vd = enter(s, dev, VALVE_ACCESS_SETTINGS, &rc);
 
-    if (!b)
-        return -ENODEV;
-    blk_set_polled(b, polled);
-    return 0;
+    if (!vd)
+        return rc;
+    return vd->ops->set_polled ? vd->ops->set_polled(vd->priv, polled) : -EOPNOTSUPP;
 }
 
-int block_set_spin(unsigned dev, uint32_t us)
+int block_set_spin(const struct valve_subject *s, unsigned dev, uint32_t us)
 {
-    struct blk_dev *b = valve_device(dev);
+    int rc;
+    struct valve_dev *vd = enter(s, dev, VALVE_ACCESS_SETTINGS, &rc);
 
-    if (!b)
-        return -ENODEV;
-    blk_set_spin(b, (uint64_t)us * 1000u);
-    return 0;
+    if (!vd)
+        return rc;
+    return vd->ops->set_spin ? vd->ops->set_spin(vd->priv, us) : -EOPNOTSUPP;
 }
 
 const char *valve_strerror(int rc)
@@ -157,35 +228,30 @@ const char *valve_strerror(int rc)
         return "device is read-only";
     case -EOPNOTSUPP:
         return "not supported by the device";
+    case -EAGAIN:
+        return "device queue full";
     case -EIO:
         return "I/O error";
     case -ETIMEDOUT:
         return "device did not answer in time";
     case -EPERM:
         return "not permitted";
+    case -ECANCELED:
+        return "cancelled";
     case -EINPROGRESS:
         return "in progress";
     }
     return "error";
 }
 
-int valve_check_access(const struct valve_req *r)
+int valve_validate(const struct valve_req *r, struct valve_dev **out)
 {
-    /* Capability check goes here: the caller must hold a block capability naming r->dev and
-     * allowing r->op. Until capabilities exist every request is allowed. */
-    (void)r;
-    return 0;
-}
-
-int valve_validate(const struct valve_req *r, struct blk_dev **out)
-{
-    struct blk_dev *b = valve_device(r->dev);
+    struct valve_dev *vd = valve_lookup(r->dev);
 
     *out = NULL;
-    if (!b)
+    if (!vd)
         return -ENODEV;
-    const struct blk_info *bi = blk_info(b);
-    const uint64_t total = bi->capacity / valve_sectors_per_block(bi);
+    const struct valve_geometry *g = &vd->geom;
 
     switch (r->op) {
     case VALVE_OP_READ:
@@ -194,54 +260,26 @@ int valve_validate(const struct valve_req *r, struct blk_dev **out)
     case VALVE_OP_WRITE_ZEROES:
         break;
     case VALVE_OP_FLUSH:
-        *out = b;
-        return bi->failed ? -EIO : 0;
+        *out = vd;
+        return 0;
     default:
         return -EINVAL;
     }
     if (r->count == 0)
         return -EINVAL;
-    if (r->count > VALVE_MAX_BYTES / bi->blk_size)
+    if (r->count > VALVE_MAX_BYTES / g->block_size)
         return -E2BIG;
-    if (r->lba >= total || r->count > total - r->lba)
+    if (r->lba >= g->blocks || r->count > g->blocks - r->lba)
         return -ERANGE;
     if (r->op == VALVE_OP_READ || r->op == VALVE_OP_WRITE) {
         if (!r->buf || (uintptr_t)r->buf % VALVE_BUF_ALIGN)
             return -EFAULT;
     }
-    if (r->op != VALVE_OP_READ && bi->read_only)
+    if (r->op != VALVE_OP_READ && g->read_only)
         return -EROFS;
-    if ((r->op == VALVE_OP_DISCARD && !bi->max_discard_sectors) ||
-        (r->op == VALVE_OP_WRITE_ZEROES && !bi->max_write_zeroes_sectors))
+    if ((r->op == VALVE_OP_DISCARD && !g->max_discard) ||
+        (r->op == VALVE_OP_WRITE_ZEROES && !g->max_write_zeroes))
         return -EOPNOTSUPP;
-    if (bi->failed)
-        return -EIO;
-    *out = b;
+    *out = vd;
     return 0;
-}
-
-static int run_sync(enum valve_op op, unsigned dev, uint64_t lba, uint32_t count, void *buf)
-{
-    struct valve_req r = {.op = op, .dev = dev, .lba = lba, .count = count, .buf = buf};
-    int rc = valve_submit(&r);
-
-    if (rc)
-        return rc;
-    return valve_wait(&r);
-}
-
-int block_read(unsigned dev, uint64_t lba, uint32_t count, void *buf)
-{
-    return run_sync(VALVE_OP_READ, dev, lba, count, buf);
-}
-
-int block_write(unsigned dev, uint64_t lba, uint32_t count, const void *data)
-{
-    /* The Valve never writes through `data` on a write: the cast only fits the request. */
-    return run_sync(VALVE_OP_WRITE, dev, lba, count, (void *)(uintptr_t)data);
-}
-
-int block_flush(unsigned dev)
-{
-    return run_sync(VALVE_OP_FLUSH, dev, 0, 0, NULL);
 }

@@ -1,22 +1,24 @@
-/* Block Valve request engine: valve_submit (the one entry point), valve_poll, valve_wait.
- * A request is cut into device requests ("chunks") of whole sectors, up to VALVE_MAX_CHUNKS in
- * flight, each describing the caller's own buffer page by page (zero copy). A full queue is
- * waited out, never an error. It never copies or inspects data and never allocates; all its
- * state lives in the caller's struct valve_req (requests in flight are linked through it). */
+/* Block Valve request engine: valve_submit (the one entry point), the completion path, and the
+ * calls around it (poll, wait, kick, wait_any, cancel). A request is cut into bios of whole
+ * blocks, up to VALVE_MAX_CHUNKS in flight, each naming the caller's own buffer (zero copy).
+ * Each bio's completion advances its request (retire in LBA order, hand out the next bio) and,
+ * at the end, calls the caller's completion. Submission never sleeps: a first bio the queue
+ * has no room for makes valve_submit answer -EAGAIN; a later one parks the request until a bio
+ * of the device ends. All request state changes with interrupts disabled. It never copies or
+ * inspects data and never allocates: the state lives in the caller's struct valve_req. */
 #include <errno.h>
 #include <string.h>
 
 #include <virtio/os.h>
-#include <virtio/virtqueue.h>
 
-#include "blk/blk.h"
 #include "valve.h"
+#include "valve_backend.h"
 #include "valve_priv.h"
 
-#define VALVE_PAGE          4096u
-#define VALVE_SEGS          64u        /* segments one chunk may describe */
-#define VALVE_CHUNK_BYTES   (1u << 20) /* bytes per chunk to start with */
-#define VALVE_SEG_BYTES_MAX (1u << 30) /* one merged segment */
+#define VALVE_CHUNK_BYTES (1u << 20) /* bytes per bio to start with */
+
+/* valve_cancel waits on this for the devices to give back the bios of what it ended. */
+static struct os_event cancel_ev;
 
 static uint32_t units(const struct valve_req *r)
 {
@@ -28,224 +30,138 @@ static bool finished(const struct valve_req *r)
     return r->n_chunks == 0 && (r->stop || r->next >= units(r));
 }
 
-/* Every request between valve_submit and its final status, linked through the caller's own
- * struct: when a queue is full, the finished device requests of all of them are taken back. */
-static struct valve_req *live_head;
-
-static void live_add(struct valve_req *r)
+static void live_add(struct valve_dev *vd, struct valve_req *r)
 {
     r->live_prev = NULL;
-    r->live_next = live_head;
-    if (live_head)
-        live_head->live_prev = r;
-    live_head = r;
+    r->live_next = vd->live;
+    if (vd->live)
+        vd->live->live_prev = r;
+    vd->live = r;
 }
 
-static void live_remove(struct valve_req *r)
+static void live_remove(struct valve_dev *vd, struct valve_req *r)
 {
     if (r->live_prev)
         r->live_prev->live_next = r->live_next;
     else
-        live_head = r->live_next;
+        vd->live = r->live_next;
     if (r->live_next)
         r->live_next->live_prev = r->live_prev;
     r->live_prev = r->live_next = NULL;
 }
 
-static int complete(struct valve_req *r)
+static void park(struct valve_dev *vd, struct valve_req *r)
 {
-    live_remove(r);
-    r->status = r->err ? r->err : r->submit_err;
-    return r->status;
+    r->parked = true;
+    r->park_next = NULL;
+    if (vd->park_tail)
+        vd->park_tail->park_next = r;
+    else
+        vd->park_head = r;
+    vd->park_tail = r;
 }
 
-/* Bus-address segments for up to `max` bytes of the buffer from byte `off`: one per page,
- * merged while physically contiguous, cut back to whole sectors. Returns the bytes covered. */
-static uint32_t build_segs(void *buf, uint64_t off, uint32_t max, uint32_t sector_size,
-                           struct vq_seg *segs, unsigned *n_out)
+static void unpark_one(struct valve_dev *vd, struct valve_req *r)
 {
-    const uint8_t *p = (const uint8_t *)buf + off;
-    uint32_t got = 0, keep;
-    unsigned n = 0;
+    struct valve_req **p = &vd->park_head, *prev = NULL;
 
-    while (got < max) {
-        uintptr_t va = (uintptr_t)(p + got);
-        uint32_t len = VALVE_PAGE - (uint32_t)(va % VALVE_PAGE);
-        if (len > max - got)
-            len = max - got;
-        uint64_t pa = os_virt_to_phys((const void *)va);
-        if (n && segs[n - 1].addr + segs[n - 1].len == pa &&
-            segs[n - 1].len + len <= VALVE_SEG_BYTES_MAX) {
-            segs[n - 1].len += len;
-        } else {
-            if (n == VALVE_SEGS)
-                break;
-            segs[n].addr = pa;
-            segs[n].len = len;
-            n++;
+    for (; *p; prev = *p, p = &(*p)->park_next) {
+        if (*p == r) {
+            *p = r->park_next;
+            if (vd->park_tail == r)
+                vd->park_tail = prev;
+            break;
         }
-        got += len;
     }
-    keep = got - got % sector_size;
-    for (uint32_t cut = got - keep; cut;) {
-        struct vq_seg *last = &segs[n - 1];
-        uint32_t k = last->len < cut ? last->len : cut;
-        last->len -= k;
-        cut -= k;
-        if (last->len == 0)
-            n--;
-    }
-    *n_out = n;
-    return keep;
+    r->parked = false;
+    r->park_next = NULL;
 }
 
-static int submit_chunk(struct valve_req *r, struct blk_dev *b, unsigned flags)
+/* The request's end: the last time the Valve touches it. */
+static void complete(struct valve_req *r)
 {
-    const struct blk_info *bi = blk_info(b);
-    const uint32_t bs = bi->blk_size, spb = valve_sectors_per_block(bi);
-    const uint32_t left = units(r) - r->next;
-    const uint64_t sector = (r->lba + r->next) * spb;
-    struct blk_req *token = NULL;
-    uint32_t count;
-    int rc;
+    live_remove(r->vd, r);
+    r->status = r->err ? r->err : r->submit_err;
+    if (r->complete)
+        r->complete(r, r->ctx);
+    else
+        os_event_signal(&r->ev);
+}
 
-    switch (r->op) {
-    case VALVE_OP_FLUSH:
-        count = 1;
-        rc = blk_submit(b, BLK_OP_FLUSH, 0, NULL, 0, flags, &token);
-        break;
-    case VALVE_OP_DISCARD:
-    case VALVE_OP_WRITE_ZEROES: {
-        uint32_t max =
-            (r->op == VALVE_OP_DISCARD ? bi->max_discard_sectors : bi->max_write_zeroes_sectors) /
-            spb;
-        count = left < max ? left : max;
-        rc = blk_submit_range(b, r->op == VALVE_OP_DISCARD ? BLK_OP_DISCARD : BLK_OP_WRITE_ZEROES,
-                              sector, count * spb, flags, &token);
-        break;
-    }
-    default: {
-        struct vq_seg segs[VALVE_SEGS];
-        unsigned n;
-        uint32_t want = left * bs < r->chunk_max ? left * bs : r->chunk_max;
-        uint32_t bytes = build_segs(r->buf, (uint64_t)r->next * bs, want, bs, segs, &n);
-        count = bytes / bs;
-        if (count == 0)
-            return -EINVAL;
-        rc = blk_submit(b, r->op == VALVE_OP_READ ? BLK_OP_READ : BLK_OP_WRITE, sector, segs, n,
-                        flags, &token);
-        break;
-    }
-    }
-    if (rc)
-        return rc;
+static void chunk_done(void *ctx, int status);
+
+/* Hands the next bio of r to the backend: 0, or the backend's -errno. */
+static int submit_chunk(struct valve_req *r)
+{
+    struct valve_dev *vd = r->vd;
+    const uint32_t bs = vd->geom.block_size;
+    const bool rw = r->op == VALVE_OP_READ || r->op == VALVE_OP_WRITE;
+    uint32_t want = units(r) - r->next;
     struct valve_chunk *c = &r->chunks[(r->head + r->n_chunks) % VALVE_MAX_CHUNKS];
-    c->token = token;
-    c->count = count;
-    c->status = 0;
-    c->done = false;
+
+    if (rw && want > r->chunk_max / bs)
+        want = r->chunk_max / bs;
+    const struct valve_bio bio = {
+        .op = r->op,
+        .lba = r->lba + r->next,
+        .count = want,
+        .buf = rw ? (uint8_t *)r->buf + (uint64_t)r->next * bs : NULL,
+        .kick = !r->hold,
+        .done = chunk_done,
+        .ctx = c,
+    };
+    /* Reserved before the call: a backend may complete the bio before it returns. */
+    *c = (struct valve_chunk){.req = r};
     r->n_chunks++;
-    r->next += count;
-    return 0;
-}
-
-/* Takes back the results of chunks that finished (each frees the device's record of it); with
- * wait_head, waits for the oldest. Returns how many it took. */
-static unsigned collect(struct valve_req *r, struct blk_dev *b, bool wait_head)
-{
-    unsigned taken = 0;
-
-    for (unsigned k = 0; k < r->n_chunks; k++) {
-        struct valve_chunk *c = &r->chunks[(r->head + k) % VALVE_MAX_CHUNKS];
-        if (c->done)
-            continue;
-        int st = (k == 0 && wait_head) ? blk_wait(b, c->token) : blk_poll(b, c->token);
-        if (st == -EINPROGRESS)
-            continue;
-        c->done = true;
-        c->status = st;
-        taken++;
-        if (st)
-            r->stop = true;
+    vd->bios_out++;
+    int rc = vd->ops->submit(vd->priv, &bio);
+    if (rc <= 0) {
+        r->n_chunks--;
+        vd->bios_out--;
+        return rc ? rc : -EIO;
     }
-    return taken;
-}
-
-static bool own_in_flight(const struct valve_req *r)
-{
-    for (unsigned k = 0; k < r->n_chunks; k++)
-        if (!r->chunks[(r->head + k) % VALVE_MAX_CHUNKS].done)
-            return true;
-    return false;
-}
-
-/* The device said its queue is full (-EAGAIN). Room comes back as device requests finish, but
- * a finished one keeps its record in the device until its owner takes the result: so first
- * take the results of every request in flight on this device into their own chunks (their
- * owners find them there). Then, if r may wait and has nothing in flight whose completion
- * would free room, wait for any completion. 0: try again; -EAGAIN: not now (the caller
- * waits for r's own chunks, or may not wait); -EIO: the device failed, or the queue stays
- * full with nothing in flight (it lost descriptors). `idle`: the device had nothing in
- * flight at the last wait; the completions that emptied it are taken back once more. */
-static int make_room(struct valve_req *r, struct blk_dev *b, bool may_wait, bool *idle)
-{
-    unsigned taken = 0;
-
-    for (struct valve_req *q = live_head; q; q = q->live_next)
-        if (q->dev == r->dev)
-            taken += collect(q, b, false);
-    if (taken)
-        return 0;
-    if (own_in_flight(r) || !may_wait)
-        return -EAGAIN;
-    blk_kick(b); /* whatever fills the queue must be moving for us to wait on it */
-    int rc = blk_wait_any(b);
-    if (rc != -EAGAIN)
-        return rc;
-    if (*idle)
-        return -EIO;
-    *idle = true;
+    c->count = (uint32_t)rc > want ? want : (uint32_t)rc;
+    r->next += c->count;
     return 0;
 }
 
-/* Hands chunks to the device until the request is all out, VALVE_MAX_CHUNKS are in flight or
- * the queue is full. A full queue is made room in (make_room); with may_wait and none of our
- * chunks in flight that may mean waiting (otherwise the caller waits for our own chunks). */
-static void pump(struct valve_req *r, struct blk_dev *b, unsigned flags, bool may_wait)
+/* Hands out bios until the request is all out, VALVE_MAX_CHUNKS are in flight or the device
+ * has no room. Returns 0, or -EAGAIN when it stopped for room: then r waits for its own bios,
+ * or (none in flight, something already out) is parked until a bio of the device ends. */
+static int pump(struct valve_req *r)
 {
-    const uint32_t bs = blk_info(b)->blk_size;
-    bool idle = false;
+    struct valve_dev *vd = r->vd;
+    const uint32_t bs = vd->geom.block_size;
 
     while (!r->stop && r->next < units(r) && r->n_chunks < VALVE_MAX_CHUNKS) {
-        int rc = submit_chunk(r, b, flags);
-        if (rc == 0) {
-            idle = false;
+        int rc = submit_chunk(r);
+        if (rc == 0)
             continue;
-        }
         if (rc == -E2BIG && r->chunk_max > bs) {
             r->chunk_max = (r->chunk_max / 2) / bs * bs;
             if (r->chunk_max < bs)
                 r->chunk_max = bs;
             continue;
         }
+        if (rc == -EAGAIN && vd->bios_out > 0) {
+            if (r->n_chunks == 0 && r->next > 0)
+                park(vd, r);
+            return -EAGAIN;
+        }
         if (rc == -EAGAIN) {
-            rc = make_room(r, b, may_wait, &idle);
-            if (rc == 0)
-                continue;
-            if (rc == -EAGAIN)
-                return;
-            if (rc == -EIO && !blk_info(b)->failed)
-                os_log("valve: %s: queue full with nothing in flight", blk_vdev(b)->name);
+            os_log("valve: %s: queue full with nothing in flight", vd->name);
+            rc = -EIO;
         }
         if (rc == -EINVAL && (r->op == VALVE_OP_READ || r->op == VALVE_OP_WRITE))
             os_log("valve: %s: the buffer at %p is too fragmented for the device's seg_max",
-                   blk_vdev(b)->name, r->buf);
+                   vd->name, r->buf);
         r->stop = true;
         r->submit_err = rc;
     }
+    return 0;
 }
 
-/* Retires finished chunks in LBA order: `done` grows only over an unbroken run of successes. */
+/* Retires finished bios in LBA order: `done` grows only over an unbroken run of successes. */
 static void retire(struct valve_req *r)
 {
     while (r->n_chunks && r->chunks[r->head].done) {
@@ -259,105 +175,257 @@ static void retire(struct valve_req *r)
     }
 }
 
+/* Takes r as far as it goes now: retire, hand out more, end it when all is back. A completion
+ * that arrives while r is being advanced (a backend answering inside submit) only marks it. */
+static void advance(struct valve_req *r)
+{
+    if (r->busy) {
+        r->again = true;
+        return;
+    }
+    r->busy = true;
+    do {
+        r->again = false;
+        retire(r);
+        if (!r->cancelled && !r->parked)
+            pump(r);
+    } while (r->again);
+    r->busy = false;
+    if (r->cancelled) {
+        if (r->n_chunks == 0) {
+            live_remove(r->vd, r);
+            os_event_signal(&cancel_ev);
+        }
+        return;
+    }
+    if (!r->parked && finished(r))
+        complete(r);
+}
+
+/* A bio of the device ended: requests waiting for room try again, oldest first. */
+static void unpark(struct valve_dev *vd)
+{
+    struct valve_req *list = vd->park_head;
+
+    vd->park_head = vd->park_tail = NULL;
+    while (list) {
+        struct valve_req *r = list;
+        list = r->park_next;
+        r->park_next = NULL;
+        r->parked = false;
+        advance(r);
+    }
+}
+
+/* The backend's completion of one bio; interrupts disabled. */
+static void chunk_done(void *ctx, int status)
+{
+    struct valve_chunk *c = ctx;
+    struct valve_req *r = c->req;
+    struct valve_dev *vd = r->vd;
+
+    c->done = true;
+    c->status = status;
+    if (status)
+        r->stop = true;
+    vd->bios_out--;
+    os_event_signal(&vd->progress);
+    advance(r);
+    if (vd->park_head)
+        unpark(vd);
+}
+
+static enum valve_access access_of(enum valve_op op)
+{
+    switch (op) {
+    case VALVE_OP_READ:
+        return VALVE_ACCESS_READ;
+    case VALVE_OP_WRITE:
+        return VALVE_ACCESS_WRITE;
+    case VALVE_OP_FLUSH:
+        return VALVE_ACCESS_FLUSH;
+    case VALVE_OP_DISCARD:
+        return VALVE_ACCESS_DISCARD;
+    case VALVE_OP_WRITE_ZEROES:
+        return VALVE_ACCESS_WRITE_ZEROES;
+    }
+    return VALVE_ACCESS_INFO; /* unreachable: valve_submit refused the op */
+}
+
+static bool op_known(enum valve_op op)
+{
+    return op == VALVE_OP_READ || op == VALVE_OP_WRITE || op == VALVE_OP_FLUSH ||
+           op == VALVE_OP_DISCARD || op == VALVE_OP_WRITE_ZEROES;
+}
+
 int valve_submit(struct valve_req *r)
 {
-    struct blk_dev *b = NULL;
+    struct valve_dev *vd = NULL;
     int rc;
 
     if (!r)
         return -EINVAL;
     r->status = -EINPROGRESS;
     r->done = 0;
+    r->vd = NULL;
     r->next = 0;
-    r->head = 0;
-    r->n_chunks = 0;
-    r->stop = false;
-    r->err = 0;
-    r->submit_err = 0;
     r->chunk_max = VALVE_CHUNK_BYTES;
+    r->head = r->n_chunks = 0;
     memset(r->chunks, 0, sizeof(r->chunks));
+    r->stop = r->hold = r->busy = r->again = r->parked = r->cancelled = false;
+    r->err = r->submit_err = 0;
+    os_event_init(&r->ev);
+    r->live_prev = r->live_next = r->park_next = NULL;
 
-    rc = valve_check_access(r);
+    rc = op_known(r->op) ? valve_check_access(r->owner, r->dev, access_of(r->op)) : -EINVAL;
+    unsigned long irq = os_irq_disable();
     if (!rc)
-        rc = valve_validate(r, &b);
-    if (rc)
+        rc = valve_validate(r, &vd);
+    if (rc) {
+        os_irq_restore(irq);
         return r->status = rc;
-    if (r->op == VALVE_OP_FLUSH && !blk_info(b)->flush)
-        return r->status = 0; /* no write cache: nothing to make durable */
-
-    live_add(r);
-    pump(r, b, (r->flags & VALVE_F_NOKICK) ? BLK_SUBMIT_NOKICK : 0, true);
-    if (finished(r))
-        return complete(r);
+    }
+    r->vd = vd;
+    live_add(vd, r);
+    if (r->op == VALVE_OP_FLUSH && !vd->geom.write_cache) {
+        complete(r); /* no write cache: nothing to make durable */
+        os_irq_restore(irq);
+        return 0;
+    }
+    r->hold = (r->flags & VALVE_F_NOKICK) != 0;
+    r->busy = true;
+    do {
+        r->again = false;
+        retire(r);
+        rc = pump(r);
+    } while (r->again);
+    r->hold = r->busy = false;
+    if (r->next == 0) {
+        /* Refused: nothing reached the device. */
+        live_remove(vd, r);
+        r->status = rc ? rc : (r->submit_err ? r->submit_err : -EIO);
+        os_irq_restore(irq);
+        return r->status;
+    }
+    if (!r->parked && finished(r))
+        complete(r);
+    os_irq_restore(irq);
     return 0;
-}
-
-/* The device of a request still in flight, or NULL with *rc its final status. */
-static struct blk_dev *in_flight(struct valve_req *r, int *rc)
-{
-    struct blk_dev *b;
-
-    if (!r) {
-        *rc = -EINVAL;
-        return NULL;
-    }
-    if (r->status != -EINPROGRESS) {
-        *rc = r->status;
-        return NULL;
-    }
-    b = valve_device(r->dev);
-    if (!b) {
-        live_remove(r);
-        *rc = r->status = -ENODEV;
-    }
-    return b;
-}
-
-/* One round: take completions, hand out more chunks; the final status, or -EINPROGRESS. */
-static int step(struct valve_req *r, struct blk_dev *b, bool may_wait)
-{
-    collect(r, b, may_wait);
-    retire(r);
-    pump(r, b, 0, may_wait);
-    return finished(r) ? complete(r) : -EINPROGRESS;
 }
 
 int valve_poll(struct valve_req *r)
 {
-    int rc;
-    struct blk_dev *b = in_flight(r, &rc);
-
-    return b ? step(r, b, false) : rc;
-}
-
-int valve_wait_any(unsigned dev)
-{
-    struct blk_dev *b = valve_device(dev);
-
-    if (!b)
-        return -ENODEV;
-    int rc = blk_wait_any(b);
-    return rc == -EAGAIN ? 0 : rc;
+    if (!r)
+        return -EINVAL;
+    if (r->status == -EINPROGRESS && r->vd && r->vd->ops->poll)
+        r->vd->ops->poll(r->vd->priv);
+    return r->status;
 }
 
 int valve_wait(struct valve_req *r)
 {
-    int rc;
-    struct blk_dev *b = in_flight(r, &rc);
-
-    if (!b)
-        return rc;
-    if (r->flags & VALVE_F_NOKICK)
-        blk_kick(b);
-    while ((rc = step(r, b, true)) == -EINPROGRESS)
-        ;
-    return rc;
+    if (!r)
+        return -EINVAL;
+    if (r->status != -EINPROGRESS)
+        return r->status;
+    if (r->complete)
+        return -EINVAL;
+    if ((r->flags & VALVE_F_NOKICK) && r->vd->ops->kick)
+        r->vd->ops->kick(r->vd->priv);
+    while (r->status == -EINPROGRESS)
+        (void)os_event_wait(&r->ev, OS_WAIT_FOREVER);
+    return r->status;
 }
 
-void valve_kick(unsigned dev)
+int valve_kick(const struct valve_subject *s, unsigned dev)
 {
-    struct blk_dev *b = valve_device(dev);
+    int rc = valve_check_access(s, dev, VALVE_ACCESS_QUEUE);
+    struct valve_dev *vd = rc ? NULL : valve_lookup(dev);
 
-    if (b)
-        blk_kick(b);
+    if (rc)
+        return rc;
+    if (!vd)
+        return -ENODEV;
+    if (vd->ops->kick)
+        vd->ops->kick(vd->priv);
+    return 0;
+}
+
+int valve_wait_any(const struct valve_subject *s, unsigned dev)
+{
+    int rc = valve_kick(s, dev);
+    struct valve_dev *vd = valve_lookup(dev);
+
+    if (rc)
+        return rc;
+    if (!vd || !vd->live)
+        return 0;
+    (void)os_event_wait(&vd->progress, OS_WAIT_FOREVER);
+    return 0;
+}
+
+static bool cancel_pending(void)
+{
+    for (unsigned i = 0; i < VALVE_MAX_DEVICES; i++) {
+        struct valve_dev *vd = valve_slot(i);
+        for (struct valve_req *r = vd->used ? vd->live : NULL; r; r = r->live_next)
+            if (r->cancelled)
+                return true;
+    }
+    return false;
+}
+
+int valve_cancel(const struct valve_subject *owner)
+{
+    int n = 0;
+
+    if (!owner)
+        return -EINVAL;
+    unsigned long irq = os_irq_disable();
+    for (unsigned i = 0; i < VALVE_MAX_DEVICES; i++) {
+        struct valve_dev *vd = valve_slot(i);
+        bool kick = false;
+        for (struct valve_req *r = vd->used ? vd->live : NULL, *next; r; r = next) {
+            next = r->live_next;
+            if (!r->owner || r->owner->id != owner->id || r->cancelled)
+                continue;
+            n++;
+            r->cancelled = r->stop = true;
+            r->status = -ECANCELED;
+            if (r->parked)
+                unpark_one(vd, r);
+            if (r->n_chunks == 0)
+                live_remove(vd, r);
+            else
+                kick = true; /* bios queued without a kick must reach the device to end */
+        }
+        if (kick && vd->ops->kick)
+            vd->ops->kick(vd->priv);
+    }
+    while (cancel_pending())
+        (void)os_event_wait(&cancel_ev, OS_WAIT_FOREVER);
+    os_irq_restore(irq);
+    return n;
+}
+
+void valve_io_drop_device(struct valve_dev *vd)
+{
+    struct valve_req *list = vd->park_head;
+
+    vd->park_head = vd->park_tail = NULL;
+    while (list) {
+        struct valve_req *r = list;
+        list = r->park_next;
+        r->park_next = NULL;
+        r->parked = false;
+        r->stop = true;
+        if (!r->submit_err)
+            r->submit_err = -ENODEV;
+        if (r->cancelled) {
+            live_remove(vd, r);
+            os_event_signal(&cancel_ev);
+        } else {
+            complete(r);
+        }
+    }
 }

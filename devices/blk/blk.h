@@ -1,7 +1,8 @@
-/* virtio-blk device plugin: the interface the Block Valve (and only the Valve) uses.
- * Requests carry bus-address segments; the plugin splits them by the device's limits and
- * tracks them in tables made at probe. It never allocates on a request path and never
- * interprets the data it moves. */
+/* virtio-blk device plugin: requests carry bus-address segments; the plugin splits them by the
+ * device's limits, tracks them in tables made at probe, and completes each by calling its done
+ * function (from the interrupt handler, a poll or the deadline tick). Each device registers
+ * itself with the Block Valve as a backend (blk_valve.c); nothing else calls the plugin. It
+ * never allocates on a request path and never interprets the data it moves. */
 #ifndef BLK_BLK_H
 #define BLK_BLK_H
 
@@ -59,7 +60,10 @@ struct blk_stats {
 };
 
 struct blk_dev;
-struct blk_req; /* a request token: valid from blk_submit until blk_poll/blk_wait return a result */
+/* A request's completion: runs once, interrupts disabled, after the plugin has released its own
+ * record of the request (so it may submit again). status: 0, -EIO (IOERR, a bad answer, a failed
+ * device), -EOPNOTSUPP (UNSUPP) or -ETIMEDOUT (this request's deadline passed). */
+typedef void (*blk_done_fn)(void *ctx, int status);
 
 extern const struct virtio_driver virtio_blk_driver;
 
@@ -73,7 +77,7 @@ void blk_get_stats(const struct blk_dev *dev, struct blk_stats *out);
  * READ/WRITE: `segs` are n bus-address segments (each len > 0) whose total is a non-zero
  * multiple of blk_size; the plugin cuts them by size_max and seg_max into chains of whole
  * blocks. FLUSH: no segments. DISCARD/WRITE_ZEROES: use blk_submit_range.
- * Returns 0 and a token in *out, or:
+ * Returns 0 (done(ctx, status) will run once, never inside blk_submit), or:
  *   -EROFS      a write/discard/write-zeroes on a read-only device (never reaches the device)
  *   -EOPNOTSUPP an operation the device did not negotiate
  *   -EINVAL     misaligned sector or length, past capacity, or a block that cannot be carried
@@ -81,37 +85,30 @@ void blk_get_stats(const struct blk_dev *dev, struct blk_stats *out);
  *   -E2BIG      more than the queue could ever hold at once: split it
  *   -EAGAIN     not enough free descriptors or slots right now: retry after a completion
  *   -EIO        the device failed earlier (timeout, broken queue)
- * The memory behind `segs` must stay valid until the request completes; the array itself is
- * copied into the ring before blk_submit returns. */
+ * The memory behind `segs` must stay valid until done runs; the array itself is copied into
+ * the ring before blk_submit returns. Each request has a deadline (blk_set_timeout): the tick
+ * that finds it passed resets the device and fails everything outstanding. */
 int blk_submit(struct blk_dev *dev, enum blk_op op, uint64_t sector, const struct vq_seg *segs,
-               unsigned n, unsigned flags, struct blk_req **out);
+               unsigned n, unsigned flags, blk_done_fn done, void *ctx);
 /* DISCARD or WRITE_ZEROES of `count` 512-byte sectors at `sector` (count <= the matching
  * max_*_sectors). Same errors as blk_submit. */
 int blk_submit_range(struct blk_dev *dev, enum blk_op op, uint64_t sector, uint32_t count,
-                     unsigned flags, struct blk_req **out);
+                     unsigned flags, blk_done_fn done, void *ctx);
 /* Notifies the device of everything queued with BLK_SUBMIT_NOKICK. */
 void blk_kick(struct blk_dev *dev);
+/* The poll path: takes every completion the device has published, now. */
+void blk_process(struct blk_dev *dev);
 
-/* -EINPROGRESS while the request is outstanding; otherwise its result (0, -EIO for a device
- * IOERR or a bad answer, -EOPNOTSUPP for UNSUPP, -ETIMEDOUT), and the token is released.
- * Never sleeps. */
-int blk_poll(struct blk_dev *dev, struct blk_req *req);
-/* Waits (interrupts, or polling in polled mode) until the request completes or times out,
- * then behaves as blk_poll. */
-int blk_wait(struct blk_dev *dev, struct blk_req *req);
-/* Waits until at least one outstanding request of the device completes (returns 0), or returns
- * at once with -EAGAIN when none is outstanding, or -EIO when the device has failed. */
-int blk_wait_any(struct blk_dev *dev);
-
-/* Polled mode: completions are collected by the waiter instead of the interrupt handler
- * (devices without an interrupt line are always polled). */
+/* Polled mode: completions are collected by waiters (the os.h poll hook) instead of the
+ * interrupt handler (devices without an interrupt line are always polled). */
 void blk_set_polled(struct blk_dev *dev, bool polled);
 bool blk_polled(const struct blk_dev *dev);
 void blk_set_timeout(struct blk_dev *dev, uint64_t ns);
-/* Interrupt mode: how long a waiter watches the used ring (with the device asked not to
- * interrupt) before it sleeps in wfi until the completion interrupt. On QEMU a request often
- * completes within tens of microseconds, sooner than a sleeping CPU can be woken; 0 sleeps at
- * once. Bounded: an idle device is never watched. Default BLK_SPIN_NS. */
+/* Interrupt mode: how long a waiter (any os_event_wait) watches the used ring, with the device
+ * asked not to interrupt, before it sleeps in wfi until the completion interrupt: the device's
+ * os.h watch hook. On QEMU a request often completes within tens of microseconds, sooner than a
+ * sleeping CPU can be woken; 0 sleeps at once. An idle device is never watched. Default
+ * BLK_SPIN_NS. */
 #define BLK_SPIN_NS 100000u
 /* ... but only while at most this many requests are outstanding: with a deep queue the next
  * completion is not what limits us, and a sleeping CPU leaves the host's I/O threads a core. */

@@ -1,6 +1,8 @@
-/* virtio-blk completions and waiting: takes used chains back, checks each status byte and
- * length before believing it, finishes requests, enforces timeouts, and takes a failed device
- * out of use. Also asks for the serial (GET_ID) at probe. Nothing here allocates. */
+/* virtio-blk completions: takes used chains back, checks each status byte and length before
+ * believing it, and finishes each request by calling its done function once its record is free
+ * again; enforces deadlines from the timer tick, takes a failed device out of use, and gives
+ * waiters the os.h hooks (poll, ring watch). Also asks for the serial (GET_ID) at probe.
+ * Nothing here allocates. */
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
@@ -23,16 +25,6 @@ static struct blk_chain *chain_of_cookie(struct blk_dev *dev, void *cookie)
         return NULL;
     struct blk_chain *ch = cookie;
     return ch->req ? ch : NULL;
-}
-
-static bool req_valid(const struct blk_dev *dev, const struct blk_req *req)
-{
-    uintptr_t base = (uintptr_t)dev->reqs, p = (uintptr_t)req;
-
-    if (p < base || p >= base + dev->n_reqs * sizeof(struct blk_req) ||
-        (p - base) % sizeof(struct blk_req))
-        return false;
-    return req->state != BLK_REQ_FREE;
 }
 
 /* ---- completion -------------------------------------------------------------------------- */
@@ -69,18 +61,23 @@ static const char *err_name(int err)
     return "error";
 }
 
+/* The record goes back before done runs, so the completion may submit at once. */
 static void req_finish(struct blk_dev *dev, struct blk_req *req)
 {
-    req->state = BLK_REQ_DONE;
+    const blk_done_fn done = req->done;
+    void *const ctx = req->ctx;
+    const int status = req->status;
+
     dev->stats.inflight--;
-    if (req->status)
+    if (status)
         dev->stats.errors++;
     /* A failed device logged once for all of its requests. */
-    if (req->status && req->op != BLK_OP_GET_ID && !dev->dead) {
+    if (status && req->op != BLK_OP_GET_ID && !dev->dead) {
         os_log("%s: %s of %llu bytes at sector %llu failed: %s", dev->vdev->name, op_name(req->op),
-               (unsigned long long)req->bytes, (unsigned long long)req->sector,
-               err_name(req->status));
+               (unsigned long long)req->bytes, (unsigned long long)req->sector, err_name(status));
     }
+    blk_req_release(dev, req);
+    done(ctx, status);
 }
 
 static void chain_done(struct blk_dev *dev, struct blk_chain *ch, int err)
@@ -153,6 +150,22 @@ void blk_interrupt(struct virtio_device *vdev)
         blk_collect(dev);
 }
 
+/* Every request in flight ends with `err` (`expired` with -ETIMEDOUT); their chains are given
+ * up too: the device has been reset and will not answer them. */
+static void end_all(struct blk_dev *dev, struct blk_req *expired, int err)
+{
+    for (uint16_t i = 0; i < dev->n_chains; i++)
+        if (dev->chains[i].req)
+            blk_chain_release(dev, &dev->chains[i]);
+    for (uint16_t i = 0; i < dev->n_reqs; i++) {
+        struct blk_req *req = &dev->reqs[i];
+        if (req->state != BLK_REQ_INFLIGHT)
+            continue;
+        req->status = req == expired ? -ETIMEDOUT : err;
+        req_finish(dev, req);
+    }
+}
+
 void blk_fail_device(struct blk_dev *dev, struct blk_req *expired, const char *why)
 {
     struct virtio_device *vdev = dev->vdev;
@@ -163,147 +176,87 @@ void blk_fail_device(struct blk_dev *dev, struct blk_req *expired, const char *w
         /* Only a reset guarantees the device stops touching buffers we hand back. */
         (void)virtio_device_fail(vdev, why);
     }
-    for (uint16_t i = 0; i < dev->n_reqs; i++) {
-        struct blk_req *req = &dev->reqs[i];
-        if (req->state != BLK_REQ_INFLIGHT)
-            continue;
-        req->status = req == expired ? -ETIMEDOUT : -EIO;
-        req_finish(dev, req);
-    }
+    end_all(dev, expired, -EIO);
 }
 
-/* ---- waiting ----------------------------------------------------------------------------- */
-
-/* Interrupts disabled. A request past its deadline takes the whole device down. */
-static void check_deadline(struct blk_dev *dev, struct blk_req *req)
+void blk_end_all(struct blk_dev *dev)
 {
-    if (req->state == BLK_REQ_INFLIGHT && os_time_ns() >= req->deadline) {
-        blk_fail_device(dev, req, "request timed out");
-    }
+    end_all(dev, NULL, -ENODEV);
 }
 
-static int take_result(struct blk_dev *dev, struct blk_req *req)
-{
-    int rc = req->status;
-    blk_req_release(dev, req);
-    return rc;
-}
+/* ---- deadlines and the poll path ---------------------------------------------------------- */
 
-int blk_poll(struct blk_dev *dev, struct blk_req *req)
+void blk_process(struct blk_dev *dev)
 {
     unsigned long irq = os_irq_disable();
-    int rc = -EINPROGRESS;
-
-    if (!dev || !req_valid(dev, req)) {
-        rc = -EINVAL;
-    } else {
-        if (req->state == BLK_REQ_INFLIGHT) {
-            blk_collect(dev);
-            check_deadline(dev, req);
-        }
-        if (req->state == BLK_REQ_DONE)
-            rc = take_result(dev, req);
-    }
+    blk_collect(dev);
     os_irq_restore(irq);
-    return rc;
 }
 
-/* Interrupts disabled. Watches the used ring for up to spin_ns with the device asked not to
- * interrupt; true when a completion arrived. Device interrupts then stay off: a device may
- * publish used->idx before it reads the flag (QEMU's virtio-blk with ioeventfd, as on PCI,
- * reads it in a later bottom half), so switching them on as soon as a completion shows up
- * turns nearly every watched completion into an interrupt. They go back on only before a
- * sleep (wait_step); every waiter collects before it waits, so nothing relies on them between. */
-static bool spin_for_used(struct blk_dev *dev)
+/* Timer tick: a request past its deadline takes the whole device down, whoever waits or not.
+ * Completions are taken first, so one that only lacked its interrupt is not a timeout. */
+static void hook_tick(void *arg)
 {
-    uint64_t deadline = os_time_ns() + dev->spin_ns;
+    struct blk_dev *dev = arg;
 
-    vq_disable_cb(dev->vq);
-    do {
-        if (vq_has_used(dev->vq))
-            return true;
-    } while (os_time_ns() < deadline);
-    return false;
+    if (dev->dead || dev->stats.inflight == 0)
+        return;
+    blk_collect(dev);
+    uint64_t now = os_time_ns();
+    for (uint16_t i = 0; i < dev->n_reqs && !dev->dead; i++)
+        if (dev->reqs[i].state == BLK_REQ_INFLIGHT && now >= dev->reqs[i].deadline)
+            blk_fail_device(dev, &dev->reqs[i], "request timed out");
 }
 
-/* Interrupts disabled on entry and on return. Polled: look again (letting other interrupts in
- * for a moment); otherwise watch the ring briefly, then sleep until an interrupt. Device
- * interrupts are switched on and the ring checked once more before the sleep, so a completion
- * is never missed by it. */
-static unsigned long wait_step(struct blk_dev *dev, unsigned long irq)
+static void hook_poll(void *arg)
 {
-    if (dev->polled) {
-        os_irq_restore(irq);
-        return os_irq_disable();
-    }
-    if (dev->spin_ns && dev->stats.inflight <= BLK_SPIN_MAX_INFLIGHT && spin_for_used(dev))
-        return irq;
-    vq_enable_cb(dev->vq);
-    if (!vq_has_used(dev->vq))
-        os_wait();
-    return irq;
-}
+    struct blk_dev *dev = arg;
 
-int blk_wait(struct blk_dev *dev, struct blk_req *req)
-{
-    unsigned long irq = os_irq_disable();
-    int rc;
-
-    for (;;) {
-        if (!dev || !req_valid(dev, req)) {
-            rc = -EINVAL;
-            break;
-        }
-        if (req->state == BLK_REQ_INFLIGHT)
-            blk_collect(dev);
-        if (req->state == BLK_REQ_DONE) {
-            rc = take_result(dev, req);
-            break;
-        }
-        check_deadline(dev, req);
-        if (req->state == BLK_REQ_DONE)
-            continue;
-        irq = wait_step(dev, irq);
-    }
-    os_irq_restore(irq);
-    return rc;
-}
-
-int blk_wait_any(struct blk_dev *dev)
-{
-    unsigned long irq = os_irq_disable();
-    int rc = -EAGAIN;
-    uint64_t finished;
-
-    if (!dev) {
-        os_irq_restore(irq);
-        return -EINVAL;
-    }
-    finished = dev->stats.requests - dev->stats.inflight;
-    for (;;) {
-        if (dev->dead) {
-            rc = -EIO;
-            break;
-        }
+    if (dev->stats.inflight)
         blk_collect(dev);
-        if (dev->stats.requests - dev->stats.inflight != finished) {
-            rc = 0;
-            break;
-        }
-        if (dev->stats.inflight == 0)
-            break;
-        uint64_t now = os_time_ns();
-        for (uint16_t i = 0; i < dev->n_reqs && !dev->dead; i++)
-            if (dev->reqs[i].state == BLK_REQ_INFLIGHT && now >= dev->reqs[i].deadline)
-                blk_fail_device(dev, &dev->reqs[i], "request timed out");
-        if (dev->dead) {
-            rc = 0;
-            break;
-        }
-        irq = wait_step(dev, irq);
+}
+
+/* A waiter watches the used ring for up to spin_ns with the device asked not to interrupt,
+ * only while a few requests are outstanding (a deep queue is not waiting on one completion, and
+ * a sleeping CPU leaves the host's I/O threads a core). Device interrupts then stay off until
+ * a waiter sleeps (hook_arm): a device may publish used->idx before it reads the flag (QEMU's
+ * virtio-blk with ioeventfd reads it in a later bottom half), so switching them on as soon as a
+ * completion shows up turns nearly every watched completion into an interrupt. Meanwhile the
+ * next waiter's poll or the tick takes completions. Polled: never sleep while work is out. */
+static uint64_t hook_watch(void *arg)
+{
+    struct blk_dev *dev = arg;
+
+    if (dev->dead || dev->stats.inflight == 0)
+        return 0;
+    if (dev->polled)
+        return OS_WATCH_POLLED;
+    if (!dev->spin_ns || dev->stats.inflight > BLK_SPIN_MAX_INFLIGHT)
+        return 0;
+    if (!dev->watching) {
+        vq_disable_cb(dev->vq);
+        dev->watching = true;
     }
-    os_irq_restore(irq);
-    return rc;
+    return dev->spin_ns;
+}
+
+/* Before the waiter sleeps: interrupts back on, then one more look so a completion published
+ * meanwhile is not slept through. */
+static bool hook_arm(void *arg)
+{
+    struct blk_dev *dev = arg;
+
+    if (dev->polled || dev->dead)
+        return false;
+    vq_enable_cb(dev->vq);
+    dev->watching = false;
+    return vq_has_used(dev->vq);
+}
+
+void blk_hooks_init(struct blk_dev *dev)
+{
+    dev->hooks = (struct os_hooks){
+        .tick = hook_tick, .poll = hook_poll, .watch = hook_watch, .arm = hook_arm, .arg = dev};
 }
 
 void blk_set_polled(struct blk_dev *dev, bool polled)
@@ -315,6 +268,7 @@ void blk_set_polled(struct blk_dev *dev, bool polled)
         vq_disable_cb(dev->vq);
     else
         vq_enable_cb(dev->vq);
+    dev->watching = false;
     os_irq_restore(irq);
 }
 
@@ -340,10 +294,22 @@ void blk_set_timeout(struct blk_dev *dev, uint64_t ns)
 
 /* ---- GET_ID at probe --------------------------------------------------------------------- */
 
+struct serial_wait {
+    bool done;
+    int status;
+};
+
+static void serial_done(void *ctx, int status)
+{
+    struct serial_wait *w = ctx;
+    w->status = status;
+    w->done = true;
+}
+
 int blk_read_serial(struct blk_dev *dev)
 {
     struct virtio_device *vdev = dev->vdev;
-    struct blk_req *req = NULL;
+    struct serial_wait w = {false, 0};
     unsigned long irq;
     int rc;
 
@@ -351,20 +317,22 @@ int blk_read_serial(struct blk_dev *dev)
     virtio_device_ready(vdev);
 
     irq = os_irq_disable();
-    rc = blk_submit_get_id(dev, &req);
+    rc = blk_submit_get_id(dev, serial_done, &w);
     if (rc) {
         os_irq_restore(irq);
         os_log("%s: cannot queue GET_ID: error %d", vdev->name, rc);
         return rc;
     }
     uint64_t deadline = os_time_ns() + BLK_PROBE_TIMEOUT_NS;
-    while (req->state == BLK_REQ_INFLIGHT) {
+    while (!w.done) {
         blk_collect(dev);
-        if (req->state == BLK_REQ_INFLIGHT && os_time_ns() >= deadline)
-            blk_fail_device(dev, req, "GET_ID got no answer");
+        if (!w.done && os_time_ns() >= deadline) {
+            for (uint16_t i = 0; i < dev->n_reqs; i++)
+                if (dev->reqs[i].state == BLK_REQ_INFLIGHT)
+                    blk_fail_device(dev, &dev->reqs[i], "GET_ID got no answer");
+        }
     }
-    rc = req->status;
-    blk_req_release(dev, req);
+    rc = w.status;
     os_irq_restore(irq);
     if (rc == -ETIMEDOUT || rc == -EIO) {
         if (dev->dead)

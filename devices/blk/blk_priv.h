@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <virtio/os.h>
+
 #include "blk/blk.h"
 
 /* virtio-blk request types and status values (virtio 1.2, 5.2.6). */
@@ -47,11 +49,14 @@ struct blk_chain {
     uint16_t next_free;
 };
 
-enum blk_req_state { BLK_REQ_FREE, BLK_REQ_INFLIGHT, BLK_REQ_DONE };
+enum blk_req_state { BLK_REQ_FREE, BLK_REQ_INFLIGHT };
 
+/* One request in flight: its record lives here until the done call, then goes back. */
 struct blk_req {
     struct blk_dev *dev;
     enum blk_req_state state;
+    blk_done_fn done;
+    void *ctx;
     enum blk_op op;
     uint16_t index;
     uint16_t next_free;
@@ -98,6 +103,9 @@ struct blk_dev {
     uint64_t spin_ns; /* before sleeping, watch the used ring this long (0: sleep at once) */
     bool polled;
     bool dead;
+    bool watching;         /* a waiter's watch switched device interrupts off (until hook_arm) */
+    struct os_hooks hooks; /* tick (deadlines), poll, watch, arm: registered at probe */
+    int valve_handle;      /* the Valve's handle, or -1 before registration */
 
     struct blk_stats stats;
 };
@@ -109,7 +117,7 @@ void blk_chain_release(struct blk_dev *dev, struct blk_chain *ch);
 void blk_req_release(struct blk_dev *dev, struct blk_req *req);
 uint8_t *blk_id_buffer(struct blk_dev *dev); /* the GET_ID answer, after the wire table */
 /* Interrupts disabled: queues and kicks one GET_ID request. */
-int blk_submit_get_id(struct blk_dev *dev, struct blk_req **out);
+int blk_submit_get_id(struct blk_dev *dev, blk_done_fn done, void *ctx);
 
 /* blk_complete.c */
 void blk_collect(struct blk_dev *dev); /* interrupts disabled: takes every used chain back */
@@ -117,7 +125,15 @@ void blk_interrupt(struct virtio_device *vdev);
 /* Marks the device out of use: resets it so it stops touching memory, then ends every
  * outstanding request with -EIO (`expired`, when not NULL, with -ETIMEDOUT). */
 void blk_fail_device(struct blk_dev *dev, struct blk_req *expired, const char *why);
+/* Ends every outstanding request with -ENODEV (the device is being removed, already reset). */
+void blk_end_all(struct blk_dev *dev);
+/* The os.h hooks of a device: deadline tick, poll path, ring watch and re-arm. */
+void blk_hooks_init(struct blk_dev *dev);
 /* GET_ID at probe time, polled with a short deadline: fills info.serial or leaves it "". */
 int blk_read_serial(struct blk_dev *dev);
+
+/* blk_valve.c: the device as a Valve backend. */
+int blk_valve_register(struct blk_dev *dev);
+void blk_valve_unregister(struct blk_dev *dev);
 
 #endif

@@ -218,6 +218,7 @@ static int blk_probe(struct virtio_device *vdev)
     if (!dev)
         return -ENOMEM;
     dev->vdev = vdev;
+    dev->valve_handle = -1;
     dev->timeout_ns = BLK_TIMEOUT_NS;
     dev->spin_ns = BLK_SPIN_NS;
     dev->polled = vdev->polled;
@@ -271,6 +272,14 @@ static int blk_probe(struct virtio_device *vdev)
         vdev->driver_priv = NULL;
         goto fail;
     }
+    blk_hooks_init(dev);
+    os_hooks_add(&dev->hooks);
+    rc = blk_valve_register(dev);
+    if (rc) {
+        os_hooks_remove(&dev->hooks);
+        vdev->driver_priv = NULL;
+        goto fail;
+    }
     print_line(dev);
     return 0;
 
@@ -279,11 +288,22 @@ fail:
     return rc;
 }
 
+/* The core has reset the device: it touches no buffer any more. Outstanding requests end with
+ * -ENODEV, then the Valve forgets the device, then its memory goes. */
 static void blk_remove(struct virtio_device *vdev)
 {
     struct blk_dev *dev = vdev->driver_priv;
+    unsigned long irq;
 
+    if (!dev)
+        return;
+    irq = os_irq_disable();
+    os_hooks_remove(&dev->hooks);
+    dev->dead = true;
+    blk_end_all(dev);
     vdev->driver_priv = NULL;
+    os_irq_restore(irq);
+    blk_valve_unregister(dev);
     blk_free(dev);
 }
 

@@ -1,7 +1,7 @@
 /* virtio-blk submission: the chain and request tables made at probe, and splitting a request
  * into chains by seg_max / size_max / whole blocks. Header and status of each chain live in the
  * wire table slot named by the chain's cookie, never by used-ring position. Nothing here
- * allocates or waits. */
+ * allocates, waits or calls a completion. */
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
@@ -229,11 +229,13 @@ static void fill_wire(struct blk_dev *dev, struct blk_chain *ch, uint32_t type, 
 }
 
 static struct blk_req *start_req(struct blk_dev *dev, enum blk_op op, uint64_t sector,
-                                 uint64_t bytes)
+                                 uint64_t bytes, blk_done_fn done, void *ctx)
 {
     struct blk_req *req = req_alloc(dev);
 
     req->state = BLK_REQ_INFLIGHT;
+    req->done = done;
+    req->ctx = ctx;
     req->op = op;
     req->status = 0;
     req->chains_pending = 0;
@@ -248,8 +250,7 @@ static struct blk_req *start_req(struct blk_dev *dev, enum blk_op op, uint64_t s
 
 /* After the chains are added: a request none of whose chains got in is undone; one that got
  * partly in fails when the rest completes. */
-static int end_submit(struct blk_dev *dev, struct blk_req *req, int rc, unsigned flags,
-                      struct blk_req **out)
+static int end_submit(struct blk_dev *dev, struct blk_req *req, int rc, unsigned flags)
 {
     if (req->chains_pending == 0) {
         dev->stats.inflight--;
@@ -265,12 +266,12 @@ static int end_submit(struct blk_dev *dev, struct blk_req *req, int rc, unsigned
     }
     if (!(flags & BLK_SUBMIT_NOKICK))
         vq_kick(dev->vq);
-    *out = req;
     return 0;
 }
 
 static int submit_rw(struct blk_dev *dev, enum blk_op op, uint64_t sector,
-                     const struct vq_seg *segs, unsigned n, unsigned flags, struct blk_req **out)
+                     const struct vq_seg *segs, unsigned n, unsigned flags, blk_done_fn done,
+                     void *ctx)
 {
     uint64_t total = 0;
     int nc, rc = 0;
@@ -293,15 +294,15 @@ static int submit_rw(struct blk_dev *dev, enum blk_op op, uint64_t sector,
         dev->reqs_free_count == 0)
         return -EAGAIN;
 
-    struct blk_req *req = start_req(dev, op, sector, total);
-    uint64_t done = 0;
+    struct blk_req *req = start_req(dev, op, sector, total, done, ctx);
+    uint64_t placed = 0;
     for (int k = 0; k < nc; k++) {
         const struct blk_plan *p = &dev->plan[k];
         struct blk_chain *ch = chain_alloc(dev);
         struct vq_seg *d = &dev->scratch[p->first];
 
         fill_wire(dev, ch, op == BLK_OP_READ ? BLK_T_IN : BLK_T_OUT,
-                  sector + done / BLK_SECTOR_SIZE);
+                  sector + placed / BLK_SECTOR_SIZE);
         d[0].addr = wire_pa(dev, ch->index, offsetof(struct blk_wire, hdr));
         d[0].len = sizeof(struct blk_wire_hdr);
         d[p->n - 1].addr = wire_pa(dev, ch->index, offsetof(struct blk_wire, status));
@@ -318,22 +319,22 @@ static int submit_rw(struct blk_dev *dev, enum blk_op op, uint64_t sector,
         }
         req->chains_pending++;
         dev->stats.chains++;
-        done += p->bytes;
+        placed += p->bytes;
     }
-    return end_submit(dev, req, rc, flags, out);
+    return end_submit(dev, req, rc, flags);
 }
 
 /* One chain with no data (FLUSH), a 20-byte answer (GET_ID) or a range (DISCARD,
  * WRITE_ZEROES). */
 static int submit_single(struct blk_dev *dev, enum blk_op op, uint32_t type, uint64_t sector,
-                         uint32_t count, unsigned flags, struct blk_req **out)
+                         uint32_t count, unsigned flags, blk_done_fn done, void *ctx)
 {
     struct vq_seg d[3];
     unsigned n_out = 1, n_in = 1;
 
     if (vq_num_free(dev->vq) < 3 || dev->chains_free_count == 0 || dev->reqs_free_count == 0)
         return -EAGAIN;
-    struct blk_req *req = start_req(dev, op, sector, (uint64_t)count * BLK_SECTOR_SIZE);
+    struct blk_req *req = start_req(dev, op, sector, (uint64_t)count * BLK_SECTOR_SIZE, done, ctx);
     struct blk_chain *ch = chain_alloc(dev);
     struct blk_wire *w = &dev->wire[ch->index];
 
@@ -364,25 +365,24 @@ static int submit_single(struct blk_dev *dev, enum blk_op op, uint32_t type, uin
         req->chains_pending = 1;
         dev->stats.chains++;
     }
-    return end_submit(dev, req, rc, flags, out);
+    return end_submit(dev, req, rc, flags);
 }
 
 int blk_submit(struct blk_dev *dev, enum blk_op op, uint64_t sector, const struct vq_seg *segs,
-               unsigned n, unsigned flags, struct blk_req **out)
+               unsigned n, unsigned flags, blk_done_fn done, void *ctx)
 {
     unsigned long irq;
     int rc;
 
-    if (!dev || !out)
+    if (!dev || !done)
         return -EINVAL;
-    *out = NULL;
     irq = os_irq_disable();
     if (op == BLK_OP_READ || op == BLK_OP_WRITE) {
-        rc = submit_rw(dev, op, sector, segs, n, flags, out);
+        rc = submit_rw(dev, op, sector, segs, n, flags, done, ctx);
     } else if (op == BLK_OP_FLUSH) {
         rc = check_request(dev, op, 0, 0);
         if (!rc)
-            rc = submit_single(dev, op, BLK_T_FLUSH, 0, 0, flags, out);
+            rc = submit_single(dev, op, BLK_T_FLUSH, 0, 0, flags, done, ctx);
     } else {
         rc = -EINVAL;
     }
@@ -391,15 +391,14 @@ int blk_submit(struct blk_dev *dev, enum blk_op op, uint64_t sector, const struc
 }
 
 int blk_submit_range(struct blk_dev *dev, enum blk_op op, uint64_t sector, uint32_t count,
-                     unsigned flags, struct blk_req **out)
+                     unsigned flags, blk_done_fn done, void *ctx)
 {
     unsigned long irq;
     uint32_t max;
     int rc;
 
-    if (!dev || !out || (op != BLK_OP_DISCARD && op != BLK_OP_WRITE_ZEROES))
+    if (!dev || !done || (op != BLK_OP_DISCARD && op != BLK_OP_WRITE_ZEROES))
         return -EINVAL;
-    *out = NULL;
     irq = os_irq_disable();
     rc = check_request(dev, op, sector, (uint64_t)count * BLK_SECTOR_SIZE);
     max = op == BLK_OP_DISCARD ? dev->info.max_discard_sectors : dev->info.max_write_zeroes_sectors;
@@ -407,7 +406,7 @@ int blk_submit_range(struct blk_dev *dev, enum blk_op op, uint64_t sector, uint3
         rc = -E2BIG;
     if (!rc)
         rc = submit_single(dev, op, op == BLK_OP_DISCARD ? BLK_T_DISCARD : BLK_T_WRITE_ZEROES,
-                           sector, count, flags, out);
+                           sector, count, flags, done, ctx);
     os_irq_restore(irq);
     return rc;
 }
@@ -419,8 +418,7 @@ void blk_kick(struct blk_dev *dev)
     os_irq_restore(irq);
 }
 
-int blk_submit_get_id(struct blk_dev *dev, struct blk_req **out)
+int blk_submit_get_id(struct blk_dev *dev, blk_done_fn done, void *ctx)
 {
-    *out = NULL;
-    return submit_single(dev, BLK_OP_GET_ID, BLK_T_GET_ID, 0, 0, 0, out);
+    return submit_single(dev, BLK_OP_GET_ID, BLK_T_GET_ID, 0, 0, 0, done, ctx);
 }

@@ -8,4 +8,6 @@ if(EXISTS ${CMAKE_SOURCE_DIR}/devices/blk/manifest.toml)
                   INCLUDES ${CMAKE_SOURCE_DIR}/tests/host)
   rumpk_host_test(test_valve_queue ${CMAKE_SOURCE_DIR}/tests/host/test_valve_queue.c
                   ${BLK_TEST_HELPERS} INCLUDES ${CMAKE_SOURCE_DIR}/tests/host)
+  rumpk_host_test(test_valve_async ${CMAKE_SOURCE_DIR}/tests/host/test_valve_async.c
+                  ${BLK_TEST_HELPERS} INCLUDES ${CMAKE_SOURCE_DIR}/tests/host)
 endif()

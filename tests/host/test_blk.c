@@ -1,6 +1,7 @@
 /* Host tests of the virtio-blk plugin (devices/blk) against the simulated RAM disk: probe and
  * config validation, splitting by size_max / seg_max / whole blocks, status mapping, read-only
- * refusal, queue limits, timeouts, a broken queue and out-of-order completion. */
+ * refusal, queue limits, timeouts, a broken queue and out-of-order completion. Every request
+ * completes by callback (tb_blk_done), waited for on an os event. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,11 +35,11 @@ static struct vq_seg seg(const void *p, uint32_t len)
 static int rw(struct blk_dev *b, enum blk_op op, uint64_t sector, const struct vq_seg *segs,
               unsigned n)
 {
-    struct blk_req *r;
-    int rc = blk_submit(b, op, sector, segs, n, 0, &r);
+    struct tb_done r;
+    int rc = blk_submit(b, op, sector, segs, n, 0, tb_blk_done, tb_arm(&r));
     if (rc)
         return rc;
-    return blk_wait(b, r);
+    return tb_wait(&r);
 }
 
 static int teardown(void **state)
@@ -300,20 +301,26 @@ static void test_refused_before_device(void **state)
     struct blk_dev *b = bd(d);
     uint8_t *buf = tb_alloc(8192);
     struct vq_seg s = seg(buf, 4096), odd = seg(buf, 1000);
-    struct blk_req *r;
+    struct tb_done r;
     uint64_t notifies = sim_stats(d)->notifies;
 
     assert_true(blk_info(b)->read_only);
-    assert_int_equal(blk_submit(b, BLK_OP_WRITE, 0, &s, 1, 0, &r), -EROFS);
-    assert_null(r);
-    assert_int_equal(blk_submit(b, BLK_OP_READ, 1, &s, 1, 0, &r), -EINVAL);    /* mid-block */
-    assert_int_equal(blk_submit(b, BLK_OP_READ, 0, &odd, 1, 0, &r), -EINVAL);  /* not a block */
-    assert_int_equal(blk_submit(b, BLK_OP_READ, 2048, &s, 1, 0, &r), -EINVAL); /* past end */
-    assert_int_equal(blk_submit(b, BLK_OP_READ, 2040, &s, 1, 0, &r), 0);       /* last block */
-    assert_int_equal(blk_wait(b, r), 0);
-    assert_int_equal(blk_submit(b, BLK_OP_READ, UINT64_MAX - 7, &s, 1, 0, &r), -EINVAL);
-    assert_int_equal(blk_submit(b, BLK_OP_READ, 0, NULL, 0, 0, &r), -EINVAL);
-    assert_int_equal(blk_submit_range(b, BLK_OP_WRITE_ZEROES, 0, 8, 0, &r), -EROFS);
+    assert_int_equal(blk_submit(b, BLK_OP_WRITE, 0, &s, 1, 0, tb_blk_done, tb_arm(&r)), -EROFS);
+    assert_int_equal(r.calls, 0); /* refused: its completion never runs */
+    assert_int_equal(blk_submit(b, BLK_OP_READ, 1, &s, 1, 0, tb_blk_done, tb_arm(&r)),
+                     -EINVAL); /* mid-block */
+    assert_int_equal(blk_submit(b, BLK_OP_READ, 0, &odd, 1, 0, tb_blk_done, tb_arm(&r)),
+                     -EINVAL); /* not a block */
+    assert_int_equal(blk_submit(b, BLK_OP_READ, 2048, &s, 1, 0, tb_blk_done, tb_arm(&r)),
+                     -EINVAL); /* past end */
+    assert_int_equal(blk_submit(b, BLK_OP_READ, 2040, &s, 1, 0, tb_blk_done, tb_arm(&r)),
+                     0); /* last block */
+    assert_int_equal(tb_wait(&r), 0);
+    assert_int_equal(blk_submit(b, BLK_OP_READ, UINT64_MAX - 7, &s, 1, 0, tb_blk_done, tb_arm(&r)),
+                     -EINVAL);
+    assert_int_equal(blk_submit(b, BLK_OP_READ, 0, NULL, 0, 0, tb_blk_done, tb_arm(&r)), -EINVAL);
+    assert_int_equal(blk_submit_range(b, BLK_OP_WRITE_ZEROES, 0, 8, 0, tb_blk_done, tb_arm(&r)),
+                     -EROFS);
     assert_int_equal(sim_stats(d)->notifies, notifies + 1);
     assert_int_equal(sim_stats(d)->blk_writes, 0);
     free(buf);
@@ -331,7 +338,7 @@ static void test_status_mapping(void **state)
     struct blk_dev *b = bd(d);
     uint8_t *buf = tb_alloc(4096);
     struct vq_seg s = seg(buf, 4096);
-    struct blk_req *r;
+    struct tb_done r;
     struct blk_stats st;
 
     assert_int_equal(blk_info(b)->max_discard_sectors, 64);
@@ -340,12 +347,14 @@ static void test_status_mapping(void **state)
     assert_true(os_host_log_contains("read of 4096 bytes at sector 8 failed: I/O error"));
     assert_int_equal(rw(b, BLK_OP_READ, 16, &s, 1), 0);
 
-    assert_int_equal(blk_submit_range(b, BLK_OP_DISCARD, 0, 8, 0, &r), 0);
-    assert_int_equal(blk_wait(b, r), -EOPNOTSUPP);
+    assert_int_equal(blk_submit_range(b, BLK_OP_DISCARD, 0, 8, 0, tb_blk_done, tb_arm(&r)), 0);
+    assert_int_equal(tb_wait(&r), -EOPNOTSUPP);
     assert_int_equal(sim_stats(d)->blk_unsupp, 1);
-    assert_int_equal(blk_submit_range(b, BLK_OP_DISCARD, 0, 128, 0, &r), -E2BIG);
+    assert_int_equal(blk_submit_range(b, BLK_OP_DISCARD, 0, 128, 0, tb_blk_done, tb_arm(&r)),
+                     -E2BIG);
     /* WRITE_ZEROES was never offered: refused without reaching the device. */
-    assert_int_equal(blk_submit_range(b, BLK_OP_WRITE_ZEROES, 0, 8, 0, &r), -EOPNOTSUPP);
+    assert_int_equal(blk_submit_range(b, BLK_OP_WRITE_ZEROES, 0, 8, 0, tb_blk_done, tb_arm(&r)),
+                     -EOPNOTSUPP);
     assert_int_equal(sim_stats(d)->blk_unsupp, 1);
 
     blk_get_stats(b, &st);
@@ -359,16 +368,17 @@ static void test_flush(void **state)
     (void)state;
     struct tb_opts o = {0};
     struct sim_device *d = tb_make(&o, 0);
-    struct blk_req *r;
+    struct tb_done r;
 
-    assert_int_equal(blk_submit(bd(d), BLK_OP_FLUSH, 0, NULL, 0, 0, &r), 0);
-    assert_int_equal(blk_wait(bd(d), r), 0);
+    assert_int_equal(blk_submit(bd(d), BLK_OP_FLUSH, 0, NULL, 0, 0, tb_blk_done, tb_arm(&r)), 0);
+    assert_int_equal(tb_wait(&r), 0);
     assert_int_equal(sim_stats(d)->blk_flushes, 1);
 
     struct tb_opts nf = {.drop_features = 1ull << 9};
     d = tb_make(&nf, 0);
     assert_false(blk_info(bd(d))->flush);
-    assert_int_equal(blk_submit(bd(d), BLK_OP_FLUSH, 0, NULL, 0, 0, &r), -EOPNOTSUPP);
+    assert_int_equal(blk_submit(bd(d), BLK_OP_FLUSH, 0, NULL, 0, 0, tb_blk_done, tb_arm(&r)),
+                     -EOPNOTSUPP);
     assert_int_equal(sim_stats(d)->blk_flushes, 0);
 }
 
@@ -381,24 +391,26 @@ static void test_queue_limits(void **state)
     struct blk_dev *b = bd(d);
     uint8_t *buf = tb_alloc(65536);
     struct vq_seg big = seg(buf, 65536), small[3];
-    struct blk_req *r[3];
+    struct tb_done r[3];
+    struct blk_stats st;
 
     assert_int_equal(blk_info(b)->queue_size, 8);
-    assert_int_equal(blk_submit(b, BLK_OP_READ, 0, &big, 1, 0, &r[0]), -E2BIG);
+    assert_int_equal(blk_submit(b, BLK_OP_READ, 0, &big, 1, 0, tb_blk_done, tb_arm(&r[0])), -E2BIG);
     sim_set_completion(d, SIM_COMPLETE_DEFERRED, SIM_ORDER_FIFO);
     for (unsigned i = 0; i < 3; i++)
         small[i] = seg(buf + i * 4096, 4096);
-    assert_int_equal(blk_submit(b, BLK_OP_READ, 0, &small[0], 1, 0, &r[0]), 0);
-    assert_int_equal(blk_submit(b, BLK_OP_READ, 8, &small[1], 1, 0, &r[1]), 0);
-    assert_int_equal(blk_submit(b, BLK_OP_READ, 16, &small[2], 1, 0, &r[2]), -EAGAIN);
-    assert_int_equal(blk_wait_any(b), 0);
-    assert_int_equal(blk_poll(b, r[0]), 0);
-    assert_int_equal(blk_poll(b, r[0]), -EINVAL); /* a token is good for one result */
-    assert_int_equal(blk_poll(b, r[1]), 0);
-    assert_int_equal(blk_wait_any(b), -EAGAIN); /* nothing outstanding */
-    assert_int_equal(blk_submit(b, BLK_OP_READ, 16, &small[2], 1, 0, &r[2]), 0);
-    assert_int_equal(blk_wait(b, r[2]), 0);
-    assert_int_equal(blk_poll(b, (struct blk_req *)(uintptr_t)0x1000), -EINVAL);
+    assert_int_equal(blk_submit(b, BLK_OP_READ, 0, &small[0], 1, 0, tb_blk_done, tb_arm(&r[0])), 0);
+    assert_int_equal(blk_submit(b, BLK_OP_READ, 8, &small[1], 1, 0, tb_blk_done, tb_arm(&r[1])), 0);
+    assert_int_equal(blk_submit(b, BLK_OP_READ, 16, &small[2], 1, 0, tb_blk_done, tb_arm(&r[2])),
+                     -EAGAIN);
+    assert_int_equal(r[2].calls, 0); /* refused: never completed */
+    assert_int_equal(tb_wait(&r[0]), 0);
+    assert_int_equal(tb_wait(&r[1]), 0); /* each completion ran exactly once (tb_wait checks) */
+    blk_get_stats(b, &st);
+    assert_int_equal(st.inflight, 0); /* nothing outstanding: the records went back */
+    assert_int_equal(blk_submit(b, BLK_OP_READ, 16, &small[2], 1, 0, tb_blk_done, tb_arm(&r[2])),
+                     0);
+    assert_int_equal(tb_wait(&r[2]), 0);
     free(buf);
 }
 
@@ -410,7 +422,7 @@ static void test_many_in_flight_out_of_order(void **state)
     struct sim_device *d = tb_make(&o, 0);
     struct blk_dev *b = bd(d);
     uint8_t *buf = tb_alloc(N * 4096), *back = tb_alloc(N * 4096);
-    struct blk_req *r[N];
+    struct tb_done r[N];
     struct vq_seg s[N];
     struct blk_stats st;
 
@@ -419,7 +431,8 @@ static void test_many_in_flight_out_of_order(void **state)
         uint64_t sector = (uint64_t)(N - 1 - i) * 97 % 8000;
         tb_fill(buf + i * 4096, 4096, 100 + i, 0);
         s[i] = seg(buf + i * 4096, 4096);
-        assert_int_equal(blk_submit(b, BLK_OP_WRITE, sector, &s[i], 1, BLK_SUBMIT_NOKICK, &r[i]),
+        assert_int_equal(blk_submit(b, BLK_OP_WRITE, sector, &s[i], 1, BLK_SUBMIT_NOKICK,
+                                    tb_blk_done, tb_arm(&r[i])),
                          0);
     }
     assert_int_equal(sim_stats(d)->blk_writes, 0);
@@ -429,16 +442,17 @@ static void test_many_in_flight_out_of_order(void **state)
     assert_int_equal(st.inflight, N);
     assert_true(st.max_inflight >= N);
     for (int i = N - 1; i >= 0; i--) /* waited for in the reverse order */
-        assert_int_equal(blk_wait(b, r[i]), 0);
+        assert_int_equal(tb_wait(&r[i]), 0);
 
     sim_set_completion(d, SIM_COMPLETE_DEFERRED, SIM_ORDER_REVERSE);
     for (unsigned i = 0; i < N; i++) {
         uint64_t sector = (uint64_t)(N - 1 - i) * 97 % 8000;
         s[i] = seg(back + i * 4096, 4096);
-        assert_int_equal(blk_submit(b, BLK_OP_READ, sector, &s[i], 1, 0, &r[i]), 0);
+        assert_int_equal(
+            blk_submit(b, BLK_OP_READ, sector, &s[i], 1, 0, tb_blk_done, tb_arm(&r[i])), 0);
     }
     for (unsigned i = 0; i < N; i++) {
-        assert_int_equal(blk_wait(b, r[i]), 0);
+        assert_int_equal(tb_wait(&r[i]), 0);
         assert_int_equal(tb_check(back + i * 4096, 4096, 100 + i, 0), -1);
     }
     blk_get_stats(b, &st);
@@ -517,7 +531,7 @@ static void test_timeout_fails_device(void **state)
     struct blk_dev *b = bd(d);
     uint8_t *buf = tb_alloc(8192);
     struct vq_seg s0 = seg(buf, 4096), s1 = seg(buf + 4096, 4096);
-    struct blk_req *r0, *r1;
+    struct tb_done r0, r1;
 
     /* Deferred and polled: the sim only completes from os_wait, which a poller never calls,
      * so the requests are never answered. */
@@ -525,15 +539,15 @@ static void test_timeout_fails_device(void **state)
     blk_set_polled(b, true);
     blk_set_timeout(b, 20 * MS);
     os_host_set_clock_step(MS / 10);
-    assert_int_equal(blk_submit(b, BLK_OP_READ, 0, &s0, 1, 0, &r0), 0);
-    assert_int_equal(blk_submit(b, BLK_OP_READ, 8, &s1, 1, 0, &r1), 0);
-    assert_int_equal(blk_wait(b, r0), -ETIMEDOUT);
-    assert_int_equal(blk_poll(b, r1), -EIO);
+    assert_int_equal(blk_submit(b, BLK_OP_READ, 0, &s0, 1, 0, tb_blk_done, tb_arm(&r0)), 0);
+    assert_int_equal(blk_submit(b, BLK_OP_READ, 8, &s1, 1, 0, tb_blk_done, tb_arm(&r1)), 0);
+    assert_int_equal(tb_wait(&r0), -ETIMEDOUT);
+    assert_int_equal(tb_result(&r1), -EIO); /* ended with the device, nobody waiting for it */
     assert_true(blk_info(b)->failed);
     assert_true(os_host_log_contains("taken out of use: request timed out"));
     assert_int_equal(sim_vdev(d)->state, VIRTIO_STATE_FAILED);
     assert_int_equal(sim_status(d), 0); /* reset: it no longer touches our memory */
-    assert_int_equal(blk_submit(b, BLK_OP_READ, 0, &s0, 1, 0, &r0), -EIO);
+    assert_int_equal(blk_submit(b, BLK_OP_READ, 0, &s0, 1, 0, tb_blk_done, tb_arm(&r0)), -EIO);
     assert_int_equal(sim_stats(d)->blk_reads, 0);
     free(buf);
 }
@@ -547,19 +561,20 @@ static void test_broken_queue_fails_outstanding(void **state)
     struct blk_dev *b = bd(d);
     uint8_t *buf = tb_alloc(N * 4096);
     struct vq_seg s[N];
-    struct blk_req *r[N];
+    struct tb_done r[N];
 
     sim_set_completion(d, SIM_COMPLETE_DEFERRED, SIM_ORDER_FIFO);
     for (unsigned i = 0; i < N; i++) {
         s[i] = seg(buf + i * 4096, 4096);
-        assert_int_equal(blk_submit(b, BLK_OP_READ, i * 8, &s[i], 1, 0, &r[i]), 0);
+        assert_int_equal(blk_submit(b, BLK_OP_READ, i * 8, &s[i], 1, 0, tb_blk_done, tb_arm(&r[i])),
+                         0);
     }
     sim_fault(d, SIM_FAULT_USED_ID_RANGE, 1);
     for (unsigned i = 0; i < N; i++)
-        assert_int_equal(blk_wait(b, r[i]), -EIO);
+        assert_int_equal(tb_wait(&r[i]), -EIO);
     assert_true(blk_info(b)->failed);
     assert_true(os_host_log_contains("request queue broken"));
-    assert_int_equal(blk_submit(b, BLK_OP_READ, 0, &s[0], 1, 0, &r[0]), -EIO);
+    assert_int_equal(blk_submit(b, BLK_OP_READ, 0, &s[0], 1, 0, tb_blk_done, tb_arm(&r[0])), -EIO);
     free(buf);
 }
 

@@ -1,5 +1,6 @@
 /* Helpers for the block host tests: building simulated virtio-blk devices with chosen limits,
  * aligned buffers and patterns. Test code only; never linked into the kernel. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,6 +57,34 @@ unsigned tb_index(struct sim_device *d)
     int i = block_find(sim_vdev(d)->name);
     assert_true(i >= 0);
     return (unsigned)i;
+}
+
+struct tb_done *tb_arm(struct tb_done *d)
+{
+    os_event_init(&d->ev);
+    d->status = -EINPROGRESS;
+    d->calls = 0;
+    return d;
+}
+
+void tb_blk_done(void *ctx, int status)
+{
+    struct tb_done *d = ctx;
+    d->status = status;
+    d->calls++;
+    os_event_signal(&d->ev);
+}
+
+int tb_wait(struct tb_done *d)
+{
+    assert_int_equal(os_event_wait(&d->ev, OS_WAIT_FOREVER), 0);
+    return tb_result(d);
+}
+
+int tb_result(const struct tb_done *d)
+{
+    assert_int_equal(d->calls, 1);
+    return d->status;
 }
 
 void *tb_alloc(size_t bytes)

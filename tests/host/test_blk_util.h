@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <virtio/os.h>
+
 #include "sim.h"
 
 struct tb_opts {
@@ -29,9 +31,24 @@ struct tb_opts {
     unsigned n_cfg;
 };
 
+/* A completion record: tb_arm clears it and returns it as the ctx of tb_blk_done (a
+ * blk_done_fn, also used through tb_req_done for Valve requests). */
+struct tb_done {
+    struct os_event ev;
+    int status;
+    unsigned calls;
+};
+struct tb_done *tb_arm(struct tb_done *d);
+void tb_blk_done(void *ctx, int status);
+/* Waits for the completion (a wait that never ends aborts the test), checks it ran exactly
+ * once, returns its status. */
+int tb_wait(struct tb_done *d);
+/* The status of a completion that must have run already (exactly once). */
+int tb_result(const struct tb_done *d);
+
 /* Creates and adds a block device; fails the test when the add does not return `expect_rc`. */
 struct sim_device *tb_make(const struct tb_opts *o, int expect_rc);
-/* The Valve index of a sim device (by its name). */
+/* The Valve handle of a sim device (by its name). */
 unsigned tb_index(struct sim_device *d);
 /* Page-aligned zeroed buffer; free with free(). */
 void *tb_alloc(size_t bytes);

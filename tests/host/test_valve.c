@@ -18,6 +18,8 @@
 #include "test_blk_util.h"
 #include "valve.h"
 
+#define K (&valve_kernel)
+
 #define MS 1000000ull
 
 static int teardown(void **state)
@@ -43,14 +45,17 @@ static void test_lookup_and_info(void **state)
     struct block_info info;
 
     assert_int_equal(block_count(), 2);
-    assert_int_equal(block_find(sim_vdev(d0)->name), 0);
-    assert_int_equal(block_find(sim_vdev(d1)->name), 1);
+    const int h0 = block_find(sim_vdev(d0)->name), h1 = block_find(sim_vdev(d1)->name);
+    assert_true(h0 >= 0 && h1 >= 0 && h0 != h1);
+    assert_int_equal(block_at(0), h0); /* registration order */
+    assert_int_equal(block_at(1), h1);
+    assert_int_equal(block_at(2), -ENODEV);
     assert_int_equal(block_find("blk9"), -ENODEV);
     assert_int_equal(block_find(NULL), -ENODEV);
-    assert_int_equal(block_info(2, &info), -ENODEV);
-    assert_int_equal(block_info(0, NULL), -EINVAL);
+    assert_int_equal(block_info(K, (unsigned)(h0 | h1) + 1000, &info), -ENODEV);
+    assert_int_equal(block_info(K, (unsigned)h0, NULL), -EINVAL);
 
-    assert_int_equal(block_info(1, &info), 0);
+    assert_int_equal(block_info(K, (unsigned)h1, &info), 0);
     assert_string_equal(info.name, sim_vdev(d1)->name);
     assert_string_equal(info.transport, "sim");
     assert_int_equal(info.sector_size, 4096);
@@ -60,14 +65,14 @@ static void test_lookup_and_info(void **state)
     assert_false(info.failed);
     assert_int_equal(strncmp(info.serial, "simblk", 6), 0);
 
-    assert_int_equal(block_info(0, &info), 0);
+    assert_int_equal(block_info(K, (unsigned)h0, &info), 0);
     assert_int_equal(info.sector_size, 512);
     assert_int_equal(info.total_sectors, 2048);
     assert_false(info.polled);
-    assert_int_equal(block_set_polled(0, true), 0);
-    assert_int_equal(block_info(0, &info), 0);
+    assert_int_equal(block_set_polled(K, (unsigned)h0, true), 0);
+    assert_int_equal(block_info(K, (unsigned)h0, &info), 0);
     assert_true(info.polled);
-    assert_int_equal(block_set_polled(5, true), -ENODEV);
+    assert_int_equal(block_set_polled(K, (unsigned)(h0 | h1) + 1000, true), -ENODEV);
 }
 
 static void test_roundtrip_whole_device(void **state)
@@ -80,17 +85,17 @@ static void test_roundtrip_whole_device(void **state)
     uint8_t *w = tb_alloc(size), *r = tb_alloc(size);
 
     tb_fill(w, size, 42, 0);
-    assert_int_equal(block_write(dev, 0, 2048, w), 0);
+    assert_int_equal(block_write(K, dev, 0, 2048, w), 0);
     assert_memory_equal(sim_blk_data(d, NULL), w, size);
-    assert_int_equal(block_read(dev, 0, 2048, r), 0);
+    assert_int_equal(block_read(K, dev, 0, 2048, r), 0);
     assert_memory_equal(r, w, size);
 
     /* First, last and a single sector in between. */
     memset(r, 0, 512);
-    assert_int_equal(block_read(dev, 2047, 1, r), 0);
+    assert_int_equal(block_read(K, dev, 2047, 1, r), 0);
     assert_int_equal(tb_check(r, 512, 42, 2047 * 512), -1);
     tb_fill(w, 512, 43, 0);
-    assert_int_equal(block_write(dev, 1000, 1, w), 0);
+    assert_int_equal(block_write(K, dev, 1000, 1, w), 0);
     assert_memory_equal(sim_blk_data(d, NULL) + 1000 * 512, w, 512);
     assert_int_equal(tb_check(sim_blk_data(d, NULL) + 999 * 512, 512, 42, 999 * 512), -1);
     assert_int_equal(tb_check(sim_blk_data(d, NULL) + 1001 * 512, 512, 42, 1001 * 512), -1);
@@ -106,18 +111,19 @@ static void test_validation_before_device(void **state)
     unsigned dev = tb_index(d);
     uint8_t *buf = tb_alloc(8192);
     uint64_t before = seen(d);
-    struct valve_req r = {.op = VALVE_OP_READ, .dev = dev, .lba = 0, .count = 1, .buf = buf};
+    struct valve_req r = {
+        .owner = K, .op = VALVE_OP_READ, .dev = dev, .lba = 0, .count = 1, .buf = buf};
 
-    assert_int_equal(block_read(7, 0, 1, buf), -ENODEV);
-    assert_int_equal(block_read(dev, 0, 0, buf), -EINVAL);
-    assert_int_equal(block_read(dev, 2048, 1, buf), -ERANGE);
-    assert_int_equal(block_read(dev, 2047, 2, buf), -ERANGE);
-    assert_int_equal(block_read(dev, UINT64_MAX, 2, buf), -ERANGE);
-    assert_int_equal(block_read(dev, UINT64_MAX - 1, 0xffffffffu, buf), -E2BIG);
-    assert_int_equal(block_read(dev, 0, 1, NULL), -EFAULT);
-    assert_int_equal(block_read(dev, 0, 1, buf + 8), -EFAULT);
-    assert_int_equal(block_write(dev, 0, 1, buf + 256), -EFAULT);
-    assert_int_equal(block_read(dev, 0, VALVE_MAX_BYTES / 512 + 1, buf), -E2BIG);
+    assert_int_equal(block_read(K, 7, 0, 1, buf), -ENODEV);
+    assert_int_equal(block_read(K, dev, 0, 0, buf), -EINVAL);
+    assert_int_equal(block_read(K, dev, 2048, 1, buf), -ERANGE);
+    assert_int_equal(block_read(K, dev, 2047, 2, buf), -ERANGE);
+    assert_int_equal(block_read(K, dev, UINT64_MAX, 2, buf), -ERANGE);
+    assert_int_equal(block_read(K, dev, UINT64_MAX - 1, 0xffffffffu, buf), -E2BIG);
+    assert_int_equal(block_read(K, dev, 0, 1, NULL), -EFAULT);
+    assert_int_equal(block_read(K, dev, 0, 1, buf + 8), -EFAULT);
+    assert_int_equal(block_write(K, dev, 0, 1, buf + 256), -EFAULT);
+    assert_int_equal(block_read(K, dev, 0, VALVE_MAX_BYTES / 512 + 1, buf), -E2BIG);
     r.op = (enum valve_op)99;
     assert_int_equal(valve_submit(&r), -EINVAL);
     assert_int_equal(r.status, -EINVAL);
@@ -140,16 +146,16 @@ static void test_4096_byte_sectors(void **state)
     uint8_t *w = tb_alloc(3 * 4096), *r = tb_alloc(3 * 4096);
     struct block_info info;
 
-    assert_int_equal(block_info(dev, &info), 0);
+    assert_int_equal(block_info(K, dev, &info), 0);
     assert_int_equal(info.sector_size, 4096);
     assert_int_equal(info.total_sectors, 512);
     tb_fill(w, 3 * 4096, 8, 0);
-    assert_int_equal(block_write(dev, 509, 3, w), 0); /* the last three blocks */
+    assert_int_equal(block_write(K, dev, 509, 3, w), 0); /* the last three blocks */
     assert_memory_equal(sim_blk_data(d, NULL) + 509 * 4096, w, 3 * 4096);
-    assert_int_equal(block_read(dev, 509, 3, r), 0);
+    assert_int_equal(block_read(K, dev, 509, 3, r), 0);
     assert_memory_equal(r, w, 3 * 4096);
-    assert_int_equal(block_read(dev, 510, 3, r), -ERANGE);
-    assert_int_equal(block_read(dev, 512, 1, r), -ERANGE);
+    assert_int_equal(block_read(K, dev, 510, 3, r), -ERANGE);
+    assert_int_equal(block_read(K, dev, 512, 1, r), -ERANGE);
     free(w);
     free(r);
 }
@@ -163,12 +169,12 @@ static void test_read_only(void **state)
     uint8_t *buf = tb_alloc(4096);
     struct block_info info;
 
-    assert_int_equal(block_info(dev, &info), 0);
+    assert_int_equal(block_info(K, dev, &info), 0);
     assert_true(info.read_only);
     uint64_t before = seen(d);
-    assert_int_equal(block_write(dev, 0, 1, buf), -EROFS);
+    assert_int_equal(block_write(K, dev, 0, 1, buf), -EROFS);
     assert_int_equal(seen(d), before);
-    assert_int_equal(block_read(dev, 0, 8, buf), 0);
+    assert_int_equal(block_read(K, dev, 0, 8, buf), 0);
     assert_int_equal(sim_stats(d)->blk_writes, 0);
     free(buf);
 }
@@ -179,12 +185,12 @@ static void test_flush(void **state)
     struct tb_opts o = {0}, nf = {.drop_features = 1ull << 9};
     struct sim_device *d = tb_make(&o, 0), *n = tb_make(&nf, 0);
 
-    assert_int_equal(block_flush(tb_index(d)), 0);
+    assert_int_equal(block_flush(K, tb_index(d)), 0);
     assert_int_equal(sim_stats(d)->blk_flushes, 1);
     uint64_t before = seen(n);
-    assert_int_equal(block_flush(tb_index(n)), 0); /* no write cache: nothing to do */
+    assert_int_equal(block_flush(K, tb_index(n)), 0); /* no write cache: nothing to do */
     assert_int_equal(seen(n), before);
-    assert_int_equal(block_flush(9), -ENODEV);
+    assert_int_equal(block_flush(K, 9), -ENODEV);
 }
 
 static void test_large_request_chunked(void **state)
@@ -199,8 +205,8 @@ static void test_large_request_chunked(void **state)
     uint8_t *w = tb_alloc(size), *r = tb_alloc(size);
 
     tb_fill(w, size, 77, 4096 * 512);
-    assert_int_equal(block_write(dev, 4096, (uint32_t)(size / 512), w), 0);
-    assert_int_equal(block_read(dev, 4096, (uint32_t)(size / 512), r), 0);
+    assert_int_equal(block_write(K, dev, 4096, (uint32_t)(size / 512), w), 0);
+    assert_int_equal(block_read(K, dev, 4096, (uint32_t)(size / 512), r), 0);
     assert_memory_equal(r, w, size);
     assert_memory_equal(sim_blk_data(d, NULL) + 4096 * 512, w, size);
     assert_true(sim_stats(d)->max_chain_segs <= 6);
@@ -216,7 +222,8 @@ static void test_partial_completion(void **state)
     struct sim_device *d = tb_make(&o, 0);
     unsigned dev = tb_index(d);
     uint8_t *buf = tb_alloc(4u << 20);
-    struct valve_req r = {.op = VALVE_OP_READ, .dev = dev, .lba = 0, .count = 8192, .buf = buf};
+    struct valve_req r = {
+        .owner = K, .op = VALVE_OP_READ, .dev = dev, .lba = 0, .count = 8192, .buf = buf};
 
     /* 4 MiB in 1 MiB chunks; sector 5000 lies in the third. */
     sim_set_completion(d, SIM_COMPLETE_DEFERRED, SIM_ORDER_REVERSE);
@@ -245,7 +252,8 @@ static void test_depth_out_of_order(void **state)
     sim_set_completion(d, SIM_COMPLETE_DEFERRED, SIM_ORDER_SHUFFLE);
     for (unsigned i = 0; i < N; i++) {
         tb_fill(buf + i * 4096, 4096, 500 + i, 0);
-        r[i] = (struct valve_req){.op = VALVE_OP_WRITE,
+        r[i] = (struct valve_req){.owner = K,
+                                  .op = VALVE_OP_WRITE,
                                   .dev = dev,
                                   .lba = (uint64_t)(N - i) * 123 % 8000,
                                   .count = 8,
@@ -261,7 +269,7 @@ static void test_depth_out_of_order(void **state)
         assert_int_equal(valve_wait(&r[i]), 0);
         assert_int_equal(r[i].done, 8);
     }
-    assert_int_equal(block_stats(dev, &st), 0);
+    assert_int_equal(block_stats(K, dev, &st), 0);
     assert_true(st.max_inflight >= N);
 
     for (unsigned i = 0; i < N; i++) {
@@ -289,17 +297,21 @@ static void test_wait_any(void **state)
     uint8_t *buf = tb_alloc(N * 512);
     struct valve_req r[N];
 
-    assert_int_equal(valve_wait_any(dev), 0);
-    assert_int_equal(valve_wait_any(dev + 7), -ENODEV);
+    assert_int_equal(valve_wait_any(K, dev), 0);
+    assert_int_equal(valve_wait_any(K, dev + 7), -ENODEV);
     sim_set_completion(d, SIM_COMPLETE_DEFERRED, SIM_ORDER_FIFO);
     for (unsigned i = 0; i < N; i++) {
-        r[i] = (struct valve_req){
-            .op = VALVE_OP_READ, .dev = dev, .lba = i, .count = 1, .buf = buf + i * 512};
+        r[i] = (struct valve_req){.owner = K,
+                                  .op = VALVE_OP_READ,
+                                  .dev = dev,
+                                  .lba = i,
+                                  .count = 1,
+                                  .buf = buf + i * 512};
         assert_int_equal(valve_submit(&r[i]), 0);
     }
     unsigned finished = 0;
     while (finished < N) {
-        assert_int_equal(valve_wait_any(dev), 0);
+        assert_int_equal(valve_wait_any(K, dev), 0);
         unsigned now = 0;
         for (unsigned i = 0; i < N; i++)
             now += valve_poll(&r[i]) == 0;
@@ -323,9 +335,10 @@ static void test_nokick_batches(void **state)
 
     sim_set_completion(d, SIM_COMPLETE_DEFERRED, SIM_ORDER_FIFO);
     uint64_t notifies = sim_stats(d)->notifies;
-    assert_int_equal(block_stats(dev, &a), 0);
+    assert_int_equal(block_stats(K, dev, &a), 0);
     for (unsigned i = 0; i < N; i++) {
-        r[i] = (struct valve_req){.op = VALVE_OP_READ,
+        r[i] = (struct valve_req){.owner = K,
+                                  .op = VALVE_OP_READ,
                                   .dev = dev,
                                   .lba = i,
                                   .count = 1,
@@ -334,11 +347,11 @@ static void test_nokick_batches(void **state)
         assert_int_equal(valve_submit(&r[i]), 0);
     }
     assert_int_equal(sim_stats(d)->notifies, notifies);
-    valve_kick(dev);
+    valve_kick(K, dev);
     assert_int_equal(sim_stats(d)->notifies, notifies + 1);
     for (unsigned i = 0; i < N; i++)
         assert_int_equal(valve_wait(&r[i]), 0);
-    assert_int_equal(block_stats(dev, &b), 0);
+    assert_int_equal(block_stats(K, dev, &b), 0);
     assert_int_equal(b.kicks - a.kicks, 1);
     assert_int_equal(b.requests - a.requests, N);
     free(buf);
@@ -354,15 +367,15 @@ static void test_timeout_then_refused(void **state)
     struct block_info info;
 
     sim_set_completion(d, SIM_COMPLETE_DEFERRED, SIM_ORDER_FIFO);
-    assert_int_equal(block_set_polled(dev, true), 0);
+    assert_int_equal(block_set_polled(K, dev, true), 0);
     blk_set_timeout(blk_of(sim_vdev(d)), 10 * MS);
     os_host_set_clock_step(MS / 10);
-    assert_int_equal(block_read(dev, 0, 8, buf), -ETIMEDOUT);
-    assert_int_equal(block_info(dev, &info), 0);
+    assert_int_equal(block_read(K, dev, 0, 8, buf), -ETIMEDOUT);
+    assert_int_equal(block_info(K, dev, &info), 0);
     assert_true(info.failed);
     uint64_t before = seen(d);
-    assert_int_equal(block_read(dev, 0, 8, buf), -EIO);
-    assert_int_equal(block_flush(dev), -EIO);
+    assert_int_equal(block_read(K, dev, 0, 8, buf), -EIO);
+    assert_int_equal(block_flush(K, dev), -EIO);
     assert_int_equal(seen(d), before);
     free(buf);
 }
@@ -379,8 +392,12 @@ static void test_broken_queue(void **state)
 
     sim_set_completion(d, SIM_COMPLETE_DEFERRED, SIM_ORDER_FIFO);
     for (unsigned i = 0; i < N; i++) {
-        r[i] = (struct valve_req){
-            .op = VALVE_OP_READ, .dev = dev, .lba = i * 8, .count = 8, .buf = buf + i * 4096};
+        r[i] = (struct valve_req){.owner = K,
+                                  .op = VALVE_OP_READ,
+                                  .dev = dev,
+                                  .lba = i * 8,
+                                  .count = 8,
+                                  .buf = buf + i * 4096};
         assert_int_equal(valve_submit(&r[i]), 0);
     }
     sim_fault(d, SIM_FAULT_USED_IDX_JUMP, 1);
@@ -389,7 +406,7 @@ static void test_broken_queue(void **state)
         assert_int_equal(valve_wait(&r[i]), -EIO);
         assert_int_equal(r[i].done, 0);
     }
-    assert_int_equal(block_read(dev, 0, 1, buf), -EIO);
+    assert_int_equal(block_read(K, dev, 0, 1, buf), -EIO);
     free(buf);
 }
 
@@ -402,8 +419,8 @@ static void test_two_devices_independent(void **state)
 
     tb_fill(w0, 8192, 1000, 0);
     tb_fill(w1, 8192, 2000, 0);
-    assert_int_equal(block_write(tb_index(d0), 16, 16, w0), 0);
-    assert_int_equal(block_write(tb_index(d1), 16, 16, w1), 0);
+    assert_int_equal(block_write(K, tb_index(d0), 16, 16, w0), 0);
+    assert_int_equal(block_write(K, tb_index(d1), 16, 16, w1), 0);
     assert_memory_equal(sim_blk_data(d0, NULL) + 16 * 512, w0, 8192);
     assert_memory_equal(sim_blk_data(d1, NULL) + 16 * 512, w1, 8192);
     free(w0);
