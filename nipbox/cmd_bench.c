@@ -25,7 +25,7 @@
 
 struct bench_test {
     const char *name;
-    enum valve_op op;
+    enum block_op op;
     uint32_t req_bytes;
     unsigned qd;
     bool random;
@@ -43,7 +43,7 @@ struct bench_state {
     uint64_t next_seq; /* next sequential request index */
 };
 
-static struct valve_req reqs[BENCH_QD_MAX];
+static struct block_req reqs[BENCH_QD_MAX];
 
 static uint64_t rng_next(uint64_t *s)
 {
@@ -58,17 +58,17 @@ static uint64_t rng_next(uint64_t *s)
 
 static void setup_req(struct bench_state *b, const struct bench_test *t, unsigned slot)
 {
-    const uint32_t count = t->req_bytes / b->info.sector_size;
-    const uint64_t slots = b->info.total_sectors / count;
+    const uint32_t count = t->req_bytes / b->info.block_size;
+    const uint64_t slots = b->info.total_blocks / count;
     uint64_t idx = t->random ? rng_next(&b->rng) % slots : b->next_seq++ % slots;
 
-    reqs[slot] = (struct valve_req){.owner = &valve_kernel,
+    reqs[slot] = (struct block_req){.owner = &block_kernel,
                                     .op = t->op,
                                     .dev = b->dev,
                                     .lba = idx * count,
                                     .count = count,
                                     .buf = b->bufs[slot],
-                                    .flags = VALVE_F_NOKICK};
+                                    .flags = BLOCK_F_NOKICK};
 }
 
 static void print_u3(const char *key, uint64_t milli)
@@ -85,31 +85,31 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
     unsigned live = 0;
     int rc = 0;
 
-    if (t->req_bytes % b->info.sector_size || t->req_bytes / b->info.sector_size == 0 ||
-        b->info.total_sectors < t->req_bytes / b->info.sector_size) {
+    if (t->req_bytes % b->info.block_size || t->req_bytes / b->info.block_size == 0 ||
+        b->info.total_blocks < t->req_bytes / b->info.block_size) {
         printf("bench: %s: device too small for %u-byte requests\n", t->name,
                (unsigned)t->req_bytes);
         return -ERANGE;
     }
     b->next_seq = 0;
-    block_stats(&valve_kernel, b->dev, &s0);
+    block_stats(&block_kernel, b->dev, &s0);
     const uint64_t t0 = time_ns(), end = t0 + b->ms * 1000000u;
     for (unsigned i = 0; i < t->qd; i++) {
         setup_req(b, t, i);
-        while ((rc = valve_submit(&reqs[i])) == -EAGAIN) /* a queue smaller than qd */
-            valve_wait_any(&valve_kernel, b->dev);
+        while ((rc = block_submit(&reqs[i])) == -EAGAIN) /* a queue smaller than qd */
+            block_wait_any(&block_kernel, b->dev);
         if (rc)
             break;
         active[i] = true;
         live++;
     }
-    valve_kick(&valve_kernel, b->dev);
+    block_kick(&block_kernel, b->dev);
     while (live) {
         unsigned finished = 0, resubmitted = 0;
         for (unsigned i = 0; i < t->qd; i++) {
             if (!active[i])
                 continue;
-            int st = valve_poll(&reqs[i]);
+            int st = block_poll(&reqs[i]);
             if (st == -EINPROGRESS)
                 continue;
             finished++;
@@ -123,8 +123,8 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
             if (rc == 0 && time_ns() < end) {
                 setup_req(b, t, i);
                 int src;
-                while ((src = valve_submit(&reqs[i])) == -EAGAIN)
-                    valve_wait_any(&valve_kernel, b->dev);
+                while ((src = block_submit(&reqs[i])) == -EAGAIN)
+                    block_wait_any(&block_kernel, b->dev);
                 if (src == 0) {
                     active[i] = true;
                     live++;
@@ -133,14 +133,14 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
             }
         }
         if (resubmitted)
-            valve_kick(&valve_kernel, b->dev);
+            block_kick(&block_kernel, b->dev);
         if (!finished)
-            valve_wait_any(&valve_kernel, b->dev); /* the next sweep takes whatever completed */
+            block_wait_any(&block_kernel, b->dev); /* the next sweep takes whatever completed */
     }
     const uint64_t ns = time_ns() - t0;
-    block_stats(&valve_kernel, b->dev, &s1);
+    block_stats(&block_kernel, b->dev, &s1);
     if (rc) {
-        printf("bench: %s: %s\n", t->name, valve_strerror(rc));
+        printf("bench: %s: %s\n", t->name, block_strerror(rc));
         return rc;
     }
     const uint64_t bytes = done * t->req_bytes;
@@ -165,11 +165,11 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
 }
 
 static const struct bench_test tests[] = {
-    {"seq_read_1m", VALVE_OP_READ, BENCH_BIG, BENCH_BIG_QD, false},
-    {"seq_write_1m", VALVE_OP_WRITE, BENCH_BIG, BENCH_BIG_QD, false},
-    {"rand_read_4k_qd1", VALVE_OP_READ, BENCH_SMALL, 1, true},
-    {"rand_read_4k_qd32", VALVE_OP_READ, BENCH_SMALL, BENCH_QD_MAX, true},
-    {"seq_read_4k_qd1", VALVE_OP_READ, BENCH_SMALL, 1, false},
+    {"seq_read_1m", BLOCK_OP_READ, BENCH_BIG, BENCH_BIG_QD, false},
+    {"seq_write_1m", BLOCK_OP_WRITE, BENCH_BIG, BENCH_BIG_QD, false},
+    {"rand_read_4k_qd1", BLOCK_OP_READ, BENCH_SMALL, 1, true},
+    {"rand_read_4k_qd32", BLOCK_OP_READ, BENCH_SMALL, BENCH_QD_MAX, true},
+    {"seq_read_4k_qd1", BLOCK_OP_READ, BENCH_SMALL, 1, false},
 };
 
 static int bench_blk(int argc, char **argv)
@@ -200,7 +200,7 @@ static int bench_blk(int argc, char **argv)
     }
     memset(&b, 0, sizeof(b));
     int dev = block_find(name);
-    if (dev < 0 || block_info(&valve_kernel, (unsigned)dev, &b.info)) {
+    if (dev < 0 || block_info(&block_kernel, (unsigned)dev, &b.info)) {
         printf("bench: no block device %s\n", name);
         return -ENODEV;
     }
@@ -222,10 +222,10 @@ static int bench_blk(int argc, char **argv)
             goto out;
         }
     }
-    block_set_polled(&valve_kernel, b.dev, polled);
-    block_set_spin(&valve_kernel, b.dev, b.spin_us);
+    block_set_polled(&block_kernel, b.dev, polled);
+    block_set_spin(&block_kernel, b.dev, b.spin_us);
     for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]) && rc == 0; i++) {
-        if (tests[i].op == VALVE_OP_WRITE && !writes)
+        if (tests[i].op == BLOCK_OP_WRITE && !writes)
             continue;
         rc = run_test(&b, &tests[i]);
         if (nipbox_interrupted()) {
@@ -233,8 +233,8 @@ static int bench_blk(int argc, char **argv)
             rc = -EINTR;
         }
     }
-    block_set_polled(&valve_kernel, b.dev, b.info.polled);
-    block_set_spin(&valve_kernel, b.dev, b.info.spin_us);
+    block_set_polled(&block_kernel, b.dev, b.info.polled);
+    block_set_spin(&block_kernel, b.dev, b.info.spin_us);
 out:
     for (unsigned i = 0; i < BENCH_QD_MAX; i++)
         if (b.bufs[i])

@@ -11,22 +11,22 @@
 #include "valve_backend.h"
 #include "valve_priv.h"
 
-#define SLOT_BITS 4u /* VALVE_MAX_DEVICES == 1 << SLOT_BITS */
+#define SLOT_BITS 4u /* BLOCK_MAX_DEVICES == 1 << SLOT_BITS */
 
-const struct valve_subject valve_kernel = {.id = VALVE_SUBJECT_KERNEL};
+const struct block_subject block_kernel = {.id = BLOCK_SUBJECT_KERNEL};
 
-static struct valve_dev devs[VALVE_MAX_DEVICES];
-static valve_access_fn access_hook;
+static struct valve_dev devs[BLOCK_MAX_DEVICES];
+static block_access_fn access_hook;
 static void *access_arg;
 
 struct valve_dev *valve_slot(unsigned i)
 {
-    return i < VALVE_MAX_DEVICES ? &devs[i] : NULL;
+    return i < BLOCK_MAX_DEVICES ? &devs[i] : NULL;
 }
 
 struct valve_dev *valve_lookup(unsigned handle)
 {
-    struct valve_dev *vd = &devs[handle & (VALVE_MAX_DEVICES - 1)];
+    struct valve_dev *vd = &devs[handle & (BLOCK_MAX_DEVICES - 1)];
 
     return vd->used && (unsigned)vd->handle == handle ? vd : NULL;
 }
@@ -54,8 +54,8 @@ int valve_register(const char *name, const struct valve_backend_ops *ops, void *
         !is_pow2(geom->block_size) || geom->block_size < 512)
         return -EINVAL;
     unsigned long irq = os_irq_disable();
-    for (unsigned i = 0; i < VALVE_MAX_DEVICES; i++) {
-        if (devs[i].used && strncmp(devs[i].name, name, VALVE_NAME_LEN) == 0) {
+    for (unsigned i = 0; i < BLOCK_MAX_DEVICES; i++) {
+        if (devs[i].used && strncmp(devs[i].name, name, BLOCK_NAME_LEN) == 0) {
             os_irq_restore(irq);
             return -EEXIST;
         }
@@ -91,7 +91,7 @@ void valve_unregister(int handle)
     if (vd) {
         valve_io_drop_device(vd);
         vd->used = false;
-        os_event_signal(&vd->progress); /* a valve_wait_any on it sees the device gone */
+        os_event_signal(&vd->progress); /* a block_wait_any on it sees the device gone */
     }
     os_irq_restore(irq);
 }
@@ -100,14 +100,14 @@ unsigned block_count(void)
 {
     unsigned n = 0;
 
-    for (unsigned i = 0; i < VALVE_MAX_DEVICES; i++)
+    for (unsigned i = 0; i < BLOCK_MAX_DEVICES; i++)
         n += devs[i].used;
     return n;
 }
 
 int block_at(unsigned i)
 {
-    for (unsigned k = 0; k < VALVE_MAX_DEVICES; k++)
+    for (unsigned k = 0; k < BLOCK_MAX_DEVICES; k++)
         if (devs[k].used && i-- == 0)
             return devs[k].handle;
     return -ENODEV;
@@ -117,13 +117,13 @@ int block_find(const char *name)
 {
     if (!name)
         return -ENODEV;
-    for (unsigned i = 0; i < VALVE_MAX_DEVICES; i++)
-        if (devs[i].used && strncmp(devs[i].name, name, VALVE_NAME_LEN) == 0)
+    for (unsigned i = 0; i < BLOCK_MAX_DEVICES; i++)
+        if (devs[i].used && strncmp(devs[i].name, name, BLOCK_NAME_LEN) == 0)
             return devs[i].handle;
     return -ENODEV;
 }
 
-int valve_check_access(const struct valve_subject *s, unsigned dev, enum valve_access op)
+int block_check_access(const struct block_subject *s, unsigned dev, enum block_access op)
 {
     if (!s)
         return -EPERM;
@@ -132,19 +132,19 @@ int valve_check_access(const struct valve_subject *s, unsigned dev, enum valve_a
     return 0;
 }
 
-void valve_set_access_hook(valve_access_fn fn, void *arg)
+void block_set_access_hook(block_access_fn fn, void *arg)
 {
     access_hook = fn;
     access_arg = arg;
 }
 
 /* The device, once the subject may do `op` to it: NULL with *rc set otherwise. */
-static struct valve_dev *enter(const struct valve_subject *s, unsigned dev, enum valve_access op,
+static struct valve_dev *enter(const struct block_subject *s, unsigned dev, enum block_access op,
                                int *rc)
 {
     struct valve_dev *vd;
 
-    *rc = valve_check_access(s, dev, op);
+    *rc = block_check_access(s, dev, op);
     if (*rc)
         return NULL;
     vd = valve_lookup(dev);
@@ -153,10 +153,10 @@ static struct valve_dev *enter(const struct valve_subject *s, unsigned dev, enum
     return vd;
 }
 
-int block_info(const struct valve_subject *s, unsigned dev, struct block_info *info)
+int block_info(const struct block_subject *s, unsigned dev, struct block_info *info)
 {
     int rc;
-    struct valve_dev *vd = enter(s, dev, VALVE_ACCESS_INFO, &rc);
+    struct valve_dev *vd = enter(s, dev, BLOCK_ACCESS_INFO, &rc);
 
     if (!vd)
         return rc;
@@ -164,8 +164,8 @@ int block_info(const struct valve_subject *s, unsigned dev, struct block_info *i
         return -EINVAL;
     memset(info, 0, sizeof(*info));
     copy_str(info->name, sizeof(info->name), vd->name);
-    info->sector_size = vd->geom.block_size;
-    info->total_sectors = vd->geom.blocks;
+    info->block_size = vd->geom.block_size;
+    info->total_blocks = vd->geom.blocks;
     info->read_only = vd->geom.read_only;
     info->write_cache = vd->geom.write_cache;
     info->discard = vd->geom.max_discard != 0;
@@ -174,10 +174,10 @@ int block_info(const struct valve_subject *s, unsigned dev, struct block_info *i
     return 0;
 }
 
-int block_stats(const struct valve_subject *s, unsigned dev, struct block_stats *stats)
+int block_stats(const struct block_subject *s, unsigned dev, struct block_stats *stats)
 {
     int rc;
-    struct valve_dev *vd = enter(s, dev, VALVE_ACCESS_STATS, &rc);
+    struct valve_dev *vd = enter(s, dev, BLOCK_ACCESS_STATS, &rc);
 
     if (!vd)
         return rc;
@@ -189,27 +189,27 @@ int block_stats(const struct valve_subject *s, unsigned dev, struct block_stats 
     return 0;
 }
 
-int block_set_polled(const struct valve_subject *s, unsigned dev, bool polled)
+int block_set_polled(const struct block_subject *s, unsigned dev, bool polled)
 {
     int rc;
-    struct valve_dev *vd = enter(s, dev, VALVE_ACCESS_SETTINGS, &rc);
+    struct valve_dev *vd = enter(s, dev, BLOCK_ACCESS_SETTINGS, &rc);
 
     if (!vd)
         return rc;
     return vd->ops->set_polled ? vd->ops->set_polled(vd->priv, polled) : -EOPNOTSUPP;
 }
 
-int block_set_spin(const struct valve_subject *s, unsigned dev, uint32_t us)
+int block_set_spin(const struct block_subject *s, unsigned dev, uint32_t us)
 {
     int rc;
-    struct valve_dev *vd = enter(s, dev, VALVE_ACCESS_SETTINGS, &rc);
+    struct valve_dev *vd = enter(s, dev, BLOCK_ACCESS_SETTINGS, &rc);
 
     if (!vd)
         return rc;
     return vd->ops->set_spin ? vd->ops->set_spin(vd->priv, us) : -EOPNOTSUPP;
 }
 
-const char *valve_strerror(int rc)
+const char *block_strerror(int rc)
 {
     switch (rc) {
     case 0:
@@ -244,7 +244,7 @@ const char *valve_strerror(int rc)
     return "error";
 }
 
-int valve_validate(const struct valve_req *r, struct valve_dev **out)
+int valve_validate(const struct block_req *r, struct valve_dev **out)
 {
     struct valve_dev *vd = valve_lookup(r->dev);
 
@@ -254,12 +254,12 @@ int valve_validate(const struct valve_req *r, struct valve_dev **out)
     const struct valve_geometry *g = &vd->geom;
 
     switch (r->op) {
-    case VALVE_OP_READ:
-    case VALVE_OP_WRITE:
-    case VALVE_OP_DISCARD:
-    case VALVE_OP_WRITE_ZEROES:
+    case BLOCK_OP_READ:
+    case BLOCK_OP_WRITE:
+    case BLOCK_OP_DISCARD:
+    case BLOCK_OP_WRITE_ZEROES:
         break;
-    case VALVE_OP_FLUSH:
+    case BLOCK_OP_FLUSH:
         *out = vd;
         return 0;
     default:
@@ -267,18 +267,18 @@ int valve_validate(const struct valve_req *r, struct valve_dev **out)
     }
     if (r->count == 0)
         return -EINVAL;
-    if (r->count > VALVE_MAX_BYTES / g->block_size)
+    if (r->count > BLOCK_MAX_BYTES / g->block_size)
         return -E2BIG;
     if (r->lba >= g->blocks || r->count > g->blocks - r->lba)
         return -ERANGE;
-    if (r->op == VALVE_OP_READ || r->op == VALVE_OP_WRITE) {
-        if (!r->buf || (uintptr_t)r->buf % VALVE_BUF_ALIGN)
+    if (r->op == BLOCK_OP_READ || r->op == BLOCK_OP_WRITE) {
+        if (!r->buf || (uintptr_t)r->buf % BLOCK_BUF_ALIGN)
             return -EFAULT;
     }
-    if (r->op != VALVE_OP_READ && g->read_only)
+    if (r->op != BLOCK_OP_READ && g->read_only)
         return -EROFS;
-    if ((r->op == VALVE_OP_DISCARD && !g->max_discard) ||
-        (r->op == VALVE_OP_WRITE_ZEROES && !g->max_write_zeroes))
+    if ((r->op == BLOCK_OP_DISCARD && !g->max_discard) ||
+        (r->op == BLOCK_OP_WRITE_ZEROES && !g->max_write_zeroes))
         return -EOPNOTSUPP;
     *out = vd;
     return 0;

@@ -1,11 +1,11 @@
-/* Block Valve request engine: valve_submit (the one entry point), the completion path, and the
+/* Block Valve request engine: block_submit (the one entry point), the completion path, and the
  * calls around it (poll, wait, kick, wait_any, cancel). A request is cut into bios of whole
- * blocks, up to VALVE_MAX_CHUNKS in flight, each naming the caller's own buffer (zero copy).
+ * blocks, up to BLOCK_MAX_CHUNKS in flight, each naming the caller's own buffer (zero copy).
  * Each bio's completion advances its request (retire in LBA order, hand out the next bio) and,
  * at the end, calls the caller's completion. Submission never sleeps: a first bio the queue
- * has no room for makes valve_submit answer -EAGAIN; a later one parks the request until a bio
+ * has no room for makes block_submit answer -EAGAIN; a later one parks the request until a bio
  * of the device ends. All request state changes with interrupts disabled. It never copies or
- * inspects data and never allocates: the state lives in the caller's struct valve_req. */
+ * inspects data and never allocates: the state lives in the caller's struct block_req. */
 #include <errno.h>
 #include <string.h>
 
@@ -17,20 +17,20 @@
 
 #define VALVE_CHUNK_BYTES (1u << 20) /* bytes per bio to start with */
 
-/* valve_cancel waits on this for the devices to give back the bios of what it ended. */
+/* block_cancel waits on this for the devices to give back the bios of what it ended. */
 static struct os_event cancel_ev;
 
-static uint32_t units(const struct valve_req *r)
+static uint32_t units(const struct block_req *r)
 {
-    return r->op == VALVE_OP_FLUSH ? 1 : r->count;
+    return r->op == BLOCK_OP_FLUSH ? 1 : r->count;
 }
 
-static bool finished(const struct valve_req *r)
+static bool finished(const struct block_req *r)
 {
     return r->n_chunks == 0 && (r->stop || r->next >= units(r));
 }
 
-static void live_add(struct valve_dev *vd, struct valve_req *r)
+static void live_add(struct valve_dev *vd, struct block_req *r)
 {
     r->live_prev = NULL;
     r->live_next = vd->live;
@@ -39,7 +39,7 @@ static void live_add(struct valve_dev *vd, struct valve_req *r)
     vd->live = r;
 }
 
-static void live_remove(struct valve_dev *vd, struct valve_req *r)
+static void live_remove(struct valve_dev *vd, struct block_req *r)
 {
     if (r->live_prev)
         r->live_prev->live_next = r->live_next;
@@ -50,7 +50,7 @@ static void live_remove(struct valve_dev *vd, struct valve_req *r)
     r->live_prev = r->live_next = NULL;
 }
 
-static void park(struct valve_dev *vd, struct valve_req *r)
+static void park(struct valve_dev *vd, struct block_req *r)
 {
     r->parked = true;
     r->park_next = NULL;
@@ -61,9 +61,9 @@ static void park(struct valve_dev *vd, struct valve_req *r)
     vd->park_tail = r;
 }
 
-static void unpark_one(struct valve_dev *vd, struct valve_req *r)
+static void unpark_one(struct valve_dev *vd, struct block_req *r)
 {
-    struct valve_req **p = &vd->park_head, *prev = NULL;
+    struct block_req **p = &vd->park_head, *prev = NULL;
 
     for (; *p; prev = *p, p = &(*p)->park_next) {
         if (*p == r) {
@@ -78,7 +78,7 @@ static void unpark_one(struct valve_dev *vd, struct valve_req *r)
 }
 
 /* The request's end: the last time the Valve touches it. */
-static void complete(struct valve_req *r)
+static void complete(struct block_req *r)
 {
     live_remove(r->vd, r);
     r->status = r->err ? r->err : r->submit_err;
@@ -91,13 +91,13 @@ static void complete(struct valve_req *r)
 static void chunk_done(void *ctx, int status);
 
 /* Hands the next bio of r to the backend: 0, or the backend's -errno. */
-static int submit_chunk(struct valve_req *r)
+static int submit_chunk(struct block_req *r)
 {
     struct valve_dev *vd = r->vd;
     const uint32_t bs = vd->geom.block_size;
-    const bool rw = r->op == VALVE_OP_READ || r->op == VALVE_OP_WRITE;
+    const bool rw = r->op == BLOCK_OP_READ || r->op == BLOCK_OP_WRITE;
     uint32_t want = units(r) - r->next;
-    struct valve_chunk *c = &r->chunks[(r->head + r->n_chunks) % VALVE_MAX_CHUNKS];
+    struct block_chunk *c = &r->chunks[(r->head + r->n_chunks) % BLOCK_MAX_CHUNKS];
 
     if (rw && want > r->chunk_max / bs)
         want = r->chunk_max / bs;
@@ -111,7 +111,7 @@ static int submit_chunk(struct valve_req *r)
         .ctx = c,
     };
     /* Reserved before the call: a backend may complete the bio before it returns. */
-    *c = (struct valve_chunk){.req = r};
+    *c = (struct block_chunk){.req = r};
     r->n_chunks++;
     vd->bios_out++;
     int rc = vd->ops->submit(vd->priv, &bio);
@@ -125,15 +125,15 @@ static int submit_chunk(struct valve_req *r)
     return 0;
 }
 
-/* Hands out bios until the request is all out, VALVE_MAX_CHUNKS are in flight or the device
+/* Hands out bios until the request is all out, BLOCK_MAX_CHUNKS are in flight or the device
  * has no room. Returns 0, or -EAGAIN when it stopped for room: then r waits for its own bios,
  * or (none in flight, something already out) is parked until a bio of the device ends. */
-static int pump(struct valve_req *r)
+static int pump(struct block_req *r)
 {
     struct valve_dev *vd = r->vd;
     const uint32_t bs = vd->geom.block_size;
 
-    while (!r->stop && r->next < units(r) && r->n_chunks < VALVE_MAX_CHUNKS) {
+    while (!r->stop && r->next < units(r) && r->n_chunks < BLOCK_MAX_CHUNKS) {
         int rc = submit_chunk(r);
         if (rc == 0)
             continue;
@@ -152,7 +152,7 @@ static int pump(struct valve_req *r)
             os_log("valve: %s: queue full with nothing in flight", vd->name);
             rc = -EIO;
         }
-        if (rc == -EINVAL && (r->op == VALVE_OP_READ || r->op == VALVE_OP_WRITE))
+        if (rc == -EINVAL && (r->op == BLOCK_OP_READ || r->op == BLOCK_OP_WRITE))
             os_log("valve: %s: the buffer at %p is too fragmented for the device's seg_max",
                    vd->name, r->buf);
         r->stop = true;
@@ -162,22 +162,22 @@ static int pump(struct valve_req *r)
 }
 
 /* Retires finished bios in LBA order: `done` grows only over an unbroken run of successes. */
-static void retire(struct valve_req *r)
+static void retire(struct block_req *r)
 {
     while (r->n_chunks && r->chunks[r->head].done) {
-        const struct valve_chunk *c = &r->chunks[r->head];
+        const struct block_chunk *c = &r->chunks[r->head];
         if (c->status && !r->err)
             r->err = c->status;
-        else if (!c->status && !r->err && r->op != VALVE_OP_FLUSH)
+        else if (!c->status && !r->err && r->op != BLOCK_OP_FLUSH)
             r->done += c->count;
-        r->head = (r->head + 1) % VALVE_MAX_CHUNKS;
+        r->head = (r->head + 1) % BLOCK_MAX_CHUNKS;
         r->n_chunks--;
     }
 }
 
 /* Takes r as far as it goes now: retire, hand out more, end it when all is back. A completion
  * that arrives while r is being advanced (a backend answering inside submit) only marks it. */
-static void advance(struct valve_req *r)
+static void advance(struct block_req *r)
 {
     if (r->busy) {
         r->again = true;
@@ -205,11 +205,11 @@ static void advance(struct valve_req *r)
 /* A bio of the device ended: requests waiting for room try again, oldest first. */
 static void unpark(struct valve_dev *vd)
 {
-    struct valve_req *list = vd->park_head;
+    struct block_req *list = vd->park_head;
 
     vd->park_head = vd->park_tail = NULL;
     while (list) {
-        struct valve_req *r = list;
+        struct block_req *r = list;
         list = r->park_next;
         r->park_next = NULL;
         r->parked = false;
@@ -220,8 +220,8 @@ static void unpark(struct valve_dev *vd)
 /* The backend's completion of one bio; interrupts disabled. */
 static void chunk_done(void *ctx, int status)
 {
-    struct valve_chunk *c = ctx;
-    struct valve_req *r = c->req;
+    struct block_chunk *c = ctx;
+    struct block_req *r = c->req;
     struct valve_dev *vd = r->vd;
 
     c->done = true;
@@ -235,30 +235,30 @@ static void chunk_done(void *ctx, int status)
         unpark(vd);
 }
 
-static enum valve_access access_of(enum valve_op op)
+static enum block_access access_of(enum block_op op)
 {
     switch (op) {
-    case VALVE_OP_READ:
-        return VALVE_ACCESS_READ;
-    case VALVE_OP_WRITE:
-        return VALVE_ACCESS_WRITE;
-    case VALVE_OP_FLUSH:
-        return VALVE_ACCESS_FLUSH;
-    case VALVE_OP_DISCARD:
-        return VALVE_ACCESS_DISCARD;
-    case VALVE_OP_WRITE_ZEROES:
-        return VALVE_ACCESS_WRITE_ZEROES;
+    case BLOCK_OP_READ:
+        return BLOCK_ACCESS_READ;
+    case BLOCK_OP_WRITE:
+        return BLOCK_ACCESS_WRITE;
+    case BLOCK_OP_FLUSH:
+        return BLOCK_ACCESS_FLUSH;
+    case BLOCK_OP_DISCARD:
+        return BLOCK_ACCESS_DISCARD;
+    case BLOCK_OP_WRITE_ZEROES:
+        return BLOCK_ACCESS_WRITE_ZEROES;
     }
-    return VALVE_ACCESS_INFO; /* unreachable: valve_submit refused the op */
+    return BLOCK_ACCESS_INFO; /* unreachable: block_submit refused the op */
 }
 
-static bool op_known(enum valve_op op)
+static bool op_known(enum block_op op)
 {
-    return op == VALVE_OP_READ || op == VALVE_OP_WRITE || op == VALVE_OP_FLUSH ||
-           op == VALVE_OP_DISCARD || op == VALVE_OP_WRITE_ZEROES;
+    return op == BLOCK_OP_READ || op == BLOCK_OP_WRITE || op == BLOCK_OP_FLUSH ||
+           op == BLOCK_OP_DISCARD || op == BLOCK_OP_WRITE_ZEROES;
 }
 
-int valve_submit(struct valve_req *r)
+int block_submit(struct block_req *r)
 {
     struct valve_dev *vd = NULL;
     int rc;
@@ -277,7 +277,7 @@ int valve_submit(struct valve_req *r)
     os_event_init(&r->ev);
     r->live_prev = r->live_next = r->park_next = NULL;
 
-    rc = op_known(r->op) ? valve_check_access(r->owner, r->dev, access_of(r->op)) : -EINVAL;
+    rc = op_known(r->op) ? block_check_access(r->owner, r->dev, access_of(r->op)) : -EINVAL;
     unsigned long irq = os_irq_disable();
     if (!rc)
         rc = valve_validate(r, &vd);
@@ -287,12 +287,12 @@ int valve_submit(struct valve_req *r)
     }
     r->vd = vd;
     live_add(vd, r);
-    if (r->op == VALVE_OP_FLUSH && !vd->geom.write_cache) {
+    if (r->op == BLOCK_OP_FLUSH && !vd->geom.write_cache) {
         complete(r); /* no write cache: nothing to make durable */
         os_irq_restore(irq);
         return 0;
     }
-    r->hold = (r->flags & VALVE_F_NOKICK) != 0;
+    r->hold = (r->flags & BLOCK_F_NOKICK) != 0;
     r->busy = true;
     do {
         r->again = false;
@@ -313,7 +313,7 @@ int valve_submit(struct valve_req *r)
     return 0;
 }
 
-int valve_poll(struct valve_req *r)
+int block_poll(struct block_req *r)
 {
     if (!r)
         return -EINVAL;
@@ -322,7 +322,7 @@ int valve_poll(struct valve_req *r)
     return r->status;
 }
 
-int valve_wait(struct valve_req *r)
+int block_wait(struct block_req *r)
 {
     if (!r)
         return -EINVAL;
@@ -330,16 +330,16 @@ int valve_wait(struct valve_req *r)
         return r->status;
     if (r->complete)
         return -EINVAL;
-    if ((r->flags & VALVE_F_NOKICK) && r->vd->ops->kick)
+    if ((r->flags & BLOCK_F_NOKICK) && r->vd->ops->kick)
         r->vd->ops->kick(r->vd->priv);
     while (r->status == -EINPROGRESS)
         (void)os_event_wait(&r->ev, OS_WAIT_FOREVER);
     return r->status;
 }
 
-int valve_kick(const struct valve_subject *s, unsigned dev)
+int block_kick(const struct block_subject *s, unsigned dev)
 {
-    int rc = valve_check_access(s, dev, VALVE_ACCESS_QUEUE);
+    int rc = block_check_access(s, dev, BLOCK_ACCESS_QUEUE);
     struct valve_dev *vd = rc ? NULL : valve_lookup(dev);
 
     if (rc)
@@ -351,9 +351,9 @@ int valve_kick(const struct valve_subject *s, unsigned dev)
     return 0;
 }
 
-int valve_wait_any(const struct valve_subject *s, unsigned dev)
+int block_wait_any(const struct block_subject *s, unsigned dev)
 {
-    int rc = valve_kick(s, dev);
+    int rc = block_kick(s, dev);
     struct valve_dev *vd = valve_lookup(dev);
 
     if (rc)
@@ -366,26 +366,26 @@ int valve_wait_any(const struct valve_subject *s, unsigned dev)
 
 static bool cancel_pending(void)
 {
-    for (unsigned i = 0; i < VALVE_MAX_DEVICES; i++) {
+    for (unsigned i = 0; i < BLOCK_MAX_DEVICES; i++) {
         struct valve_dev *vd = valve_slot(i);
-        for (struct valve_req *r = vd->used ? vd->live : NULL; r; r = r->live_next)
+        for (struct block_req *r = vd->used ? vd->live : NULL; r; r = r->live_next)
             if (r->cancelled)
                 return true;
     }
     return false;
 }
 
-int valve_cancel(const struct valve_subject *owner)
+int block_cancel(const struct block_subject *owner)
 {
     int n = 0;
 
     if (!owner)
         return -EINVAL;
     unsigned long irq = os_irq_disable();
-    for (unsigned i = 0; i < VALVE_MAX_DEVICES; i++) {
+    for (unsigned i = 0; i < BLOCK_MAX_DEVICES; i++) {
         struct valve_dev *vd = valve_slot(i);
         bool kick = false;
-        for (struct valve_req *r = vd->used ? vd->live : NULL, *next; r; r = next) {
+        for (struct block_req *r = vd->used ? vd->live : NULL, *next; r; r = next) {
             next = r->live_next;
             if (!r->owner || r->owner->id != owner->id || r->cancelled)
                 continue;
@@ -410,11 +410,11 @@ int valve_cancel(const struct valve_subject *owner)
 
 void valve_io_drop_device(struct valve_dev *vd)
 {
-    struct valve_req *list = vd->park_head;
+    struct block_req *list = vd->park_head;
 
     vd->park_head = vd->park_tail = NULL;
     while (list) {
-        struct valve_req *r = list;
+        struct block_req *r = list;
         list = r->park_next;
         r->park_next = NULL;
         r->parked = false;

@@ -17,14 +17,14 @@ struct valve_dev {
     bool used;
     uint32_t gen;
     int handle;
-    char name[VALVE_NAME_LEN];
+    char name[BLOCK_NAME_LEN];
     const struct valve_backend_ops *ops;
     void *priv;
     struct valve_geometry geom;
     unsigned bios_out;                       /* bios the backend holds */
-    struct valve_req *live;                  /* accepted requests not yet ended */
-    struct valve_req *park_head, *park_tail; /* waiting for queue room */
-    struct os_event progress;                /* a bio ended: for valve_wait_any */
+    struct block_req *live;                  /* accepted requests not yet ended */
+    struct block_req *park_head, *park_tail; /* waiting for queue room */
+    struct os_event progress;                /* a bio ended: for block_wait_any */
 };
 
 /* The device behind a handle, or NULL. */
@@ -32,7 +32,7 @@ struct valve_dev *valve_lookup(unsigned handle);
 /* The device in table slot i (used or not), for walking every device; NULL past the end. */
 struct valve_dev *valve_slot(unsigned i);
 /* Every check made before a request may reach the device: 0 with *out set, or -errno. */
-int valve_validate(const struct valve_req *r, struct valve_dev **out);
+int valve_validate(const struct block_req *r, struct valve_dev **out);
 /* valve_io.c: ends parked requests of a device going away. Interrupts disabled. */
 void valve_io_drop_device(struct valve_dev *vd);
 

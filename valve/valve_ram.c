@@ -24,28 +24,28 @@ static int ram_submit(void *priv, const struct valve_bio *bio)
     struct valve_ram *ram = priv;
     const uint64_t off = bio->lba * ram->block, len = (uint64_t)bio->count * ram->block;
 
-    if (bio->op != VALVE_OP_FLUSH &&
+    if (bio->op != BLOCK_OP_FLUSH &&
         (bio->lba >= ram->bytes / ram->block || len > ram->bytes - off))
         return -EINVAL; /* the Valve validated; a second look costs nothing */
     switch (bio->op) {
-    case VALVE_OP_READ:
+    case BLOCK_OP_READ:
         memcpy(bio->buf, ram->data + off, len);
         break;
-    case VALVE_OP_WRITE:
+    case BLOCK_OP_WRITE:
         memcpy(ram->data + off, bio->buf, len);
         break;
-    case VALVE_OP_DISCARD:
-    case VALVE_OP_WRITE_ZEROES:
+    case BLOCK_OP_DISCARD:
+    case BLOCK_OP_WRITE_ZEROES:
         memset(ram->data + off, 0, len);
         break;
-    case VALVE_OP_FLUSH:
+    case BLOCK_OP_FLUSH:
         break;
     default:
         return -EOPNOTSUPP;
     }
     ram->stats.requests++;
     bio->done(bio->ctx, 0);
-    return bio->op == VALVE_OP_FLUSH ? 1 : (int)bio->count;
+    return bio->op == BLOCK_OP_FLUSH ? 1 : (int)bio->count;
 }
 
 static void ram_info(void *priv, struct block_info *info)

@@ -66,12 +66,12 @@ static int bv_submit(void *priv, const struct valve_bio *bio)
     int rc;
 
     switch (bio->op) {
-    case VALVE_OP_FLUSH:
+    case BLOCK_OP_FLUSH:
         rc = blk_submit(b, BLK_OP_FLUSH, 0, NULL, 0, flags, bio->done, bio->ctx);
         return rc ? rc : 1;
-    case VALVE_OP_DISCARD:
-    case VALVE_OP_WRITE_ZEROES: {
-        const bool discard = bio->op == VALVE_OP_DISCARD;
+    case BLOCK_OP_DISCARD:
+    case BLOCK_OP_WRITE_ZEROES: {
+        const bool discard = bio->op == BLOCK_OP_DISCARD;
         uint32_t max =
             (discard ? b->info.max_discard_sectors : b->info.max_write_zeroes_sectors) / spb;
         if (count > max)
@@ -80,8 +80,8 @@ static int bv_submit(void *priv, const struct valve_bio *bio)
                               count * spb, flags, bio->done, bio->ctx);
         return rc ? rc : (int)count;
     }
-    case VALVE_OP_READ:
-    case VALVE_OP_WRITE: {
+    case BLOCK_OP_READ:
+    case BLOCK_OP_WRITE: {
         struct vq_seg segs[BV_SEGS];
         unsigned n;
         if (count > UINT32_MAX / bs)
@@ -89,7 +89,7 @@ static int bv_submit(void *priv, const struct valve_bio *bio)
         count = build_segs(bio->buf, count * bs, bs, segs, &n) / bs;
         if (count == 0)
             return -EINVAL;
-        rc = blk_submit(b, bio->op == VALVE_OP_READ ? BLK_OP_READ : BLK_OP_WRITE, sector, segs, n,
+        rc = blk_submit(b, bio->op == BLOCK_OP_READ ? BLK_OP_READ : BLK_OP_WRITE, sector, segs, n,
                         flags, bio->done, bio->ctx);
         return rc ? rc : (int)count;
     }

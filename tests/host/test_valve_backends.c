@@ -20,12 +20,12 @@
 #include "valve_file.h"
 #include "valve_ram.h"
 
-#define K   (&valve_kernel)
+#define K   (&block_kernel)
 #define MIB (1u << 20)
 
 static unsigned calls;
 
-static void count_call(struct valve_req *r, void *ctx)
+static void count_call(struct block_req *r, void *ctx)
 {
     (void)r;
     (void)ctx;
@@ -48,8 +48,8 @@ static void test_ram_disk(void **state)
     assert_int_equal(block_info(K, dev, &info), 0);
     assert_string_equal(info.name, "ram0");
     assert_string_equal(info.transport, "ram");
-    assert_int_equal(info.sector_size, 512);
-    assert_int_equal(info.total_sectors, 8192);
+    assert_int_equal(info.block_size, 512);
+    assert_int_equal(info.total_blocks, 8192);
     assert_true(info.discard && info.write_zeroes);
 
     /* 3 MiB: three 1 MiB bios, each completed inside the Valve's submit. */
@@ -61,23 +61,23 @@ static void test_ram_disk(void **state)
     assert_int_equal(block_read(K, dev, 1, 3 * MIB / 512, r), 0);
     assert_memory_equal(r, w, 3 * MIB);
 
-    /* Its completion runs before valve_submit returns. */
+    /* Its completion runs before block_submit returns. */
     calls = 0;
-    struct valve_req q = {.owner = K,
-                          .op = VALVE_OP_WRITE_ZEROES,
+    struct block_req q = {.owner = K,
+                          .op = BLOCK_OP_WRITE_ZEROES,
                           .dev = dev,
                           .lba = 10,
                           .count = 4,
                           .complete = count_call};
-    assert_int_equal(valve_submit(&q), 0);
+    assert_int_equal(block_submit(&q), 0);
     assert_int_equal(calls, 1);
     assert_int_equal(q.status, 0);
     assert_int_equal(q.done, 4);
     for (unsigned k = 0; k < 4 * 512; k++)
         assert_int_equal(data[10 * 512 + k], 0);
-    q.op = VALVE_OP_DISCARD;
+    q.op = BLOCK_OP_DISCARD;
     q.lba = 20;
-    assert_int_equal(valve_submit(&q), 0);
+    assert_int_equal(block_submit(&q), 0);
     assert_int_equal(calls, 2);
     assert_int_equal(block_flush(K, dev), 0);
     assert_int_equal(block_read(K, dev, 8192, 1, r), -ERANGE);
@@ -93,7 +93,7 @@ static void test_ram_disk(void **state)
     assert_non_null(ram);
     const unsigned dev4 = (unsigned)valve_ram_handle(ram);
     assert_int_equal(block_info(K, dev4, &info), 0);
-    assert_int_equal(info.total_sectors, 256);
+    assert_int_equal(info.total_blocks, 256);
     tb_fill(w, 8192, 62, 0);
     assert_int_equal(block_write(K, dev4, 254, 2, w), 0);
     assert_int_equal(block_read(K, dev4, 254, 2, r), 0);
@@ -129,7 +129,7 @@ static void test_file_backend(void **state)
     const unsigned dev = (unsigned)valve_file_handle(f);
     assert_int_equal(block_info(K, dev, &info), 0);
     assert_string_equal(info.transport, "file");
-    assert_int_equal(info.total_sectors, 8192);
+    assert_int_equal(info.total_blocks, 8192);
     assert_true(info.write_cache);
 
     tb_fill(w, 2 * MIB, 71, 100 * 512);
@@ -145,17 +145,17 @@ static void test_file_backend(void **state)
     fclose(fp);
     assert_int_equal(tb_check(r, 2 * MIB, 71, 100 * 512), -1);
 
-    struct valve_req z = {
-        .owner = K, .op = VALVE_OP_WRITE_ZEROES, .dev = dev, .lba = 100, .count = 16};
-    assert_int_equal(valve_submit(&z), 0);
-    assert_int_equal(valve_wait(&z), 0);
+    struct block_req z = {
+        .owner = K, .op = BLOCK_OP_WRITE_ZEROES, .dev = dev, .lba = 100, .count = 16};
+    assert_int_equal(block_submit(&z), 0);
+    assert_int_equal(block_wait(&z), 0);
     assert_int_equal(block_read(K, dev, 100, 17, r), 0);
     for (unsigned k = 0; k < 16 * 512; k++)
         assert_int_equal(r[k], 0);
     assert_int_equal(tb_check(r + 16 * 512, 512, 71, 116 * 512), -1);
     assert_int_equal(block_read(K, dev, 8190, 4, r), -ERANGE);
-    z.op = VALVE_OP_DISCARD;
-    assert_int_equal(valve_submit(&z), -EOPNOTSUPP);
+    z.op = BLOCK_OP_DISCARD;
+    assert_int_equal(block_submit(&z), -EOPNOTSUPP);
     valve_file_close(f);
     assert_int_equal(block_read(K, dev, 0, 1, r), -ENODEV);
 

@@ -18,20 +18,20 @@
 #include "test_blk_util.h"
 #include "valve.h"
 
-#define K (&valve_kernel)
+#define K (&block_kernel)
 
 #define REQ_BYTES 4096u
 #define MAX_REQS  64u
 
-static struct valve_req reqs[MAX_REQS];
+static struct block_req reqs[MAX_REQS];
 
 /* A queue full of other requests answers -EAGAIN: wait for one of them to end, submit again. */
-static void submit(struct valve_req *r)
+static void submit(struct block_req *r)
 {
     int rc;
 
-    while ((rc = valve_submit(r)) == -EAGAIN)
-        assert_int_equal(valve_wait_any(K, r->dev), 0);
+    while ((rc = block_submit(r)) == -EAGAIN)
+        assert_int_equal(block_wait_any(K, r->dev), 0);
     assert_int_equal(rc, 0);
 }
 
@@ -65,15 +65,15 @@ static void round_trip(struct sim_device *d, unsigned n, unsigned flags, uint32_
     uint8_t *w = tb_alloc((size_t)n * REQ_BYTES), *r = tb_alloc((size_t)n * REQ_BYTES);
 
     assert_int_equal(block_info(K, dev, &info), 0);
-    const uint32_t per = REQ_BYTES / info.sector_size;
+    const uint32_t per = REQ_BYTES / info.block_size;
     for (int pass = 0; pass < 2; pass++) {
         const bool write = pass == 0;
         for (unsigned i = 0; i < n; i++) {
             uint8_t *buf = (write ? w : r) + (size_t)i * REQ_BYTES;
             if (write)
                 tb_fill(buf, REQ_BYTES, seed + i, (uint64_t)i * 2 * REQ_BYTES);
-            reqs[i] = (struct valve_req){.owner = K,
-                                         .op = write ? VALVE_OP_WRITE : VALVE_OP_READ,
+            reqs[i] = (struct block_req){.owner = K,
+                                         .op = write ? BLOCK_OP_WRITE : BLOCK_OP_READ,
                                          .dev = dev,
                                          .lba = (uint64_t)i * 2 * per,
                                          .count = per,
@@ -81,10 +81,10 @@ static void round_trip(struct sim_device *d, unsigned n, unsigned flags, uint32_
                                          .flags = flags};
             submit(&reqs[i]);
         }
-        if (flags & VALVE_F_NOKICK)
-            valve_kick(K, dev);
+        if (flags & BLOCK_F_NOKICK)
+            block_kick(K, dev);
         for (unsigned i = n; i-- > 0;) {
-            assert_int_equal(valve_wait(&reqs[i]), 0);
+            assert_int_equal(block_wait(&reqs[i]), 0);
             assert_int_equal(reqs[i].done, per);
         }
     }
@@ -111,7 +111,7 @@ static void test_more_than_fit_at_notify(void **state)
         for (int legacy = 0; legacy < 2; legacy++) {
             struct sim_device *d = make(sizes[s], legacy, 0);
             round_trip(d, 3u * sizes[s] + 1, 0, 100);
-            round_trip(d, 3u * sizes[s] + 1, VALVE_F_NOKICK, 200);
+            round_trip(d, 3u * sizes[s] + 1, BLOCK_F_NOKICK, 200);
             sim_destroy(d);
         }
     }
@@ -127,7 +127,7 @@ static void test_more_than_fit_deferred(void **state)
         sim_set_completion(d, SIM_COMPLETE_DEFERRED, SIM_ORDER_SHUFFLE);
         round_trip(d, MAX_REQS, 0, 300);
         sim_set_completion(d, SIM_COMPLETE_DEFERRED, SIM_ORDER_REVERSE);
-        round_trip(d, MAX_REQS, VALVE_F_NOKICK, 400);
+        round_trip(d, MAX_REQS, BLOCK_F_NOKICK, 400);
         sim_destroy(d);
     }
 }
@@ -137,11 +137,11 @@ static void test_more_than_fit_4k_blocks(void **state)
 {
     (void)state;
     struct sim_device *d = make(4, false, 4096);
-    round_trip(d, 20, VALVE_F_NOKICK, 500);
+    round_trip(d, 20, BLOCK_F_NOKICK, 500);
 }
 
 /* The way `bench blk` drives a device: qd requests kept in flight by polling, each finished
- * one replaced at once, waiting only in valve_wait_any. */
+ * one replaced at once, waiting only in block_wait_any. */
 static void polled_loop(struct sim_device *d, unsigned qd, unsigned total, uint32_t seed)
 {
     const unsigned dev = tb_index(d);
@@ -152,25 +152,25 @@ static void polled_loop(struct sim_device *d, unsigned qd, unsigned total, uint3
     for (unsigned i = 0; i < qd; i++) {
         uint8_t *buf = bufs + (size_t)i * REQ_BYTES;
         tb_fill(buf, REQ_BYTES, seed + next, (uint64_t)next * REQ_BYTES);
-        reqs[i] = (struct valve_req){.owner = K,
-                                     .op = VALVE_OP_WRITE,
+        reqs[i] = (struct block_req){.owner = K,
+                                     .op = BLOCK_OP_WRITE,
                                      .dev = dev,
                                      .lba = (uint64_t)next * (REQ_BYTES / 512),
                                      .count = REQ_BYTES / 512,
                                      .buf = buf,
-                                     .flags = VALVE_F_NOKICK};
+                                     .flags = BLOCK_F_NOKICK};
         next++;
         submit(&reqs[i]);
         active[i] = true;
         live++;
     }
-    valve_kick(K, dev);
+    block_kick(K, dev);
     while (live) {
         unsigned done_now = 0;
         for (unsigned i = 0; i < qd; i++) {
             if (!active[i])
                 continue;
-            int st = valve_poll(&reqs[i]);
+            int st = block_poll(&reqs[i]);
             if (st == -EINPROGRESS)
                 continue;
             assert_int_equal(st, 0);
@@ -188,9 +188,9 @@ static void polled_loop(struct sim_device *d, unsigned qd, unsigned total, uint3
                 live++;
             }
         }
-        valve_kick(K, dev);
+        block_kick(K, dev);
         if (!done_now)
-            assert_int_equal(valve_wait_any(K, dev), 0);
+            assert_int_equal(block_wait_any(K, dev), 0);
     }
     assert_int_equal(finished, total);
     const uint8_t *disk = sim_blk_data(d, NULL);
@@ -238,8 +238,8 @@ static void test_large_requests_tiny_queue(void **state)
             uint8_t *buf = (pass ? r : w) + (size_t)i * BYTES;
             if (!pass)
                 tb_fill(buf, BYTES, 900 + i, (uint64_t)(i + 1) * BYTES);
-            reqs[i] = (struct valve_req){.owner = K,
-                                         .op = pass ? VALVE_OP_READ : VALVE_OP_WRITE,
+            reqs[i] = (struct block_req){.owner = K,
+                                         .op = pass ? BLOCK_OP_READ : BLOCK_OP_WRITE,
                                          .dev = dev,
                                          .lba = (uint64_t)(i + 1) * (BYTES / 512),
                                          .count = BYTES / 512,
@@ -247,7 +247,7 @@ static void test_large_requests_tiny_queue(void **state)
             submit(&reqs[i]);
         }
         for (unsigned i = 0; i < N; i++)
-            assert_int_equal(valve_wait(&reqs[i]), 0);
+            assert_int_equal(block_wait(&reqs[i]), 0);
     }
     const uint8_t *disk = sim_blk_data(d, NULL);
     for (unsigned i = 0; i < N; i++) {

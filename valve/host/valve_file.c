@@ -62,17 +62,17 @@ static int file_submit(void *priv, const struct valve_bio *bio)
     const uint64_t off = bio->lba * f->block, len = (uint64_t)bio->count * f->block;
     int rc;
 
-    if (bio->op != VALVE_OP_FLUSH && (off >= f->bytes || len > f->bytes - off))
+    if (bio->op != BLOCK_OP_FLUSH && (off >= f->bytes || len > f->bytes - off))
         return -EINVAL;
     switch (bio->op) {
-    case VALVE_OP_READ:
-    case VALVE_OP_WRITE:
-        rc = file_io(f->fd, bio->op == VALVE_OP_WRITE, bio->buf, len, off);
+    case BLOCK_OP_READ:
+    case BLOCK_OP_WRITE:
+        rc = file_io(f->fd, bio->op == BLOCK_OP_WRITE, bio->buf, len, off);
         break;
-    case VALVE_OP_WRITE_ZEROES:
+    case BLOCK_OP_WRITE_ZEROES:
         rc = file_zero(f->fd, len, off);
         break;
-    case VALVE_OP_FLUSH:
+    case BLOCK_OP_FLUSH:
         rc = fsync(f->fd) ? -EIO : 0;
         break;
     default:
@@ -82,7 +82,7 @@ static int file_submit(void *priv, const struct valve_bio *bio)
     if (rc)
         f->stats.errors++;
     bio->done(bio->ctx, rc);
-    return bio->op == VALVE_OP_FLUSH ? 1 : (int)bio->count;
+    return bio->op == BLOCK_OP_FLUSH ? 1 : (int)bio->count;
 }
 
 static void file_info(void *priv, struct block_info *info)

@@ -12,7 +12,7 @@
 
 /* One device request. Valid only during submit: the backend copies what it needs. */
 struct valve_bio {
-    enum valve_op op;
+    enum block_op op;
     uint64_t lba;   /* logical blocks */
     uint32_t count; /* blocks wanted; the backend may take fewer (at least one) */
     void *buf;      /* READ / WRITE: the caller's memory for `count` blocks; else NULL */
@@ -51,7 +51,7 @@ struct valve_backend_ops {
 };
 
 /* Registers a device; returns its handle (>= 0), or -EINVAL (bad geometry or ops), -EEXIST (the
- * name is taken), -ENOSPC (VALVE_MAX_DEVICES registered). */
+ * name is taken), -ENOSPC (BLOCK_MAX_DEVICES registered). */
 int valve_register(const char *name, const struct valve_backend_ops *ops, void *priv,
                    const struct valve_geometry *geom);
 /* The device goes away. The backend has already called done() for every bio it took; requests
