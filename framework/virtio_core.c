@@ -10,6 +10,7 @@
 #include <virtio_gen/virtio_ids.h>
 
 #include "virtio_internal.h"
+#include "virtqueue_priv.h"
 
 #define RESET_TIMEOUT_NS 1000000000ull
 
@@ -82,7 +83,7 @@ static void setup_irq(struct virtio_device *vdev)
 
 void virtio_free_queues(struct virtio_device *vdev)
 {
-    for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++) {
+    for (unsigned i = 0; i < vdev->n_vqs; i++) {
         struct virtqueue *vq = vdev->vqs[i];
         if (!vq)
             continue;
@@ -91,7 +92,31 @@ void virtio_free_queues(struct virtio_device *vdev)
         os_free(vq, sizeof(*vq));
         vdev->vqs[i] = NULL;
     }
+    if (vdev->vqs)
+        os_free(vdev->vqs, vdev->n_vqs * sizeof(*vdev->vqs));
+    vdev->vqs = NULL;
     vdev->n_vqs = 0;
+}
+
+/* Makes room in vdev->vqs for queue `index` (probe time: the array grows to what the driver
+ * asks for, so a device has as many queues as its driver uses). */
+static int vqs_reserve(struct virtio_device *vdev, unsigned index)
+{
+    struct virtqueue **grown;
+    unsigned n = index + 1;
+
+    if (index < vdev->n_vqs)
+        return 0;
+    grown = os_alloc(n * sizeof(*grown));
+    if (!grown)
+        return -ENOMEM;
+    for (unsigned i = 0; i < vdev->n_vqs; i++)
+        grown[i] = vdev->vqs[i];
+    if (vdev->vqs)
+        os_free(vdev->vqs, vdev->n_vqs * sizeof(*vdev->vqs));
+    vdev->vqs = grown;
+    vdev->n_vqs = n;
+    return 0;
 }
 
 /* Gives up on the device: FAILED in the status, queues freed, one log line with the reason. */
@@ -250,7 +275,7 @@ int virtio_device_add(struct virtio_device *vdev)
     vdev->features = 0;
     vdev->plugin = NULL;
     vdev->driver_priv = NULL;
-    memset(vdev->vqs, 0, sizeof(vdev->vqs));
+    vdev->vqs = NULL;
     vdev->n_vqs = 0;
     vdev->polled = vdev->irq == 0;
     vdev->probed = false;
@@ -330,6 +355,9 @@ void virtio_device_interrupt(struct virtio_device *vdev)
         (vdev->ops->get_status(vdev) & VIRTIO_STATUS_NEEDS_RESET)) {
         vdev->state = VIRTIO_STATE_NEEDS_RESET;
         os_log("virtio: " VDEV_FMT ": device needs reset", VDEV_ARGS(vdev));
+    } else if ((isr & VIRTIO_ISR_CONFIG) && vdev->state == VIRTIO_STATE_READY && vdev->plugin &&
+               vdev->plugin->driver->config_changed) {
+        vdev->plugin->driver->config_changed(vdev);
     }
     if ((isr & VIRTIO_ISR_QUEUE) &&
         (vdev->state == VIRTIO_STATE_READY || vdev->state == VIRTIO_STATE_NEEDS_RESET) &&
@@ -357,7 +385,7 @@ int virtio_find_vq(struct virtio_device *vdev, unsigned index, unsigned max_size
     if (!vdev || !out)
         return -EINVAL;
     *out = NULL;
-    if (index >= VIRTIO_MAX_QUEUES || vdev->vqs[index])
+    if (index >= VIRTIO_QUEUES_MAX || (index < vdev->n_vqs && vdev->vqs[index]))
         return -EINVAL;
     qmax = vdev->ops->queue_max(vdev, index);
     if (qmax == 0) {
@@ -377,6 +405,8 @@ int virtio_find_vq(struct virtio_device *vdev, unsigned index, unsigned max_size
         size = pow2_floor(max_size < qmax ? max_size : qmax);
     }
 
+    if (vqs_reserve(vdev, index))
+        return -ENOMEM;
     vq = os_alloc(sizeof(*vq));
     if (!vq)
         return -ENOMEM;
@@ -394,8 +424,6 @@ int virtio_find_vq(struct virtio_device *vdev, unsigned index, unsigned max_size
         return rc;
     }
     vdev->vqs[index] = vq;
-    if (vdev->n_vqs < index + 1)
-        vdev->n_vqs = index + 1;
     *out = vq;
     return 0;
 }

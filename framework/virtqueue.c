@@ -9,6 +9,8 @@
 #include <virtio/virtio.h>
 #include <virtio/virtqueue.h>
 
+#include "virtqueue_priv.h"
+
 #define LEGACY_ALIGN 4096u
 #define MAX_QUEUE    32768u
 
@@ -320,7 +322,66 @@ bool vq_has_used(const struct virtqueue *vq)
     return used->idx != vq->last_used_idx;
 }
 
-unsigned vq_num_free(const struct virtqueue *vq)
+uint16_t vq_size(const struct virtqueue *vq)
 {
-    return vq ? vq->num_free : 0;
+    return vq ? vq->size : 0;
+}
+
+unsigned vq_index(const struct virtqueue *vq)
+{
+    return vq ? vq->index : 0;
+}
+
+unsigned vq_max_chain(const struct virtqueue *vq)
+{
+    return vq ? vq->size : 0; /* a split ring's chain may take every descriptor */
+}
+
+bool vq_chain_fits(const struct virtqueue *vq, unsigned n)
+{
+    return vq && !vq->broken && n > 0 && n <= vq->num_free;
+}
+
+bool vq_broken(const struct virtqueue *vq)
+{
+    return !vq || vq->broken;
+}
+
+void vq_get_counters(const struct virtqueue *vq, struct vq_counters *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!vq)
+        return;
+    out->kicks = vq->kicks;
+    out->completions = vq->completions;
+    out->len_clamped = vq->len_clamped;
+}
+
+void vq_ring_addrs(const struct virtqueue *vq, uint64_t *desc, uint64_t *driver, uint64_t *device)
+{
+    *desc = vq->desc_pa;
+    *driver = vq->avail_pa;
+    *device = vq->used_pa;
+}
+
+bool vq_legacy_pfn(const struct virtqueue *vq, uint64_t align, uint32_t *pfn)
+{
+    uint64_t avail_end = vq->avail_pa + 2u * (3u + vq->size);
+    uint64_t used = align_up(avail_end, align);
+
+    if ((vq->desc_pa & (align - 1)) != 0 || (vq->desc_pa >> 12) > 0xffffffffu ||
+        vq->avail_pa != vq->desc_pa + 16u * vq->size || vq->used_pa != used)
+        return false;
+    *pfn = (uint32_t)(vq->desc_pa >> 12);
+    return true;
+}
+
+void vq_set_transport_data(struct virtqueue *vq, uintptr_t v)
+{
+    vq->transport_data = v;
+}
+
+uintptr_t vq_transport_data(const struct virtqueue *vq)
+{
+    return vq->transport_data;
 }

@@ -142,11 +142,9 @@ static uint32_t read_range_limit(struct blk_dev *dev, unsigned feature, const ch
 static void set_limits(struct blk_dev *dev)
 {
     struct blk_info *info = &dev->info;
-    uint32_t qsize = dev->vq->size;
-
-    info->queue_size = (uint16_t)qsize;
+    info->queue_size = vq_size(dev->vq);
     /* Every chain also needs a header and a status descriptor. */
-    dev->seg_limit = qsize - 2;
+    dev->seg_limit = vq_max_chain(dev->vq) - 2;
     if (info->seg_max && info->seg_max < dev->seg_limit)
         dev->seg_limit = info->seg_max;
     dev->size_limit = info->size_max ? info->size_max : BLK_NO_SIZE_MAX;
@@ -251,8 +249,8 @@ static int blk_probe(struct virtio_device *vdev)
         os_log("%s: cannot create the request queue: error %d", vdev->name, rc);
         goto fail;
     }
-    if (dev->vq->size < 4) {
-        os_log("%s: queue of %u entries is too small", vdev->name, (unsigned)dev->vq->size);
+    if (vq_size(dev->vq) < 4 || vq_max_chain(dev->vq) < 3) {
+        os_log("%s: queue of %u entries is too small", vdev->name, (unsigned)vq_size(dev->vq));
         rc = -EINVAL;
         goto fail;
     }
@@ -313,7 +311,10 @@ const struct blk_info *blk_info(const struct blk_dev *dev)
 
 void blk_get_stats(const struct blk_dev *dev, struct blk_stats *out)
 {
+    struct vq_counters c;
+
+    vq_get_counters(dev->vq, &c);
     *out = dev->stats;
-    out->kicks = dev->vq->kicks;
+    out->kicks = c.kicks;
     out->interrupts = dev->vdev->interrupts;
 }

@@ -60,11 +60,11 @@ static void free_dev(struct vnet_dev *vn)
 static int alloc_buffers(struct vnet_dev *vn)
 {
     /* Two descriptors per buffer (header, data). */
-    vn->n_rx = vn->rxq->size / 2 < VNET_RX_MAX ? vn->rxq->size / 2 : VNET_RX_MAX;
-    vn->n_tx = vn->txq->size / 2 < VNET_TX_MAX ? vn->txq->size / 2 : VNET_TX_MAX;
-    if (vn->n_rx == 0 || vn->n_tx == 0) {
-        os_log("%s: queues too small (rx %u, tx %u entries)", vn->vdev->name, vn->rxq->size,
-               vn->txq->size);
+    unsigned rx_size = vq_size(vn->rxq), tx_size = vq_size(vn->txq);
+    vn->n_rx = rx_size / 2 < VNET_RX_MAX ? rx_size / 2 : VNET_RX_MAX;
+    vn->n_tx = tx_size / 2 < VNET_TX_MAX ? tx_size / 2 : VNET_TX_MAX;
+    if (vn->n_rx == 0 || vn->n_tx == 0 || vq_max_chain(vn->rxq) < 2 || vq_max_chain(vn->txq) < 2) {
+        os_log("%s: queues too small (rx %u, tx %u entries)", vn->vdev->name, rx_size, tx_size);
         return -EINVAL;
     }
     vn->rx_mem_size = (size_t)vn->n_rx * VNET_BUF_STRIDE;

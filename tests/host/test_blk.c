@@ -15,6 +15,7 @@
 #include "blk/blk.h"
 #include "sim.h"
 #include "test_blk_util.h"
+#include "virtqueue_priv.h" /* the test looks inside the rings */
 
 #define MS 1000000ull
 

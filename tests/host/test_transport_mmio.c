@@ -17,6 +17,8 @@
 #include <virtio/virtio.h>
 #include <virtio/virtqueue.h>
 
+#include "virtqueue_priv.h" /* the test builds queue records by hand */
+
 extern const struct virtio_transport_ops virtio_mmio_v1_ops, virtio_mmio_v2_ops;
 int virtio_mmio_discover(void);
 

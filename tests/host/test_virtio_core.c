@@ -158,7 +158,8 @@ static void probe_failure_frees_queues(void **state)
     assert_int_equal(sim_vdev(d)->state, VIRTIO_STATE_FAILED);
     assert_int_equal(fw_rec.probes, 1);
     assert_int_equal(fw_rec.removes, 0);
-    assert_null(sim_vdev(d)->vqs[0]);
+    assert_null(sim_vdev(d)->vqs);
+    assert_int_equal(sim_vdev(d)->n_vqs, 0);
     assert_int_equal(os_host_dma_bytes(), 0);
     assert_int_equal(sim_queue_size(d, 0), 0);
     assert_true(os_host_log_contains("probe failed"));
@@ -206,7 +207,7 @@ static void queue_sizes(void **state)
     struct sim_device *a = make_blk(true, 0);
     assert_int_equal(sim_add(a), 0);
     assert_int_equal(sim_queue_size(a, 0), 64);
-    assert_int_equal(sim_vdev(a)->vqs[0]->size, 64);
+    assert_int_equal(vq_size(sim_vdev(a)->vqs[0]), 64);
 
     fw_cfg.queue_size[0] = 4096;
     struct sim_device *b = make_blk(true, 0);
@@ -229,11 +230,44 @@ static void queue_sizes(void **state)
 
     /* A queue index that cannot exist, and one asked for twice. */
     struct virtqueue *vq;
-    assert_int_equal(virtio_find_vq(sim_vdev(a), VIRTIO_MAX_QUEUES, 8, &vq), -EINVAL);
+    assert_int_equal(virtio_find_vq(sim_vdev(a), VIRTIO_QUEUES_MAX, 8, &vq), -EINVAL);
     assert_int_equal(virtio_find_vq(sim_vdev(a), 0, 8, &vq), -EINVAL);
     assert_int_equal(virtio_find_vq(sim_vdev(a), 1, 8, &vq), -ENOENT);
     assert_int_equal(sim_stats(a)->driver_errors, 0);
     assert_int_equal(sim_stats(c)->driver_errors, 0);
+}
+
+/* The queue count is the driver's to choose at probe (no fixed maximum of 4): a device with
+ * eight queues gets eight, each at its own index, all freed with the device. */
+static void eight_queues(void **state)
+{
+    (void)state;
+    fw_use_test_plugin(VIRTIO_ID_BLOCK, PLUGIN_FEATURES);
+    struct sim_params p;
+    sim_params_init(&p, SIM_TYPE_BLOCK, true);
+    p.n_queues = 8;
+    for (unsigned i = 0; i < 8; i++) {
+        p.queue_max[i] = (uint16_t)(16u << (i % 3));
+        fw_cfg.queue_size[i] = 1024;
+    }
+    fw_cfg.n_queues = 8;
+    struct sim_device *d = sim_create(&p);
+    assert_non_null(d);
+    assert_int_equal(sim_add(d), 0);
+    struct virtio_device *vdev = sim_vdev(d);
+    assert_int_equal(vdev->state, VIRTIO_STATE_READY);
+    assert_int_equal(vdev->n_vqs, 8);
+    for (unsigned i = 0; i < 8; i++) {
+        assert_non_null(vdev->vqs[i]);
+        assert_int_equal(vq_index(vdev->vqs[i]), i);
+        assert_int_equal(vq_size(vdev->vqs[i]), 16u << (i % 3));
+        assert_int_equal(sim_queue_size(d, i), 16u << (i % 3));
+    }
+    /* A ninth does not exist on this device. */
+    struct virtqueue *vq;
+    assert_int_equal(virtio_find_vq(vdev, 8, 8, &vq), -ENOENT);
+    assert_int_equal(vdev->n_vqs, 8);
+    assert_int_equal(sim_stats(d)->driver_errors, 0);
 }
 
 static void config_reads(void **state)
@@ -555,6 +589,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(legacy_negotiation, fw_setup, fw_teardown),
+        cmocka_unit_test_setup_teardown(eight_queues, fw_setup, fw_teardown),
         cmocka_unit_test_setup_teardown(modern_negotiation, fw_setup, fw_teardown),
         cmocka_unit_test_setup_teardown(modern_without_version1_fails, fw_setup, fw_teardown),
         cmocka_unit_test_setup_teardown(driver_without_version1_fails_on_modern, fw_setup,

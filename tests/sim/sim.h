@@ -64,6 +64,7 @@ struct sim_device;
 #define SIM_NET_TX_QUEUE     1
 
 #define SIM_CONFIG_MAX 256
+#define SIM_MAX_QUEUES 8 /* queues one simulated device may have */
 
 /* The block model enforces what it advertises once negotiated: a request with more than
  * seg_max data segments (all but the header and status descriptors) or any descriptor longer
@@ -78,10 +79,10 @@ struct sim_params {
     uint64_t features;     /* offered (legacy: only the low 32 bits reach the driver) */
     unsigned irq;          /* 0: no interrupt line, the device is polled */
     unsigned n_queues;     /* queues that exist (default: net 2, others 1) */
-    uint16_t queue_max[VIRTIO_MAX_QUEUES]; /* largest size per queue (default 256; 0 = none) */
-    char location[40];                     /* shown in the boot log, default "sim:<n>" */
-    uint32_t config_len;                   /* bytes of config space exposed (default per type) */
-    uint8_t config[SIM_CONFIG_MAX];        /* initial config bytes (filled per type) */
+    uint16_t queue_max[SIM_MAX_QUEUES]; /* largest size per queue (default 256; 0 = none) */
+    char location[40];                  /* shown in the boot log, default "sim:<n>" */
+    uint32_t config_len;                /* bytes of config space exposed (default per type) */
+    uint8_t config[SIM_CONFIG_MAX];     /* initial config bytes (filled per type) */
     uint64_t blk_sectors; /* RAM disk size in 512-byte sectors (default 2048 = 1 MiB); the
                              config capacity is what the driver sees: change both (or
                              only one, to model a device that lies) */

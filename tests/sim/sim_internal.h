@@ -4,6 +4,7 @@
 #define RUMPK_SIM_INTERNAL_H
 
 #include "sim.h"
+#include "virtqueue_priv.h" /* the device's side of the rings: their layout in memory */
 
 #define SIM_NET_BACKLOG   64
 #define SIM_NET_FRAME_MAX 1600
@@ -55,7 +56,7 @@ struct sim_device {
     bool broken; /* a driver error stopped the device until the next reset */
     bool in_process;
     uint8_t config[SIM_CONFIG_MAX];
-    struct sim_queue q[VIRTIO_MAX_QUEUES];
+    struct sim_queue q[SIM_MAX_QUEUES];
 
     enum sim_completion mode;
     enum sim_order order;

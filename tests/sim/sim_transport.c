@@ -75,7 +75,7 @@ static void device_reset(struct sim_device *d)
     d->features_changed = false;
     d->isr = 0;
     d->broken = false;
-    for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
+    for (unsigned i = 0; i < SIM_MAX_QUEUES; i++)
         sim_queue_free(&d->q[i]);
     d->stats.resets++;
 }
@@ -188,17 +188,19 @@ static uint32_t sim_config_generation(struct virtio_device *vdev)
 static uint16_t sim_queue_max(struct virtio_device *vdev, unsigned index)
 {
     struct sim_device *d = dev_of(vdev);
-    return index < VIRTIO_MAX_QUEUES ? d->q[index].max : 0;
+    return index < SIM_MAX_QUEUES ? d->q[index].max : 0;
 }
 
 static int sim_queue_setup(struct virtio_device *vdev, struct virtqueue *vq)
 {
     struct sim_device *d = dev_of(vdev);
-    unsigned idx = vq->index;
-    uint16_t n = vq->size;
+    unsigned idx = vq_index(vq);
+    uint16_t n = vq_size(vq);
+    uint64_t desc_pa, avail_pa, used_pa;
     struct sim_queue *q;
 
-    if (idx >= VIRTIO_MAX_QUEUES || d->q[idx].max == 0) {
+    vq_ring_addrs(vq, &desc_pa, &avail_pa, &used_pa);
+    if (idx >= SIM_MAX_QUEUES || d->q[idx].max == 0) {
         sim_driver_error(d, "setup of a queue that does not exist", idx);
         return -ENOENT;
     }
@@ -211,15 +213,15 @@ static int sim_queue_setup(struct virtio_device *vdev, struct virtqueue *vq)
         sim_driver_error(d, "bad queue size", n);
         return -EINVAL;
     }
-    if ((vq->desc_pa & 15) || (vq->avail_pa & 1) || (vq->used_pa & 3) || !vq->desc_pa) {
+    if ((desc_pa & 15) || (avail_pa & 1) || (used_pa & 3) || !desc_pa) {
         sim_driver_error(d, "misaligned ring", idx);
         return -EINVAL;
     }
     if (!d->p.modern) {
         /* A legacy device knows only the page number and derives the rest itself. */
-        uint64_t avail = vq->desc_pa + 16ull * n;
+        uint64_t avail = desc_pa + 16ull * n;
         uint64_t used = (avail + 6 + 2ull * n + 4095) & ~4095ull;
-        if ((vq->desc_pa & 4095) || vq->avail_pa != avail || vq->used_pa != used) {
+        if ((desc_pa & 4095) || avail_pa != avail || used_pa != used) {
             sim_driver_error(d, "ring not in the legacy layout", idx);
             return -EINVAL;
         }
@@ -234,9 +236,9 @@ static int sim_queue_setup(struct virtio_device *vdev, struct virtqueue *vq)
         sim_queue_free(q);
         return -ENOMEM;
     }
-    q->desc = (volatile struct vring_desc *)(uintptr_t)vq->desc_pa;
-    q->avail = (volatile struct vring_avail *)(uintptr_t)vq->avail_pa;
-    q->used = (volatile struct vring_used *)(uintptr_t)vq->used_pa;
+    q->desc = (volatile struct vring_desc *)(uintptr_t)desc_pa;
+    q->avail = (volatile struct vring_avail *)(uintptr_t)avail_pa;
+    q->used = (volatile struct vring_used *)(uintptr_t)used_pa;
     q->size = n;
     return 0;
 }
@@ -244,7 +246,7 @@ static int sim_queue_setup(struct virtio_device *vdev, struct virtqueue *vq)
 static void sim_queue_teardown(struct virtio_device *vdev, unsigned index)
 {
     struct sim_device *d = dev_of(vdev);
-    if (index < VIRTIO_MAX_QUEUES)
+    if (index < SIM_MAX_QUEUES)
         sim_queue_free(&d->q[index]);
 }
 
@@ -457,7 +459,7 @@ unsigned sim_device_run(struct sim_device *d, bool only_kicked)
     d->in_process = true;
     for (;;) {
         bool any = false;
-        for (unsigned qi = 0; qi < VIRTIO_MAX_QUEUES; qi++) {
+        for (unsigned qi = 0; qi < SIM_MAX_QUEUES; qi++) {
             struct sim_queue *q = &d->q[qi];
             if (!q->size || (only_kicked && !q->kicked))
                 continue;
@@ -469,7 +471,7 @@ unsigned sim_device_run(struct sim_device *d, bool only_kicked)
         if (!any || !only_kicked)
             break;
         bool again = false;
-        for (unsigned qi = 0; qi < VIRTIO_MAX_QUEUES; qi++)
+        for (unsigned qi = 0; qi < SIM_MAX_QUEUES; qi++)
             again |= d->q[qi].kicked;
         if (!again)
             break;
@@ -482,10 +484,10 @@ unsigned sim_device_run(struct sim_device *d, bool only_kicked)
 static void sim_notify(struct virtio_device *vdev, struct virtqueue *vq)
 {
     struct sim_device *d = dev_of(vdev);
-    unsigned qi = vq->index;
+    unsigned qi = vq_index(vq);
 
     d->stats.notifies++;
-    if (qi >= VIRTIO_MAX_QUEUES || !d->q[qi].size) {
+    if (qi >= SIM_MAX_QUEUES || !d->q[qi].size) {
         sim_driver_error(d, "notify of a queue that is not set up", qi);
         return;
     }

@@ -28,7 +28,6 @@
 #define LEG_CONFIG         0x14 /* device config when MSI-X is off */
 #define LEG_CONFIG_MSIX    0x18 /* ...and when it is on (two vector registers come first) */
 #define LEG_QUEUE_ALIGN    4096u
-#define LEG_PFN_SHIFT      12
 #define MSIX_CTRL_ENABLE   0x8000
 
 struct virtio_pci_legacy {
@@ -96,28 +95,21 @@ static uint16_t vpl_queue_max(struct virtio_device *vdev, unsigned index)
 
 /* The device derives the avail and used rings from the PFN alone, so the core's layout must be
  * exactly the legacy one: avail right after the descriptors, used at the next 4096 boundary. */
-static bool legacy_layout_ok(const struct virtqueue *vq)
-{
-    uint64_t avail_end = vq->avail_pa + 2u * (3u + vq->size);
-    uint64_t used = (avail_end + LEG_QUEUE_ALIGN - 1) & ~(uint64_t)(LEG_QUEUE_ALIGN - 1);
-    return (vq->desc_pa & (LEG_QUEUE_ALIGN - 1)) == 0 &&
-           (vq->desc_pa >> LEG_PFN_SHIFT) <= 0xffffffffu &&
-           vq->avail_pa == vq->desc_pa + 16u * vq->size && vq->used_pa == used;
-}
-
 static int vpl_queue_setup(struct virtio_device *vdev, struct virtqueue *vq)
 {
-    uint16_t max = vpl_queue_max(vdev, vq->index);
+    uint16_t max = vpl_queue_max(vdev, vq_index(vq));
+    uint32_t pfn;
+
     if (max == 0)
         return -ENOENT;
-    if (vq->size != max) /* the queue size register is read-only */
+    if (vq_size(vq) != max) /* the queue size register is read-only */
         return -EINVAL;
-    if (!legacy_layout_ok(vq)) {
+    if (!vq_legacy_pfn(vq, LEG_QUEUE_ALIGN, &pfn)) {
         os_log("pci-legacy %s: queue %u ring is not in the legacy layout", vdev->location,
-               vq->index);
+               vq_index(vq));
         return -EINVAL;
     }
-    os_pio_write32(port(vdev, LEG_QUEUE_PFN), (uint32_t)(vq->desc_pa >> LEG_PFN_SHIFT));
+    os_pio_write32(port(vdev, LEG_QUEUE_PFN), pfn);
     return 0;
 }
 
@@ -131,7 +123,7 @@ static void vpl_queue_teardown(struct virtio_device *vdev, unsigned index)
 
 static void vpl_notify(struct virtio_device *vdev, struct virtqueue *vq)
 {
-    os_pio_write16(port(vdev, LEG_QUEUE_NOTIFY), (uint16_t)vq->index);
+    os_pio_write16(port(vdev, LEG_QUEUE_NOTIFY), (uint16_t)vq_index(vq));
 }
 
 /* Reading the ISR register acknowledges it and deasserts INTx. */

@@ -48,7 +48,6 @@ struct virtio_pci_modern {
     struct pci_func *pci;
     struct virtio_pci_caps caps;
     uintptr_t common, isr, device, notify_bar; /* CPU addresses */
-    uintptr_t doorbell[VIRTIO_MAX_QUEUES];     /* 0 = queue not set up */
 };
 
 static struct virtio_pci_modern *to_modern(struct virtio_device *vdev)
@@ -121,15 +120,15 @@ static int vpm_queue_setup(struct virtio_device *vdev, struct virtqueue *vq)
 {
     struct virtio_pci_modern *m = to_modern(vdev);
     uintptr_t c = m->common;
-    unsigned index = vq->index;
-    uint64_t off;
+    unsigned index = vq_index(vq);
+    uint64_t off, desc, driver, device;
 
-    if (index >= VIRTIO_MAX_QUEUES || vq->size == 0)
+    if (index > 0xffff || vq_size(vq) == 0)
         return -EINVAL;
     uint16_t max = vpm_queue_max(vdev, index);
     if (max == 0)
         return -ENOENT;
-    if (vq->size > max)
+    if (vq_size(vq) > max)
         return -EINVAL;
     /* vpm_queue_max left queue `index` selected. */
     uint16_t noff = os_mmio_read16(c + COMMON_Q_NOFF);
@@ -138,29 +137,32 @@ static int vpm_queue_setup(struct virtio_device *vdev, struct virtqueue *vq)
                vdev->location, index, noff);
         return -EIO;
     }
-    os_mmio_write16(c + COMMON_Q_SIZE, vq->size);
-    write64(c + COMMON_Q_DESCLO, vq->desc_pa);
-    write64(c + COMMON_Q_AVAILLO, vq->avail_pa);
-    write64(c + COMMON_Q_USEDLO, vq->used_pa);
+    vq_ring_addrs(vq, &desc, &driver, &device);
+    os_mmio_write16(c + COMMON_Q_SIZE, vq_size(vq));
+    write64(c + COMMON_Q_DESCLO, desc);
+    write64(c + COMMON_Q_AVAILLO, driver);
+    write64(c + COMMON_Q_USEDLO, device);
     os_mmio_write16(c + COMMON_Q_MSIX, VIRTIO_MSI_NO_VECTOR);
-    m->doorbell[index] = m->notify_bar + (uintptr_t)off;
+    vq_set_transport_data(vq, m->notify_bar + (uintptr_t)off); /* the queue's doorbell */
     os_mmio_write16(c + COMMON_Q_ENABLE, 1);
     return 0;
 }
 
 /* A queue cannot be disabled by writing 0 to queue_enable; the core resets the device before
- * tearing queues down, which disables them. We only forget the doorbell. */
+ * tearing queues down, which disables them; the doorbell goes with the queue's record. */
 static void vpm_queue_teardown(struct virtio_device *vdev, unsigned index)
 {
-    if (index < VIRTIO_MAX_QUEUES)
-        to_modern(vdev)->doorbell[index] = 0;
+    (void)vdev;
+    (void)index;
 }
 
 static void vpm_notify(struct virtio_device *vdev, struct virtqueue *vq)
 {
-    struct virtio_pci_modern *m = to_modern(vdev);
-    if (vq->index < VIRTIO_MAX_QUEUES && m->doorbell[vq->index] != 0)
-        os_mmio_write16(m->doorbell[vq->index], (uint16_t)vq->index);
+    uintptr_t doorbell = vq_transport_data(vq);
+
+    (void)vdev;
+    if (doorbell != 0)
+        os_mmio_write16(doorbell, (uint16_t)vq_index(vq));
 }
 
 /* Reading the ISR byte acknowledges it and deasserts INTx. */

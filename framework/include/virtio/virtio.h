@@ -25,7 +25,7 @@ struct virtqueue;
 #define VIRTIO_ISR_CONFIG 0x2
 
 #define VIRTIO_MAX_DEVICES 32
-#define VIRTIO_MAX_QUEUES  4
+#define VIRTIO_QUEUES_MAX  1024 /* queue indexes a driver may ask for: 0 .. this - 1 */
 
 /* A transport: a table of register operations. Every member is required; the core checks the
  * table once (virtio_transport_check) before it drives a device through it. */
@@ -44,7 +44,7 @@ struct virtio_transport_ops {
     uint32_t (*config_generation)(struct virtio_device *vdev); /* legacy: always 0 */
     /* Largest size the device allows for queue `index`, 0 when the queue does not exist. */
     uint16_t (*queue_max)(struct virtio_device *vdev, unsigned index);
-    /* Tell the device where queue vq->index lives (vq->size, desc/avail/used bus addresses)
+    /* Tell the device where queue vq_index(vq) lives (vq_size, vq_ring_addrs)
      * and enable it. Returns 0 or -errno. */
     int (*queue_setup)(struct virtio_device *vdev, struct virtqueue *vq);
     void (*queue_teardown)(struct virtio_device *vdev, unsigned index);
@@ -72,6 +72,10 @@ struct virtio_driver {
     void (*remove)(struct virtio_device *vdev); /* after reset; frees what probe made */
     /* A used-buffer interrupt arrived (already acknowledged at the transport). */
     void (*interrupt)(struct virtio_device *vdev);
+    /* Optional: the device changed its configuration space (a configuration-change interrupt
+     * on a READY device, e.g. a disk resized on the host). Interrupt context: re-read and
+     * validate what the driver keeps of the config. */
+    void (*config_changed)(struct virtio_device *vdev);
 };
 
 /* One registry entry, generated from a device plugin's manifest. */
@@ -108,11 +112,11 @@ struct virtio_device {
     uint64_t device_features; /* what the device offered */
     uint64_t features;        /* what was negotiated */
     const struct virtio_plugin *plugin;
-    void *driver_priv; /* the driver's per-device state */
-    struct virtqueue *vqs[VIRTIO_MAX_QUEUES];
-    unsigned n_vqs;
-    bool polled; /* no usable interrupt: drivers poll */
-    bool probed; /* driver probe succeeded: remove() is owed */
+    void *driver_priv;      /* the driver's per-device state */
+    struct virtqueue **vqs; /* n_vqs entries (NULL where a queue was not asked for) */
+    unsigned n_vqs;         /* the highest queue index the driver asked for, plus one */
+    bool polled;            /* no usable interrupt: drivers poll */
+    bool probed;            /* driver probe succeeded: remove() is owed */
     uint32_t interrupts;
 };
 
