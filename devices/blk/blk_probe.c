@@ -32,6 +32,22 @@ static bool is_pow2(uint64_t v)
     return v && (v & (v - 1)) == 0;
 }
 
+/* The capacity field (512-byte sectors), checked: its bytes must fit 64 bits. */
+static int read_capacity(struct virtio_device *vdev, uint64_t *out)
+{
+    uint64_t v;
+    int rc = cfg_read(vdev, "capacity", VIRTIO_BLK_CFG_CAPACITY, VIRTIO_BLK_CFG_CAPACITY_WIDTH, &v);
+
+    if (rc)
+        return rc;
+    if (v > (UINT64_MAX / BLK_SECTOR_SIZE)) {
+        os_log("%s: capacity %llu sectors is impossible", vdev->name, (unsigned long long)v);
+        return -EINVAL;
+    }
+    *out = v;
+    return 0;
+}
+
 static int read_geometry(struct blk_dev *dev)
 {
     struct virtio_device *vdev = dev->vdev;
@@ -39,14 +55,9 @@ static int read_geometry(struct blk_dev *dev)
     uint64_t v;
     int rc;
 
-    rc = cfg_read(vdev, "capacity", VIRTIO_BLK_CFG_CAPACITY, VIRTIO_BLK_CFG_CAPACITY_WIDTH, &v);
+    rc = read_capacity(vdev, &info->capacity);
     if (rc)
         return rc;
-    if (v > (UINT64_MAX / BLK_SECTOR_SIZE)) {
-        os_log("%s: capacity %llu sectors is impossible", vdev->name, (unsigned long long)v);
-        return -EINVAL;
-    }
-    info->capacity = v;
 
     info->blk_size = BLK_MIN_BLOCK;
     if (virtio_has_feature(vdev, VIRTIO_BLK_F_BLK_SIZE)) {
@@ -285,11 +296,33 @@ static void blk_remove(struct virtio_device *vdev)
     blk_free(dev);
 }
 
+/* The device changed its config space: on QEMU, a disk resized on the host (block_resize).
+ * Only the capacity may change on a live device; a new value is checked like the first, kept
+ * whole in blk_size units (a partial last block is never addressed), and logged. Requests
+ * already queued past a new, smaller end are the device's to fail. */
+static void blk_config_changed(struct virtio_device *vdev)
+{
+    struct blk_dev *dev = blk_of(vdev);
+    const uint32_t spb = dev ? dev->info.blk_size / BLK_SECTOR_SIZE : 1;
+    uint64_t v;
+
+    if (!dev || dev->info.failed || read_capacity(vdev, &v))
+        return;
+    v -= v % spb;
+    if (v == dev->info.capacity)
+        return;
+    os_log("%s: capacity changed from %llu to %llu sectors x %u bytes", vdev->name,
+           (unsigned long long)(dev->info.capacity / spb), (unsigned long long)(v / spb),
+           (unsigned)dev->info.blk_size);
+    dev->info.capacity = v;
+}
+
 const struct virtio_driver virtio_blk_driver = {
     .name = "blk",
     .probe = blk_probe,
     .remove = blk_remove,
     .interrupt = blk_interrupt,
+    .config_changed = blk_config_changed,
 };
 
 struct blk_dev *blk_of(struct virtio_device *vdev)

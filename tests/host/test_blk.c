@@ -564,6 +564,39 @@ static void test_broken_queue_fails_outstanding(void **state)
     free(buf);
 }
 
+/* A configuration-change interrupt (QEMU's block_resize) reaches the driver: the new capacity
+ * is checked, kept in whole blocks, logged, and bounds every request from then on. */
+static void test_capacity_change(void **state)
+{
+    (void)state;
+    struct tb_opts o = {.blk_size = 4096, .sectors = 4096};
+    struct sim_device *d = tb_make(&o, 0);
+    struct blk_dev *b = bd(d);
+    uint8_t *buf = tb_alloc(4096);
+    struct vq_seg seg = {(uint64_t)(uintptr_t)buf, 4096};
+    char line[160];
+
+    assert_int_equal(rw(b, BLK_OP_READ, 4088, &seg, 1), 0);
+    sim_set_config(d, SIM_BLK_CFG_CAPACITY, 8, 2051); /* shrinks; a partial block is dropped */
+    assert_int_equal(blk_info(b)->capacity, 2048);
+    snprintf(line, sizeof(line), "%s: capacity changed from 512 to 256 sectors x 4096 bytes",
+             sim_vdev(d)->name);
+    assert_true(os_host_log_contains(line));
+    assert_int_equal(rw(b, BLK_OP_READ, 4088, &seg, 1), -EINVAL); /* past the new end */
+    assert_int_equal(rw(b, BLK_OP_READ, 2040, &seg, 1), 0);
+
+    sim_set_config(d, SIM_BLK_CFG_CAPACITY, 8, UINT64_MAX); /* impossible: kept as it was */
+    assert_int_equal(blk_info(b)->capacity, 2048);
+    assert_true(os_host_log_contains("capacity 18446744073709551615 sectors is impossible"));
+
+    sim_set_config(d, SIM_BLK_CFG_CAPACITY, 8, 4096); /* grows back */
+    assert_int_equal(blk_info(b)->capacity, 4096);
+    assert_int_equal(rw(b, BLK_OP_READ, 4088, &seg, 1), 0);
+    assert_false(blk_info(b)->failed);
+    assert_int_equal(sim_stats(d)->driver_errors, 0);
+    free(buf);
+}
+
 static void test_remove_frees_everything(void **state)
 {
     (void)state;
@@ -600,6 +633,7 @@ int main(void)
         cmocka_unit_test_teardown(test_polled_device, teardown),
         cmocka_unit_test_teardown(test_timeout_fails_device, teardown),
         cmocka_unit_test_teardown(test_broken_queue_fails_outstanding, teardown),
+        cmocka_unit_test_teardown(test_capacity_change, teardown),
         cmocka_unit_test_teardown(test_remove_frees_everything, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
