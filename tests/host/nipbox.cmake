@@ -6,3 +6,8 @@ rumpk_host_test(test_nipbox_args
                 ${CMAKE_SOURCE_DIR}/tests/host/test_nipbox_args.c
                 ${RUMPK_NIPBOX_DIR}/args.c
                 INCLUDES ${RUMPK_NIPBOX_DIR}/include)
+
+rumpk_host_test(test_nipbox_line
+                ${CMAKE_SOURCE_DIR}/tests/host/test_nipbox_line.c
+                ${RUMPK_NIPBOX_DIR}/line_edit.c
+                INCLUDES ${RUMPK_NIPBOX_DIR})

@@ -26,6 +26,37 @@ class ConsoleInputTest(QemuTestCase):
     def sector(self, img, n):
         return common.read_at(img, n * SECTOR, SECTOR)
 
+    def start_bench(self, g, ms):
+        """Starts `bench blk <ms>` (four read phases of ms each) and returns once it runs."""
+        g.send(f"bench blk {ms}\r")
+        g.wait_for(f"bench blk {ms}\r\n")
+
+    def test_a_full_sector_string_fits_and_a_longer_one_is_refused(self):
+        g, img = self.boot_disk(fill=lambda off, n: b"\xee" * n)
+        out = g.cmd("dd write 5 " + "X" * 512)
+        self.assertEqual(out.strip(), "dd: wrote 512 bytes to blk0 sector 5")
+        out = g.cmd("dd write 6 " + "Y" * 600)
+        self.assertEqual(out.strip(), "dd: the string is 600 bytes; a sector of blk0 holds 512; "
+                                      "nothing written")
+        out = g.cmd("dd write 7 " + "Z" * 300 + " " + "W" * 300)
+        self.assertEqual(out.strip(), "dd: the string is 601 bytes; a sector of blk0 holds 512; "
+                                      "nothing written")
+        self.assertEqual(g.poweroff(), 0)
+        self.assertEqual(self.sector(img, 5), b"X" * 512)
+        self.assertEqual(self.sector(img, 6), b"\xee" * SECTOR)
+        self.assertEqual(self.sector(img, 7), b"\xee" * SECTOR)
+
+    def test_an_overlong_line_is_refused_whole(self):
+        g = self.boot()
+        g.send("echo " + "Q" * 3000 + "\r")
+        out = g.wait_for(PROMPT, 20)
+        lines = out.strip().splitlines()
+        self.assertEqual(lines[-1], "nipbox: line longer than 2047 bytes; not run", out)
+        self.assertNotRegex(out, r"(?m)^Q+$")  # echo never ran, not even on a cut line
+        # The shell is in a clean state afterwards.
+        self.assertEqual(g.cmd("echo after").strip(), "after")
+        self.assertEqual(g.poweroff(), 0)
+
     def test_numbers_are_decimal_unless_0x(self):
         g, img = self.boot_disk()
         self.assertEqual(g.cmd("dd write 010 ten").strip(), "dd: wrote 3 bytes to blk0 sector 10")

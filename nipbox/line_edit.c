@@ -1,0 +1,110 @@
+/* The line editor (see line_edit.h): Enter, backspace/DEL, Ctrl-U, Ctrl-C, tab as a space,
+ * escape sequences ignored; everything else printable is kept as typed. */
+#include <string.h>
+
+#include "line_edit.h"
+
+#define KEY_CTRL_C    0x03
+#define KEY_BACKSPACE 0x08
+#define KEY_CTRL_U    0x15
+#define KEY_ESC       0x1b
+#define KEY_DEL       0x7f
+
+enum { ESC_NONE, ESC_START, ESC_CSI };
+
+static void show(struct line_edit *e, const char *s)
+{
+    e->echo(s, strlen(s));
+}
+
+static void erase_columns(struct line_edit *e, size_t n)
+{
+    while (n--)
+        show(e, "\b \b");
+}
+
+void line_edit_init(struct line_edit *e, char *buf, size_t size,
+                    void (*echo)(const char *s, size_t n))
+{
+    memset(e, 0, sizeof *e);
+    e->buf = buf;
+    e->size = size;
+    e->echo = echo;
+    line_edit_clear(e);
+}
+
+void line_edit_clear(struct line_edit *e)
+{
+    e->len = 0;
+    e->too_long = false;
+    e->esc = ESC_NONE;
+    e->buf[0] = '\0';
+}
+
+/* Escape sequences: swallowed. Returns true when c was part of one. */
+static bool escape_byte(struct line_edit *e, unsigned char c)
+{
+    if (e->esc == ESC_START) {
+        e->esc = c == '[' ? ESC_CSI : ESC_NONE;
+        return true;
+    }
+    if (e->esc == ESC_CSI) {
+        if (c >= 0x40 && c <= 0x7e)
+            e->esc = ESC_NONE;
+        return true;
+    }
+    return false;
+}
+
+static void insert(struct line_edit *e, unsigned char c)
+{
+    if (e->too_long || e->len + 1 >= e->size) {
+        e->too_long = true; /* not shown, not kept: the line is refused at Enter */
+        return;
+    }
+    e->buf[e->len++] = (char)c;
+    e->echo((const char *)&c, 1);
+}
+
+enum line_status line_edit_feed(struct line_edit *e, unsigned char c)
+{
+    if (escape_byte(e, c))
+        return LINE_PENDING;
+    if (c == '\n' && e->last_was_cr) { /* the LF of a CR LF pair */
+        e->last_was_cr = false;
+        return LINE_PENDING;
+    }
+    e->last_was_cr = c == '\r';
+    switch (c) {
+    case '\r':
+    case '\n':
+        show(e, "\n");
+        e->buf[e->len] = '\0';
+        return e->too_long ? LINE_TOO_LONG : LINE_READY;
+    case KEY_CTRL_C:
+        show(e, "^C\n");
+        return LINE_CANCELLED;
+    case KEY_BACKSPACE:
+    case KEY_DEL:
+        if (e->len > 0) {
+            e->len--;
+            erase_columns(e, 1);
+        }
+        return LINE_PENDING;
+    case KEY_CTRL_U:
+        erase_columns(e, e->len);
+        line_edit_clear(e);
+        return LINE_PENDING;
+    case KEY_ESC:
+        e->esc = ESC_START;
+        return LINE_PENDING;
+    case '\t':
+        c = ' ';
+        break;
+    default:
+        break;
+    }
+    if (c >= 0x20 && c <= 0x7e)
+        insert(e, c);
+    return LINE_PENDING;
+}

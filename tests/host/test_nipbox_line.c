@@ -1,0 +1,128 @@
+/* cmocka tests for NipBox's line editor (nipbox/line_edit.c): bytes in, a line (or a refusal)
+ * out, and exactly what the terminal was told to show. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "line_edit.h"
+
+static char shown[16384];
+static size_t shown_len;
+static char buf[2048];
+static struct line_edit ed;
+
+static void echo(const char *s, size_t n)
+{
+    assert_true(shown_len + n < sizeof shown);
+    memcpy(shown + shown_len, s, n);
+    shown_len += n;
+    shown[shown_len] = '\0';
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    shown_len = 0;
+    shown[0] = '\0';
+    line_edit_init(&ed, buf, sizeof buf, echo);
+    return 0;
+}
+
+/* Feeds every byte of s; returns the status after the last one. */
+static enum line_status feed(const char *s, size_t n)
+{
+    enum line_status st = LINE_PENDING;
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(st, LINE_PENDING); /* nothing may follow the end of a line */
+        st = line_edit_feed(&ed, (unsigned char)s[i]);
+    }
+    return st;
+}
+
+#define FEED(lit) feed(lit, sizeof(lit) - 1)
+
+static void test_plain_line(void **state)
+{
+    (void)state;
+    assert_int_equal(FEED("echo hi\r"), LINE_READY);
+    assert_string_equal(buf, "echo hi");
+    assert_string_equal(shown, "echo hi\n");
+}
+
+static void test_crlf_is_one_line_end(void **state)
+{
+    (void)state;
+    assert_int_equal(FEED("a\r"), LINE_READY);
+    line_edit_clear(&ed);
+    assert_int_equal(FEED("\nb\n"), LINE_READY); /* the LF of CR LF is skipped */
+    assert_string_equal(buf, "b");
+    line_edit_clear(&ed);
+    assert_int_equal(FEED("\n"), LINE_READY); /* a lone LF is an (empty) line */
+    assert_string_equal(buf, "");
+}
+
+static void test_editing_keys(void **state)
+{
+    (void)state;
+    assert_int_equal(FEED("abX\bc\177d\tz\r"), LINE_READY); /* \177 is DEL */
+    assert_string_equal(buf, "abd z");
+    line_edit_clear(&ed);
+    assert_int_equal(FEED("garbage\x15kept\r"), LINE_READY);
+    assert_string_equal(buf, "kept");
+    line_edit_clear(&ed);
+    assert_int_equal(FEED("lost\x03"), LINE_CANCELLED);
+    assert_non_null(strstr(shown, "^C\n"));
+    line_edit_clear(&ed);
+    assert_int_equal(FEED("\b\b\x7fok\r"), LINE_READY); /* backspace on an empty line: no-op */
+    assert_string_equal(buf, "ok");
+}
+
+static void test_longest_line_kept_whole(void **state)
+{
+    (void)state;
+    char line[sizeof buf + 1];
+    memset(line, 'X', sizeof buf - 1);
+    line[sizeof buf - 1] = '\r';
+    assert_int_equal(feed(line, sizeof buf), LINE_READY);
+    assert_int_equal(strlen(buf), sizeof buf - 1);
+    assert_int_equal(strspn(buf, "X"), sizeof buf - 1);
+}
+
+static void test_overlong_line_refused_whole(void **state)
+{
+    (void)state;
+    char line[3000];
+    memset(line, 'Q', sizeof line - 1);
+    line[sizeof line - 1] = '\r';
+    assert_int_equal(feed(line, sizeof line), LINE_TOO_LONG);
+    /* Backspace does not make a refused line acceptable: what was dropped is not known. */
+    line_edit_clear(&ed);
+    memset(line, 'Q', sizeof buf);
+    memcpy(line + sizeof buf, "\b\r", 2);
+    assert_int_equal(feed(line, sizeof buf + 2), LINE_TOO_LONG);
+    /* Ctrl-U starts over. */
+    line_edit_clear(&ed);
+    memcpy(line + sizeof buf, "\x15ok\r", 4);
+    assert_int_equal(feed(line, sizeof buf + 4), LINE_READY);
+    assert_string_equal(buf, "ok");
+    /* The next line is not affected. */
+    line_edit_clear(&ed);
+    assert_int_equal(FEED("next\r"), LINE_READY);
+    assert_string_equal(buf, "next");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_plain_line, setup),
+        cmocka_unit_test_setup(test_crlf_is_one_line_end, setup),
+        cmocka_unit_test_setup(test_editing_keys, setup),
+        cmocka_unit_test_setup(test_longest_line_kept_whole, setup),
+        cmocka_unit_test_setup(test_overlong_line_refused_whole, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
