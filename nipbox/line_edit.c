@@ -1,5 +1,6 @@
 /* The line editor (see line_edit.h): Enter, backspace/DEL, Ctrl-U, Ctrl-C, tab as a space,
- * escape sequences ignored; everything else printable is kept as typed. */
+ * escape sequences (ESC x, ESC O x, ESC [ params final, ESC intermediates final) swallowed
+ * whole; everything else printable is kept as typed. */
 #include <string.h>
 
 #include "line_edit.h"
@@ -10,7 +11,13 @@
 #define KEY_ESC       0x1b
 #define KEY_DEL       0x7f
 
-enum { ESC_NONE, ESC_START, ESC_CSI };
+enum {
+    ESC_NONE,
+    ESC_START, /* after ESC */
+    ESC_CSI,   /* ESC [ : parameters and intermediates (0x20-0x3f) up to a final 0x40-0x7e */
+    ESC_SS3,   /* ESC O : parameters (0x30-0x3f) up to one final 0x40-0x7e (F1 is ESC O P) */
+    ESC_INTER, /* ESC 0x20-0x2f : more 0x20-0x2f up to a final 0x30-0x7e */
+};
 
 static void show(struct line_edit *e, const char *s)
 {
@@ -41,19 +48,38 @@ void line_edit_clear(struct line_edit *e)
     e->buf[0] = '\0';
 }
 
-/* Escape sequences: swallowed. Returns true when c was part of one. */
+/* Escape sequences are swallowed whole. Returns true when c was part of one. A control byte
+ * (Enter, Ctrl-C...) or a non-ASCII byte ends a sequence early and is handled as usual. */
 static bool escape_byte(struct line_edit *e, unsigned char c)
 {
-    if (e->esc == ESC_START) {
-        e->esc = c == '[' ? ESC_CSI : ESC_NONE;
+    if (e->esc == ESC_NONE)
+        return false;
+    if (c == KEY_ESC) {
+        e->esc = ESC_START;
         return true;
     }
-    if (e->esc == ESC_CSI) {
-        if (c >= 0x40 && c <= 0x7e)
+    if (c < 0x20 || c > 0x7e) {
+        e->esc = ESC_NONE;
+        return false;
+    }
+    switch (e->esc) {
+    case ESC_START:
+        e->esc = c == '[' ? ESC_CSI : c == 'O' ? ESC_SS3 : c < 0x30 ? ESC_INTER : ESC_NONE;
+        break;
+    case ESC_CSI:
+        if (c >= 0x40)
             e->esc = ESC_NONE;
-        return true;
+        break;
+    case ESC_SS3:
+        if (c < 0x30 || c >= 0x40) /* the final byte (or a stray one, dropped with it) */
+            e->esc = ESC_NONE;
+        break;
+    default: /* ESC_INTER */
+        if (c >= 0x30)
+            e->esc = ESC_NONE;
+        break;
     }
-    return false;
+    return true;
 }
 
 static void insert(struct line_edit *e, unsigned char c)

@@ -115,6 +115,32 @@ static void test_overlong_line_refused_whole(void **state)
     assert_string_equal(buf, "next");
 }
 
+static void test_escape_sequences_swallowed_whole(void **state)
+{
+    (void)state;
+    /* F1 as ESC O P and as ESC [ 1 1 ~, arrows, Ctrl-Right, Alt-x, a charset switch ESC ( B,
+     * ESC ESC [ A: nothing of them is kept or shown. */
+    assert_int_equal(FEED("a\x1bOPb\x1b[11~c\x1b[Ad\x1b[1;5Ce\x1bxf\x1b(Bg\x1b\x1b[Ah\r"),
+                     LINE_READY);
+    assert_string_equal(buf, "abcdefgh");
+    assert_string_equal(shown, "abcdefgh\n");
+    line_edit_clear(&ed);
+    assert_int_equal(FEED("\x1bOP\r"), LINE_READY);
+    assert_string_equal(buf, "");
+}
+
+static void test_control_byte_ends_a_sequence(void **state)
+{
+    (void)state;
+    assert_int_equal(FEED("g\x1b[\r"), LINE_READY); /* Enter inside a sequence still ends it */
+    assert_string_equal(buf, "g");
+    line_edit_clear(&ed);
+    assert_int_equal(FEED("x\x1bO\x03"), LINE_CANCELLED);
+    line_edit_clear(&ed);
+    assert_int_equal(FEED("ok\r"), LINE_READY); /* no sequence state carried over */
+    assert_string_equal(buf, "ok");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -123,6 +149,8 @@ int main(void)
         cmocka_unit_test_setup(test_editing_keys, setup),
         cmocka_unit_test_setup(test_longest_line_kept_whole, setup),
         cmocka_unit_test_setup(test_overlong_line_refused_whole, setup),
+        cmocka_unit_test_setup(test_escape_sequences_swallowed_whole, setup),
+        cmocka_unit_test_setup(test_control_byte_ends_a_sequence, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

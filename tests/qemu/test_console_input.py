@@ -76,6 +76,20 @@ class ConsoleInputTest(QemuTestCase):
         g.send("poweroff 010\r")
         self.assertEqual(g.wait_exit(10), 10)
 
+    def test_escape_sequences_are_swallowed_whole(self):
+        g = self.boot()
+        # F1 (ESC O P), arrows (ESC [ A), F1 in the CSI form (ESC [ 1 1 ~), Ctrl-Right
+        # (ESC [ 1 ; 5 C), Alt-x (ESC x): none leaves a character behind.
+        g.send("echo a\x1bOPb\x1b[Ac\x1b[11~d\x1b[1;5Ce\x1bxf\r")
+        self.assertEqual(g.wait_for(PROMPT).strip().splitlines()[-1], "abcdef")
+        g.send("\x1bOP\r")
+        out = g.wait_for(PROMPT)
+        self.assertNotIn("command not found", out)
+        # Enter in the middle of a sequence still ends the line.
+        g.send("echo g\x1b[\r")
+        self.assertEqual(g.wait_for(PROMPT).strip().splitlines()[-1], "g")
+        self.assertEqual(g.poweroff(), 0)
+
 
 if __name__ == "__main__":
     unittest.main()
