@@ -1,6 +1,8 @@
 /* The line editor (see line_edit.h): Enter, backspace/DEL, Ctrl-U, Ctrl-C, tab as a space,
  * escape sequences (ESC x, ESC O x, ESC [ params final, ESC intermediates final) swallowed
- * whole; everything else printable is kept as typed. */
+ * whole; everything else printable, UTF-8 included, is kept byte for byte as typed. Backspace
+ * erases a whole UTF-8 character (and the columns it took on the terminal). */
+#include <stdint.h>
 #include <string.h>
 
 #include "line_edit.h"
@@ -28,6 +30,54 @@ static void erase_columns(struct line_edit *e, size_t n)
 {
     while (n--)
         show(e, "\b \b");
+}
+
+static bool is_continuation(unsigned char c)
+{
+    return (c & 0xc0) == 0x80;
+}
+
+/* Bytes a UTF-8 sequence starting with lead has (1 for anything but a lead byte). */
+static size_t sequence_bytes(unsigned char lead)
+{
+    return lead >= 0xf0 && lead <= 0xf7 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+}
+
+/* Bytes of the last character of the line: a lead byte with all its continuation bytes, or one
+ * byte (ASCII, or a stray byte of broken UTF-8). */
+static size_t last_char_bytes(const struct line_edit *e)
+{
+    const unsigned char *b = (const unsigned char *)e->buf;
+    size_t n = 0;
+    while (n < e->len && n < 3 && is_continuation(b[e->len - 1 - n]))
+        n++;
+    if (n > 0 && n < e->len && sequence_bytes(b[e->len - 1 - n]) == n + 1)
+        return n + 1;
+    return 1;
+}
+
+/* East Asian wide characters take two terminal columns. */
+static bool is_wide(uint32_t cp)
+{
+    return (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf && cp != 0x303f) ||
+           (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+           (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+           (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1f64f) ||
+           (cp >= 0x1f900 && cp <= 0x1f9ff) || (cp >= 0x20000 && cp <= 0x3fffd);
+}
+
+/* Removes the last character from the line; returns the terminal columns it took. */
+static size_t drop_last_char(struct line_edit *e)
+{
+    size_t n = last_char_bytes(e);
+    const unsigned char *p = (const unsigned char *)e->buf + e->len - n;
+    e->len -= n;
+    if (n == 1)
+        return 1;
+    uint32_t cp = p[0] & (0x7fu >> n);
+    for (size_t i = 1; i < n; i++)
+        cp = cp << 6 | (p[i] & 0x3fu);
+    return is_wide(cp) ? 2 : 1;
 }
 
 void line_edit_init(struct line_edit *e, char *buf, size_t size,
@@ -112,15 +162,17 @@ enum line_status line_edit_feed(struct line_edit *e, unsigned char c)
         return LINE_CANCELLED;
     case KEY_BACKSPACE:
     case KEY_DEL:
-        if (e->len > 0) {
-            e->len--;
-            erase_columns(e, 1);
-        }
+        if (e->len > 0)
+            erase_columns(e, drop_last_char(e));
         return LINE_PENDING;
-    case KEY_CTRL_U:
-        erase_columns(e, e->len);
+    case KEY_CTRL_U: {
+        size_t columns = 0;
+        while (e->len > 0)
+            columns += drop_last_char(e);
+        erase_columns(e, columns);
         line_edit_clear(e);
         return LINE_PENDING;
+    }
     case KEY_ESC:
         e->esc = ESC_START;
         return LINE_PENDING;
@@ -130,7 +182,7 @@ enum line_status line_edit_feed(struct line_edit *e, unsigned char c)
     default:
         break;
     }
-    if (c >= 0x20 && c <= 0x7e)
+    if (c >= 0x20 && c != KEY_DEL) /* printable ASCII and every byte of UTF-8 */
         insert(e, c);
     return LINE_PENDING;
 }

@@ -141,6 +141,40 @@ static void test_control_byte_ends_a_sequence(void **state)
     assert_string_equal(buf, "ok");
 }
 
+static void test_utf8_kept_byte_for_byte(void **state)
+{
+    (void)state;
+    assert_int_equal(FEED("h\xc3\xa9llo \xe4\xb8\x96\xe7\x95\x8c \xf0\x9d\x84\x9e\r"), LINE_READY);
+    assert_string_equal(buf, "h\xc3\xa9llo \xe4\xb8\x96\xe7\x95\x8c \xf0\x9d\x84\x9e");
+    assert_string_equal(shown, "h\xc3\xa9llo \xe4\xb8\x96\xe7\x95\x8c \xf0\x9d\x84\x9e\n");
+}
+
+static void test_backspace_erases_a_whole_character(void **state)
+{
+    (void)state;
+    /* n-tilde (2 bytes), a CJK character (3 bytes, two columns), an emoji (4 bytes, two). */
+    assert_int_equal(FEED("a\xc3\xb1\x7f"), LINE_PENDING);
+    assert_int_equal(ed.len, 1);
+    assert_string_equal(shown + shown_len - 3, "\b \b");
+    assert_int_equal(FEED("\xe4\xb8\x96\b"), LINE_PENDING);
+    assert_int_equal(ed.len, 1);
+    assert_string_equal(shown + shown_len - 6, "\b \b\b \b");
+    assert_int_equal(FEED("\xf0\x9f\x98\x80\x7f"), LINE_PENDING);
+    assert_int_equal(ed.len, 1);
+    assert_int_equal(FEED("b\r"), LINE_READY);
+    assert_string_equal(buf, "ab");
+    /* A stray continuation byte goes one at a time; the character before it stays whole. */
+    line_edit_clear(&ed);
+    assert_int_equal(FEED("\xc3\xa9\xa9\x7f\r"), LINE_READY);
+    assert_string_equal(buf, "\xc3\xa9");
+    /* Ctrl-U erases every column: 1 + 2 + 1. */
+    line_edit_clear(&ed);
+    shown_len = 0;
+    assert_int_equal(FEED("x\xe7\x95\x8c\xc3\xa9\x15"), LINE_PENDING);
+    assert_int_equal(ed.len, 0);
+    assert_string_equal(shown, "x\xe7\x95\x8c\xc3\xa9\b \b\b \b\b \b\b \b");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -151,6 +185,8 @@ int main(void)
         cmocka_unit_test_setup(test_overlong_line_refused_whole, setup),
         cmocka_unit_test_setup(test_escape_sequences_swallowed_whole, setup),
         cmocka_unit_test_setup(test_control_byte_ends_a_sequence, setup),
+        cmocka_unit_test_setup(test_utf8_kept_byte_for_byte, setup),
+        cmocka_unit_test_setup(test_backspace_erases_a_whole_character, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -76,6 +76,20 @@ class ConsoleInputTest(QemuTestCase):
         g.send("poweroff 010\r")
         self.assertEqual(g.wait_exit(10), 10)
 
+    def test_utf8_passes_through_and_backspace_erases_a_character(self):
+        g, img = self.boot_disk()
+        text = "héllo 世界"
+        out = g.cmd("dd write 8 " + text)
+        self.assertEqual(out.strip(), f"dd: wrote {len(text.encode())} bytes to blk0 sector 8")
+        self.assertEqual(g.cmd("echo ü€𝄞").strip(), "ü€𝄞")
+        # One backspace (or DEL) erases one character, whatever its length in bytes.
+        g.send("dd write 9 añ\x7fb世\x08c😀\x7fd\r")
+        self.assertEqual(g.wait_for(PROMPT).strip().splitlines()[-1],
+                         "dd: wrote 4 bytes to blk0 sector 9")
+        self.assertEqual(g.poweroff(), 0)
+        self.assertEqual(self.sector(img, 8), text.encode().ljust(SECTOR, b"\0"))
+        self.assertEqual(self.sector(img, 9), b"abcd".ljust(SECTOR, b"\0"))
+
     def test_escape_sequences_are_swallowed_whole(self):
         g = self.boot()
         # F1 (ESC O P), arrows (ESC [ A), F1 in the CSI form (ESC [ 1 1 ~), Ctrl-Right
