@@ -18,18 +18,41 @@
 
 extern const struct nipbox_command __start_nipbox_cmds[], __stop_nipbox_cmds[];
 
-/* Ctrl-C bytes counted by the console, as far as the shell has accounted for them; and how many
- * of those nipbox_interrupted() already reported, so the line editor skips their bytes. */
-static unsigned ctrl_c_seen, ctrl_c_reported;
+/* Ctrl-C presses the console counted, as far as the shell has accounted for them (dropped ones
+ * separately); and how many of those nipbox_interrupted() reported while their bytes still wait
+ * in the console's buffer, so the line editor skips them. All start at zero, as the console's. */
+static unsigned ctrl_c_seen, ctrl_c_dropped_seen, ctrl_c_reported;
+static unsigned lost_reported; /* typed-ahead bytes the shell said were lost */
 
 int nipbox_interrupted(void)
 {
-    unsigned now = console_ctrl_c_count();
-    if (now == ctrl_c_seen)
-        return 0;
-    ctrl_c_reported += now - ctrl_c_seen;
-    ctrl_c_seen = now;
-    return 1;
+    struct console_input_stats st;
+    console_input_stats(&st);
+    unsigned pressed = st.ctrl_c - ctrl_c_seen, dropped = st.ctrl_c_dropped - ctrl_c_dropped_seen;
+    ctrl_c_seen = st.ctrl_c;
+    ctrl_c_dropped_seen = st.ctrl_c_dropped;
+    ctrl_c_reported += pressed - dropped;
+    return pressed > 0;
+}
+
+/* At the prompt, a Ctrl-C dropped with lost input is input lost like any other: it must not
+ * interrupt the next command. */
+static void forget_dropped_ctrl_c(void)
+{
+    struct console_input_stats st;
+    console_input_stats(&st);
+    ctrl_c_seen += st.ctrl_c_dropped - ctrl_c_dropped_seen;
+    ctrl_c_dropped_seen = st.ctrl_c_dropped;
+}
+
+static void report_lost_input(void)
+{
+    struct console_input_stats st;
+    console_input_stats(&st);
+    printf("\nnipbox: input lost: %u bytes typed ahead did not fit the %u-byte buffer; dropped "
+           "through the end of a line\n",
+           st.lost_bytes - lost_reported, CONSOLE_RX_BUFFER);
+    lost_reported = st.lost_bytes;
 }
 
 static const struct nipbox_command *find_command(const char *name)
@@ -48,12 +71,18 @@ static void echo_bytes(const char *s, size_t n)
 }
 
 /* Reads one line into buf (NUL-terminated). Returns false when it must not run: Ctrl-C
- * abandoned it, or it was longer than the buffer (refused whole, never cut). */
+ * abandoned it, it was longer than the buffer (refused whole, never cut), or part of it was
+ * lost because too much was typed ahead (said once; what follows starts a new line). */
 static bool read_line(struct line_edit *e)
 {
     line_edit_clear(e);
     for (;;) {
         int c = console_getc();
+        forget_dropped_ctrl_c();
+        if (c == CONSOLE_INPUT_LOST) {
+            report_lost_input();
+            return false;
+        }
         if (c == CONSOLE_CTRL_C && ctrl_c_reported > 0) { /* already delivered to a command */
             ctrl_c_reported--;
             continue;
@@ -141,7 +170,6 @@ void nipbox_main(void)
     static struct line_edit editor;
     line_edit_init(&editor, line, sizeof line, echo_bytes);
     warn_duplicates();
-    ctrl_c_seen = console_ctrl_c_count();
     /* cppcheck-suppress comparePointers ; linker-set bounds of one section */
     unsigned n_commands = (unsigned)(__stop_nipbox_cmds - __start_nipbox_cmds);
     printf("NipBox: %u commands; 'help' lists them\n", n_commands);

@@ -104,6 +104,39 @@ class ConsoleInputTest(QemuTestCase):
         self.assertEqual(g.wait_for(PROMPT).strip().splitlines()[-1], "g")
         self.assertEqual(g.poweroff(), 0)
 
+    def test_typed_ahead_script_runs_every_line(self):
+        g, _ = self.boot_disk(size=8 << 20)
+        self.start_bench(g, 500)
+        n = 400  # 14 bytes each: about 5.5 KiB typed while the command runs
+        g.send("".join(f"echo line{i:04d}\r" for i in range(n)) + "echo END-MARK\r")
+        g.wait_for("\nEND-MARK\r\n", 60)
+        g.wait_for(PROMPT)
+        self.assertNotIn("input lost", g.log)
+        self.assertEqual([int(x) for x in LINE_RE.findall(g.log)], list(range(n)))
+        self.assertNotIn("command not found", g.log)
+        self.assertEqual(g.poweroff(), 0)
+
+    def test_overflow_is_reported_and_never_joins_lines(self):
+        g, _ = self.boot_disk(size=8 << 20)
+        self.start_bench(g, 500)
+        n = 3000  # 41 KiB typed while the command runs: far beyond the receive buffer
+        g.send("".join(f"echo line{i:04d}\r" for i in range(n)))
+        g.wait_for("BENCH test=seq_read_4k_qd1", 60)  # the last phase ended
+        g.wait_for(PROMPT, 30)
+        g.send("echo END-MARK\r")
+        g.wait_for("\nEND-MARK\r\n", 60)
+        log = g.log
+        self.assertRegex(log, r"(?m)^nipbox: input lost: \d+ bytes typed ahead did not fit the "
+                              r"\d+-byte buffer; dropped through the end of a line$")
+        ran = [int(x) for x in LINE_RE.findall(log)]
+        self.assertGreater(len(ran), 100, "the buffer kept nothing")
+        self.assertLess(len(ran), n, "nothing was lost: the test did not overflow")
+        self.assertEqual(ran, sorted(set(ran)), "a line ran twice or out of order")
+        self.assertEqual(ran[:100], list(range(100)), "the lines before the overflow ran")
+        self.assertNotIn("command not found", log)  # no line was joined to another
+        self.assertNotRegex(log, r"(?m)^line\d{4}\S")
+        self.assertEqual(g.poweroff(), 0)
+
 
 if __name__ == "__main__":
     unittest.main()
