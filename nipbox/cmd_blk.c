@@ -10,7 +10,8 @@
  *   blk inflight <dev> <n> [lba]
  *                             n writes, then n reads, each of its own 4 KiB, all outstanding at
  *                             once; every answer checked
- * Each failure is one line. Buffers come from page_alloc and go back before the command ends. */
+ * Each failure is one line. Buffers come from page_alloc and go back before the command ends.
+ * Ctrl-C stops a pattern run between requests. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -220,6 +221,12 @@ static int blk_pattern_cmd(int argc, char **argv)
     uint64_t done = 0;
     int rc = 0;
     while (done < count && rc == 0) {
+        if (nipbox_interrupted()) {
+            printf("blk pattern: %s: interrupted after %llu of %llu sectors\n", info.name,
+                   (unsigned long long)done, (unsigned long long)count);
+            rc = -EINTR;
+            break;
+        }
         uint32_t n = count - done < per ? (uint32_t)(count - done) : per;
         size_t bytes = (size_t)n * info.sector_size;
         uint64_t pos = (lba + done) * info.sector_size;

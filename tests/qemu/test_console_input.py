@@ -137,6 +137,19 @@ class ConsoleInputTest(QemuTestCase):
         self.assertNotRegex(log, r"(?m)^line\d{4}\S")
         self.assertEqual(g.poweroff(), 0)
 
+    def test_ctrl_c_stops_a_long_bench_phase_at_once(self):
+        g, _ = self.boot_disk(size=8 << 20)
+        self.start_bench(g, 30000)  # the first phase alone would run 30 s
+        time.sleep(1)
+        t0 = time.monotonic()
+        g.send("\x03")
+        out = g.wait_for(PROMPT, 5)
+        self.assertLess(time.monotonic() - t0, 5)
+        self.assertIn("bench: interrupted", out)
+        self.assertNotIn("BENCH test=", out)  # no half-measured phase is reported
+        self.assertEqual(g.cmd("echo next").strip(), "next")  # the ^C byte was not left behind
+        self.assertEqual(g.poweroff(), 0)
+
 
 if __name__ == "__main__":
     unittest.main()
