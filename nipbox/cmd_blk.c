@@ -227,7 +227,11 @@ static int blk_pattern_cmd(int argc, char **argv)
     int dev = open_dev("blk pattern", argv[2], &info);
     if (dev < 0)
         return dev;
-    if (count == 0 || lba >= info.total_sectors || count > info.total_sectors - lba) {
+    if (count == 0) {
+        printf("blk pattern: the sector count must be at least 1\n");
+        return -EINVAL;
+    }
+    if (lba >= info.total_sectors || count > info.total_sectors - lba) {
         printf("blk pattern: %llu sectors at %llu do not fit %s (%llu sectors)\n",
                (unsigned long long)count, (unsigned long long)lba, info.name,
                (unsigned long long)info.total_sectors);

@@ -69,6 +69,13 @@ class ShellMessagesTest(QemuTestCase):
         self.assertEqual(len(g.cmd("blk flush blk1").strip().splitlines()), 1)
         self.assertEqual(g.poweroff(), 0)
 
+    def test_blk_pattern_zero_count(self):
+        img = make_image(os.path.join(self.tmpdir(), "d.img"), 1 << 20)
+        g = self.boot(disk_args(img, "pci-modern"), transports=["pci-modern"])
+        self.assertEqual(g.cmd("blk pattern write blk0 0 0 1").strip(),
+                         "blk pattern: the sector count must be at least 1")
+        self.assertEqual(g.poweroff(), 0)
+
 
 if __name__ == "__main__":
     unittest.main()
