@@ -76,6 +76,15 @@ class ShellMessagesTest(QemuTestCase):
                          "blk pattern: the sector count must be at least 1")
         self.assertEqual(g.poweroff(), 0)
 
+    def test_unknown_virtio_pci_value_is_warned_about(self):
+        g = self.boot(append="virtio.pci=legcy")
+        self.assertIn("virtio.pci=legcy: unknown value, ignored (accepted: legacy, modern)\n",
+                      g.log)
+        self.assertEqual(g.poweroff(), 0)
+        g2 = self.boot(append="virtio.pci=legacy", name="known value")
+        self.assertNotIn("unknown value", g2.log)
+        self.assertEqual(g2.poweroff(), 0)
+
 
 if __name__ == "__main__":
     unittest.main()
