@@ -63,7 +63,6 @@ uint32_t net_csum_add(uint32_t sum, const uint8_t *p, size_t len);
 uint16_t net_csum_fold(uint32_t sum);
 /* Pseudo-header sum for UDP. */
 uint32_t net_csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
-bool net_ip_is_unicast(uint32_t ip); /* not 0, broadcast, multicast, class E, loopback */
 bool net_mask_valid(uint32_t mask);
 
 /* ipv4.c */

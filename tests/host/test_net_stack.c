@@ -557,6 +557,21 @@ static void test_addresses(void **state)
     assert_string_equal(t.nif.name, "net0");
 }
 
+static void test_strerror_words(void **state)
+{
+    (void)state;
+    assert_string_equal(net_strerror(-ENETDOWN), "link down");
+    assert_string_equal(net_strerror(-ENETUNREACH), "network unreachable (no route)");
+    assert_string_equal(net_strerror(-EINVAL), "invalid address or argument");
+    assert_string_equal(net_strerror(0), "success");
+    assert_string_equal(net_strerror(-12345), "unexpected error");
+    /* Every error the stack and the virtio-net driver return has its own words. */
+    const int known[] = {-ETIMEDOUT, -EHOSTUNREACH, -EMSGSIZE,   -EAGAIN, -ENOBUFS, -EIO,
+                         -ENODEV,    -ENOSPC,       -EADDRINUSE, -EBADF,  -ENFILE,  -ENOENT};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        assert_string_not_equal(net_strerror(known[i]), "unexpected error");
+}
+
 int main(void)
 {
     os_host_log_quiet(true);
@@ -578,6 +593,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_icmp_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rx_queue_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_addresses, setup, teardown),
+        cmocka_unit_test(test_strerror_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

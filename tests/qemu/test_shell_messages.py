@@ -85,6 +85,38 @@ class ShellMessagesTest(QemuTestCase):
         self.assertNotIn("unknown value", g2.log)
         self.assertEqual(g2.poweroff(), 0)
 
+    def test_ping_errors_in_words(self):
+        g = self.boot(net_args("pci-modern"), transports=["pci-modern"])
+        self.assertIn("bound 10.0.2.15", g.cmd("dhcp", timeout=15))
+        out = g.cmd("ping 255.255.255.255 3", timeout=15).strip()
+        self.assertEqual(out, "ping: 255.255.255.255 is not a unicast address")
+        self.assertEqual(g.poweroff(), 0)
+
+    def test_dhcp_link_down_in_words(self):
+        qmp_path = os.path.join(self.tmpdir(), "qmp.sock")
+        g = self.boot(net_args("pci-modern") + ["-qmp", f"unix:{qmp_path},server=on,wait=off"],
+                      transports=["pci-modern"])
+        qmp = Qmp(qmp_path)
+        self.addCleanup(qmp.close)
+        qmp.execute("set_link", name="n0", up=False)
+        self.assertEqual(g.cmd("dhcp").strip(), "dhcp: net0: link down")
+        qmp.execute("set_link", name="n0", up=True)
+        self.assertIn("bound 10.0.2.15", g.cmd("dhcp", timeout=15))
+        self.assertEqual(g.poweroff(), 0)
+
+    def test_ctrl_c_stops_ping_with_a_count(self):
+        g = self.boot(net_args("pci-modern"), transports=["pci-modern"])
+        self.assertIn("bound 10.0.2.15", g.cmd("dhcp", timeout=15))
+        g.send("ping 10.0.2.99 30\r")  # nobody answers: 30 one-second timeouts
+        g.wait_for("ping 10.0.2.99 30\r\n")
+        time.sleep(1)
+        t0 = time.monotonic()
+        g.send("\x03")
+        out = g.wait_for(PROMPT, 5)
+        self.assertLess(time.monotonic() - t0, 5)
+        self.assertRegex(out, r"--- 10\.0\.2\.99: [1-3] sent, 0 received, 100% loss")
+        self.assertEqual(g.poweroff(), 0)
+
 
 if __name__ == "__main__":
     unittest.main()
