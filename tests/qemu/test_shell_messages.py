@@ -92,6 +92,14 @@ class ShellMessagesTest(QemuTestCase):
         self.assertEqual(out, "ping: 255.255.255.255 is not a unicast address")
         self.assertEqual(g.poweroff(), 0)
 
+    def test_ping_own_address(self):
+        g = self.boot(net_args("pci-modern"), transports=["pci-modern"])
+        self.assertIn("bound 10.0.2.15", g.cmd("dhcp", timeout=15))
+        out = g.cmd("ping 10.0.2.15 3", timeout=15)
+        self.assertEqual([int(s) for s in REPLY_RE.findall(out)], [0, 1, 2], out)
+        self.assertIn("--- 10.0.2.15: 3 sent, 3 received, 0% loss", out)
+        self.assertEqual(g.poweroff(), 0)
+
     def test_dhcp_link_down_in_words(self):
         qmp_path = os.path.join(self.tmpdir(), "qmp.sock")
         g = self.boot(net_args("pci-modern") + ["-qmp", f"unix:{qmp_path},server=on,wait=off"],
