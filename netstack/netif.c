@@ -13,6 +13,7 @@
 struct rxq_slot {
     struct netif *nif; /* NULL: its interface went away, skip */
     uint16_t len;
+    bool local; /* looped back by net_loopback, not received */
     uint8_t data[NET_FRAME_MAX];
 };
 
@@ -123,12 +124,31 @@ void net_input(struct netif *nif, const void *frame, size_t len)
         memcpy(slot->data, frame, len);
         slot->len = (uint16_t)len;
         slot->nif = nif;
+        slot->local = false;
         nif->stats.rx_frames++;
         nif->stats.rx_bytes += len;
         os_wmb();
         rxq_head = rxq_head + 1;
     }
     os_irq_restore(s);
+}
+
+int net_loopback(struct netif *nif, const uint8_t *frame, size_t len)
+{
+    int rc = -ENOBUFS;
+    unsigned long s = os_irq_disable();
+    if (rxq_head - rxq_tail < RXQ_SLOTS) {
+        struct rxq_slot *slot = &rxq[rxq_head % RXQ_SLOTS];
+        memcpy(slot->data, frame, len);
+        slot->len = (uint16_t)len;
+        slot->nif = nif;
+        slot->local = true;
+        os_wmb();
+        rxq_head = rxq_head + 1;
+        rc = 0;
+    }
+    os_irq_restore(s);
+    return rc;
 }
 
 unsigned net_rx_pending(void)
@@ -166,7 +186,7 @@ int net_eth_send(struct netif *nif, const uint8_t *dst, uint16_t type, uint8_t *
     return net_transmit(nif, frame, len);
 }
 
-static void eth_input(struct netif *nif, const uint8_t *frame, size_t len)
+static void eth_input(struct netif *nif, const uint8_t *frame, size_t len, bool local)
 {
     if (len < NET_ETH_HLEN) {
         net_cnt.eth_short++;
@@ -179,7 +199,7 @@ static void eth_input(struct netif *nif, const uint8_t *frame, size_t len)
     }
     switch (net_get16(frame + 12)) {
     case ETH_TYPE_IP:
-        ip_input(nif, frame, len);
+        ip_input(nif, frame, len, local);
         break;
     case ETH_TYPE_ARP:
         arp_input(nif, frame, len);
@@ -204,7 +224,7 @@ void net_poll(void)
     while (rxq_tail != end) {
         struct rxq_slot *slot = &rxq[rxq_tail % RXQ_SLOTS];
         if (slot->nif && slot->nif->registered)
-            eth_input(slot->nif, slot->data, slot->len);
+            eth_input(slot->nif, slot->data, slot->len, slot->local);
         os_mb();
         rxq_tail = rxq_tail + 1;
     }

@@ -6,7 +6,8 @@
  * Prints one machine-readable line per test:
  *   BENCH test=<name> dev= transport= mode=irq|hybrid|polled spin_us= req_bytes= qd= ... ns=
  *         iops= kib_s= kicks= irqs= kicks_per_kreq= irqs_per_kreq=
- * (rates are integers: iops requests/s, kib_s KiB/s; per_kreq = per 1000 requests). */
+ * (rates are integers: iops requests/s, kib_s KiB/s; per_kreq = per 1000 requests).
+ * Ctrl-C stops at once: no new request after it, and the phase it cut short prints nothing. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -82,6 +83,7 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
     struct block_stats s0, s1;
     uint64_t done = 0;
     unsigned live = 0;
+    bool interrupted = false;
     int rc = 0;
 
     if (t->req_bytes % b->info.sector_size || t->req_bytes / b->info.sector_size == 0 ||
@@ -104,6 +106,9 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
     valve_kick(b->dev);
     while (live) {
         unsigned finished = 0, resubmitted = 0;
+        /* Ctrl-C: nothing more is submitted; what is in flight completes, then we return. */
+        if (!interrupted && nipbox_interrupted())
+            interrupted = true;
         for (unsigned i = 0; i < t->qd; i++) {
             if (!active[i])
                 continue;
@@ -118,7 +123,7 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
                 continue;
             }
             done++;
-            if (rc == 0 && time_ns() < end) {
+            if (rc == 0 && !interrupted && time_ns() < end) {
                 setup_req(b, t, i);
                 if (valve_submit(&reqs[i]) == 0) {
                     active[i] = true;
@@ -138,6 +143,8 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
         printf("bench: %s: %s\n", t->name, valve_strerror(rc));
         return rc;
     }
+    if (interrupted)
+        return -EINTR; /* a phase cut short is no measurement */
     const uint64_t bytes = done * t->req_bytes;
     const uint64_t kicks = s1.kicks - s0.kicks, irqs = s1.interrupts - s0.interrupts;
     const uint64_t us = ns / 1000 ? ns / 1000 : 1;
@@ -223,10 +230,8 @@ static int bench_blk(int argc, char **argv)
         if (tests[i].op == VALVE_OP_WRITE && !writes)
             continue;
         rc = run_test(&b, &tests[i]);
-        if (nipbox_interrupted()) {
+        if (rc == -EINTR)
             printf("bench: interrupted\n");
-            rc = -EINTR;
-        }
     }
     block_set_polled(b.dev, b.info.polled);
     block_set_spin(b.dev, b.info.spin_us);

@@ -188,11 +188,18 @@ const struct virtio_transport_ops virtio_pci_modern_ops = {
     .can_resize_queue = true,
 };
 
+/* virtio.pci=legacy leaves transitional devices to pci-legacy; =modern (the default) takes
+ * them here. Any other value is named once at boot and ignored. */
 static bool prefer_legacy(void)
 {
-    char buf[16];
+    char buf[64];
     const char *v = cmdline_get("virtio.pci", buf, sizeof(buf));
-    return v != NULL && strcmp(v, "legacy") == 0;
+    if (v == NULL || strcmp(v, "modern") == 0)
+        return false;
+    if (strcmp(v, "legacy") == 0)
+        return true;
+    os_log("virtio.pci=%s: unknown value, ignored (accepted: legacy, modern)", v);
+    return false;
 }
 
 static void snapshot_config(const struct pci_func *f, uint8_t cfg[PCI_CFG_SIZE])

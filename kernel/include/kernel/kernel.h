@@ -21,7 +21,8 @@ uint64_t time_ns(void);
 void time_delay_us(uint64_t us);
 
 /* Console: printf goes to the UART. console_getc blocks (sleeping in wfi) until a byte arrives;
- * console_trygetc returns -1 when none is waiting. */
+ * console_trygetc returns -1 when none is waiting. Both may return CONSOLE_INPUT_LOST
+ * (kernel/console.h) where typed-ahead input did not fit the receive buffer. */
 int console_getc(void);
 int console_trygetc(void);
 
