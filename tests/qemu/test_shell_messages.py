@@ -3,55 +3,14 @@ what went wrong in words (and ping counts only packets that left), a zero patter
 named as such, an unknown `virtio.pci=` value is warned about at boot, the guest answers a ping
 to its own address, and Ctrl-C stops a ping with a count between requests.
 """
-import json
 import os
 import re
-import socket
 import time
 import unittest
 
-from harness import PROMPT, QemuTestCase, disk_args, make_image, net_args
+from harness import PROMPT, Qmp, QemuTestCase, disk_args, make_image, net_args, qmp_args
 
 REPLY_RE = re.compile(r"^64 bytes from 10\.0\.2\.15: seq=(\d+) time=\d+\.\d{3} ms$", re.M)
-
-
-class Qmp:
-    """A minimal QMP client on a unix socket (only what these tests send)."""
-
-    def __init__(self, path, timeout=10.0):
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                self.sock.settimeout(timeout)
-                self.sock.connect(path)
-                break
-            except OSError:
-                self.sock.close()
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        self.file = self.sock.makefile("rwb")
-        self._read()  # greeting
-        self.execute("qmp_capabilities")
-
-    def _read(self):
-        while True:
-            msg = json.loads(self.file.readline())
-            if "event" not in msg:
-                return msg
-
-    def execute(self, cmd, **args):
-        self.file.write(json.dumps({"execute": cmd, "arguments": args}).encode() + b"\n")
-        self.file.flush()
-        reply = self._read()
-        if "error" in reply:
-            raise AssertionError(f"QMP {cmd}: {reply}")
-        return reply["return"]
-
-    def close(self):
-        self.file.close()
-        self.sock.close()
 
 
 class ShellMessagesTest(QemuTestCase):
@@ -102,7 +61,7 @@ class ShellMessagesTest(QemuTestCase):
 
     def test_dhcp_link_down_in_words(self):
         qmp_path = os.path.join(self.tmpdir(), "qmp.sock")
-        g = self.boot(net_args("pci-modern") + ["-qmp", f"unix:{qmp_path},server=on,wait=off"],
+        g = self.boot(net_args("pci-modern") + qmp_args(qmp_path),
                       transports=["pci-modern"])
         qmp = Qmp(qmp_path)
         self.addCleanup(qmp.close)
