@@ -1,13 +1,12 @@
 /* The kernel's PCI bus: ECAM config access at the DTB's host bridge, enumeration at INIT_BUS,
  * and the function list the transports and lspci read. Owns the only pci_topology; never
  * drives a device itself (transports claim functions and own their registers). */
-#include "pci.h"
-
 #include "pci_enum.h"
 
 #include <errno.h>
 #include <kernel/init.h>
 #include <kernel/platform.h>
+#include <pci/pci.h>
 #include <virtio/os.h>
 
 static struct pci_topology pci_topo;

@@ -2,7 +2,6 @@
  * capabilities and moves register values through the common, notify, ISR and device structures.
  * Touches only the BAR regions its validated capabilities name; never touches rings. */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <kernel/platform.h>
@@ -10,16 +9,8 @@
 #include <virtio/os.h>
 #include <virtio/virtio.h>
 #include <virtio/virtqueue.h>
-#include <virtio_gen/virtio_tables.h>
-
-#include "pci/pci.h"
-#include "pci/virtio_pci_caps.h"
-
-#define VIRTIO_PCI_VENDOR       0x1af4
-#define VIRTIO_PCI_MODERN_FIRST 0x1040
-#define VIRTIO_PCI_MODERN_LAST  0x107f
-#define VIRTIO_PCI_TRANS_FIRST  0x1000
-#define VIRTIO_PCI_TRANS_LAST   0x103f
+#include <virtio_pci/virtio_pci.h>
+#include <virtio_pci/virtio_pci_caps.h>
 
 /* struct virtio_pci_common_cfg */
 #define COMMON_DFSELECT      0x00
@@ -193,25 +184,6 @@ static bool prefer_legacy(void)
     return v != NULL && strcmp(v, "legacy") == 0;
 }
 
-static void snapshot_config(const struct pci_func *f, uint8_t cfg[PCI_CFG_SIZE])
-{
-    for (unsigned off = 0; off < PCI_CFG_SIZE; off += 4) {
-        uint32_t v = pci_cfg_read32(f, off);
-        cfg[off] = (uint8_t)v;
-        cfg[off + 1] = (uint8_t)(v >> 8);
-        cfg[off + 2] = (uint8_t)(v >> 16);
-        cfg[off + 3] = (uint8_t)(v >> 24);
-    }
-}
-
-static uint16_t device_type(const struct pci_func *f)
-{
-    if (f->device >= VIRTIO_PCI_MODERN_FIRST)
-        return (uint16_t)(f->device - VIRTIO_PCI_MODERN_FIRST);
-    const struct virtio_type_desc *t = virtio_type_by_pci_id(f->device);
-    return t != NULL ? t->type : f->subsys_id; /* transitional: subsystem ID = type (4.1.2.1) */
-}
-
 static uintptr_t region_addr(const struct pci_func *f, const struct virtio_pci_region *r)
 {
     return (uintptr_t)(f->bar[r->bar].cpu_addr + r->offset);
@@ -237,11 +209,7 @@ static int add_device(struct pci_func *f, const struct virtio_pci_caps *caps, ui
     m->vdev.type = type;
     m->vdev.modern = true;
     m->vdev.config_len = caps->device.present ? caps->device.length : 0;
-    m->vdev.irq = f->irq;
-    snprintf(m->vdev.location, sizeof(m->vdev.location), "%02x:%02x.%x %04x:%04x", f->bus, f->dev,
-             f->fn, f->vendor, f->device);
-    pci_claim(f);
-    virtio_device_add(&m->vdev); /* the core logs and lists a device that fails */
+    virtio_pci_add_device(f, &m->vdev);
     return 0;
 }
 
@@ -252,12 +220,9 @@ int virtio_pci_modern_discover(void)
 
     for (unsigned i = 0; i < pci_func_count(); i++) {
         struct pci_func *f = pci_func_at(i);
-        bool modern_only =
-            f->device >= VIRTIO_PCI_MODERN_FIRST && f->device <= VIRTIO_PCI_MODERN_LAST;
-        bool transitional =
-            f->device >= VIRTIO_PCI_TRANS_FIRST && f->device <= VIRTIO_PCI_TRANS_LAST;
-        if (f->vendor != VIRTIO_PCI_VENDOR || f->header_type != 0 || f->claimed ||
-            (!modern_only && !transitional) || (transitional && legacy_first))
+        enum virtio_pci_kind kind = virtio_pci_kind(f);
+        bool modern_only = kind == VIRTIO_PCI_MODERN_ONLY;
+        if (kind == VIRTIO_PCI_NOT_OURS || (kind == VIRTIO_PCI_TRANSITIONAL && legacy_first))
             continue;
         if (!f->enabled) {
             if (modern_only)
@@ -266,16 +231,8 @@ int virtio_pci_modern_discover(void)
             continue;
         }
 
-        uint8_t cfg[PCI_CFG_SIZE];
-        struct virtio_pci_bar_view bars[PCI_NUM_BARS];
         struct virtio_pci_caps caps;
-        snapshot_config(f, cfg);
-        for (unsigned b = 0; b < PCI_NUM_BARS; b++)
-            bars[b] = (struct virtio_pci_bar_view){.assigned = f->bar[b].assigned,
-                                                   .memory = f->bar[b].kind == PCI_BAR_MEM32 ||
-                                                             f->bar[b].kind == PCI_BAR_MEM64,
-                                                   .size = f->bar[b].size};
-        int rc = virtio_pci_parse_caps(cfg, bars, &caps);
+        int rc = virtio_pci_read_caps(f, &caps);
         bool partial = caps.common.present || caps.notify.present || caps.isr.present;
         if (rc != 0) {
             /* A transitional device without modern structures is pci-legacy's: say nothing. */
@@ -284,7 +241,7 @@ int virtio_pci_modern_discover(void)
                        f->vendor, f->device, caps.why ? caps.why : "bad capabilities", rc);
             continue;
         }
-        uint16_t type = device_type(f);
+        uint16_t type = virtio_pci_device_type(f);
         if (type == 0)
             continue;
         if (add_device(f, &caps, type) == 0)

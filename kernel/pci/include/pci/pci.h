@@ -1,7 +1,6 @@
 /* The PCI bus layer's public interface: the list of functions found at boot with their BARs as
  * assigned, their INTx line, and config-space access for the transports and lspci.
- * Kernel-side only (the virtio core never sees it). Include as "pci/pci.h" (kernel/ is on the
- * kernel include path). */
+ * Kernel-side only (the virtio core never sees it). The bus layer's only public header. */
 #ifndef KERNEL_PCI_PCI_H
 #define KERNEL_PCI_PCI_H
 
