@@ -22,5 +22,4 @@ rumpk_host_test(test_pci_enum
 
 rumpk_host_test(test_transport_mmio
                 ${CMAKE_SOURCE_DIR}/tests/host/test_transport_mmio.c
-                ${CMAKE_SOURCE_DIR}/transports/mmio/virtio_mmio.c
-                INCLUDES ${CMAKE_SOURCE_DIR}/kernel/include)
+                ${CMAKE_SOURCE_DIR}/transports/mmio/virtio_mmio.c)

@@ -185,8 +185,9 @@ static int add_device(struct pci_func *f, uint16_t type)
     return 0;
 }
 
-int virtio_pci_legacy_discover(void)
+int virtio_pci_legacy_discover(const struct virtio_machine *machine)
 {
+    (void)machine;
     int found = 0;
     for (unsigned i = 0; i < pci_func_count(); i++) {
         struct pci_func *f = pci_func_at(i);

@@ -2,9 +2,7 @@
  * capabilities and moves register values through the common, notify, ISR and device structures.
  * Touches only the BAR regions its validated capabilities name; never touches rings. */
 #include <errno.h>
-#include <string.h>
 
-#include <kernel/platform.h>
 #include <virtio/config_access.h>
 #include <virtio/os.h>
 #include <virtio/virtio.h>
@@ -177,13 +175,6 @@ const struct virtio_transport_ops virtio_pci_modern_ops = {
     .can_resize_queue = true,
 };
 
-static bool prefer_legacy(void)
-{
-    char buf[16];
-    const char *v = cmdline_get("virtio.pci", buf, sizeof(buf));
-    return v != NULL && strcmp(v, "legacy") == 0;
-}
-
 static uintptr_t region_addr(const struct pci_func *f, const struct virtio_pci_region *r)
 {
     return (uintptr_t)(f->bar[r->bar].cpu_addr + r->offset);
@@ -213,9 +204,9 @@ static int add_device(struct pci_func *f, const struct virtio_pci_caps *caps, ui
     return 0;
 }
 
-int virtio_pci_modern_discover(void)
+int virtio_pci_modern_discover(const struct virtio_machine *machine)
 {
-    bool legacy_first = prefer_legacy();
+    bool legacy_first = machine->pci_legacy_first;
     int found = 0;
 
     for (unsigned i = 0; i < pci_func_count(); i++) {
