@@ -100,6 +100,18 @@ struct netif *net_netif_default(void)
     return net_netif_at(0);
 }
 
+size_t net_netif_describe(struct netif *nif, char *buf, size_t len)
+{
+    if (!buf || len == 0)
+        return 0;
+    buf[0] = '\0';
+    if (!nif || !nif->ops || !nif->ops->describe)
+        return 0;
+    size_t n = nif->ops->describe(nif, buf, len);
+    buf[len - 1] = '\0';
+    return n < len ? n : len - 1;
+}
+
 size_t net_netif_mtu(const struct netif *nif)
 {
     return nif->mtu ? nif->mtu : NET_MTU;
