@@ -1,5 +1,5 @@
 /* The OS abstraction: everything the virtio core and the device plugins need from the system.
- * The kernel implements it in kernel/os_kernel.c, the host test build in tests/sim/os_host.c.
+ * The kernel implements it in kernel/port/os_kernel.c, the host test build in tests/sim/os_host.c.
  * Core and plugins include this header and never a kernel header. */
 #ifndef VIRTIO_OS_H
 #define VIRTIO_OS_H

@@ -1,5 +1,6 @@
-/* Kernel services other kernel-side code (transports, PCI, Valve, NipBox) may call.
- * The virtio core and device plugins never include this: they use virtio/os.h. */
+/* Kernel services for the layers that may use the kernel base (the PCI bus layer, the port in
+ * kernel/port/, NipBox; docs/design.md, "Layers"). The virtio core, transports, device plugins,
+ * the Valve and the network stack never include this: they use virtio/os.h. */
 #ifndef KERNEL_KERNEL_H
 #define KERNEL_KERNEL_H
 
