@@ -22,7 +22,6 @@ static volatile unsigned rxq_tail; /* written by net_poll (consumer) */
 
 static struct netif *netifs[NET_MAX_NETIFS];
 static uint8_t tx_frame[NET_FRAME_MAX];
-static uint64_t (*clock_fn)(void);
 static bool polling; /* net_poll is running: a nested call returns at once */
 
 struct net_counters net_cnt;
@@ -30,12 +29,7 @@ const uint8_t net_bcast_mac[NET_MAC_LEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 uint64_t net_now_ns(void)
 {
-    return clock_fn ? clock_fn() : os_time_ns();
-}
-
-void net_set_clock(uint64_t (*now_ns)(void))
-{
-    clock_fn = now_ns;
+    return os_time_ns();
 }
 
 int net_netif_add(struct netif *nif)

@@ -19,12 +19,9 @@ int irq_register(unsigned irq, void (*handler)(void *arg), void *arg);
 
 /* Time. */
 uint64_t time_ns(void);
-void time_delay_us(uint64_t us);
 
-/* Console: printf goes to the UART. console_getc blocks (sleeping in wfi) until a byte arrives;
- * console_trygetc returns -1 when none is waiting. */
+/* Console: printf goes to the UART. console_getc blocks (sleeping in wfi) until a byte arrives. */
 int console_getc(void);
-int console_trygetc(void);
 
 /* Power: poweroff(0) ends QEMU with status 0 through SBI SRST; poweroff(n != 0) through the
  * sifive test device so QEMU exits with status n. */
