@@ -1,7 +1,7 @@
-/* Block Valve request engine: valve_submit (the one entry point), valve_poll, valve_wait.
- * A request is cut into device requests ("chunks") of whole sectors, up to VALVE_MAX_CHUNKS in
- * flight, each describing the caller's own buffer page by page (zero copy). It never copies or
- * inspects data and never allocates; all its state lives in the caller's struct valve_req. */
+/* Block Valve request engine: block_submit (the one entry point), block_poll, block_wait.
+ * A request is cut into device requests ("chunks") of whole logical blocks, up to BLOCK_MAX_CHUNKS
+ * in flight, each describing the caller's own buffer page by page (zero copy). It never copies or
+ * inspects data and never allocates; all its state lives in the caller's struct block_req. */
 #include <errno.h>
 #include <string.h>
 
@@ -17,25 +17,26 @@
 #define VALVE_CHUNK_BYTES   (1u << 20) /* bytes per chunk to start with */
 #define VALVE_SEG_BYTES_MAX (1u << 30) /* one merged segment */
 
-static uint32_t units(const struct valve_req *r)
+static uint32_t units(const struct block_req *r)
 {
-    return r->op == VALVE_OP_FLUSH ? 1 : r->count;
+    return r->op == BLOCK_OP_FLUSH ? 1 : r->count;
 }
 
-static bool finished(const struct valve_req *r)
+static bool finished(const struct block_req *r)
 {
     return r->n_chunks == 0 && (r->stop || r->next >= units(r));
 }
 
-static int complete(struct valve_req *r)
+static int complete(struct block_req *r)
 {
     r->status = r->err ? r->err : r->submit_err;
     return r->status;
 }
 
 /* Bus-address segments for up to `max` bytes of the buffer from byte `off`: one per page,
- * merged while physically contiguous, cut back to whole sectors. Returns the bytes covered. */
-static uint32_t build_segs(void *buf, uint64_t off, uint32_t max, uint32_t sector_size,
+ * merged while physically contiguous, cut back to whole logical blocks. Returns the bytes covered.
+ */
+static uint32_t build_segs(void *buf, uint64_t off, uint32_t max, uint32_t block_size,
                            struct vq_seg *segs, unsigned *n_out)
 {
     const uint8_t *p = (const uint8_t *)buf + off;
@@ -60,7 +61,7 @@ static uint32_t build_segs(void *buf, uint64_t off, uint32_t max, uint32_t secto
         }
         got += len;
     }
-    keep = got - got % sector_size;
+    keep = got - got % block_size;
     for (uint32_t cut = got - keep; cut;) {
         struct vq_seg *last = &segs[n - 1];
         uint32_t k = last->len < cut ? last->len : cut;
@@ -73,7 +74,7 @@ static uint32_t build_segs(void *buf, uint64_t off, uint32_t max, uint32_t secto
     return keep;
 }
 
-static int submit_chunk(struct valve_req *r, struct blk_dev *b, unsigned flags)
+static int submit_chunk(struct block_req *r, struct blk_dev *b, unsigned flags)
 {
     const struct blk_info *bi = blk_info(b);
     const uint32_t bs = bi->blk_size, spb = valve_sectors_per_block(bi);
@@ -84,17 +85,17 @@ static int submit_chunk(struct valve_req *r, struct blk_dev *b, unsigned flags)
     int rc;
 
     switch (r->op) {
-    case VALVE_OP_FLUSH:
+    case BLOCK_OP_FLUSH:
         count = 1;
         rc = blk_submit(b, BLK_OP_FLUSH, 0, NULL, 0, flags, &token);
         break;
-    case VALVE_OP_DISCARD:
-    case VALVE_OP_WRITE_ZEROES: {
+    case BLOCK_OP_DISCARD:
+    case BLOCK_OP_WRITE_ZEROES: {
         uint32_t max =
-            (r->op == VALVE_OP_DISCARD ? bi->max_discard_sectors : bi->max_write_zeroes_sectors) /
+            (r->op == BLOCK_OP_DISCARD ? bi->max_discard_sectors : bi->max_write_zeroes_sectors) /
             spb;
         count = left < max ? left : max;
-        rc = blk_submit_range(b, r->op == VALVE_OP_DISCARD ? BLK_OP_DISCARD : BLK_OP_WRITE_ZEROES,
+        rc = blk_submit_range(b, r->op == BLOCK_OP_DISCARD ? BLK_OP_DISCARD : BLK_OP_WRITE_ZEROES,
                               sector, count * spb, flags, &token);
         break;
     }
@@ -106,14 +107,14 @@ static int submit_chunk(struct valve_req *r, struct blk_dev *b, unsigned flags)
         count = bytes / bs;
         if (count == 0)
             return -EINVAL;
-        rc = blk_submit(b, r->op == VALVE_OP_READ ? BLK_OP_READ : BLK_OP_WRITE, sector, segs, n,
+        rc = blk_submit(b, r->op == BLOCK_OP_READ ? BLK_OP_READ : BLK_OP_WRITE, sector, segs, n,
                         flags, &token);
         break;
     }
     }
     if (rc)
         return rc;
-    struct valve_chunk *c = &r->chunks[(r->head + r->n_chunks) % VALVE_MAX_CHUNKS];
+    struct block_chunk *c = &r->chunks[(r->head + r->n_chunks) % BLOCK_MAX_CHUNKS];
     c->token = token;
     c->count = count;
     c->status = 0;
@@ -123,14 +124,14 @@ static int submit_chunk(struct valve_req *r, struct blk_dev *b, unsigned flags)
     return 0;
 }
 
-/* Hands chunks to the device until the request is all out, VALVE_MAX_CHUNKS are in flight or
+/* Hands chunks to the device until the request is all out, BLOCK_MAX_CHUNKS are in flight or
  * the queue is full. With may_wait, a full queue with none of our chunks in flight is waited
  * out (otherwise the caller waits for our own chunks, which frees room). */
-static void pump(struct valve_req *r, struct blk_dev *b, unsigned flags, bool may_wait)
+static void pump(struct block_req *r, struct blk_dev *b, unsigned flags, bool may_wait)
 {
     const uint32_t bs = blk_info(b)->blk_size;
 
-    while (!r->stop && r->next < units(r) && r->n_chunks < VALVE_MAX_CHUNKS) {
+    while (!r->stop && r->next < units(r) && r->n_chunks < BLOCK_MAX_CHUNKS) {
         int rc = submit_chunk(r, b, flags);
         if (rc == 0)
             continue;
@@ -150,7 +151,7 @@ static void pump(struct valve_req *r, struct blk_dev *b, unsigned flags, bool ma
             if (rc == -EAGAIN)
                 rc = -EIO; /* full, yet nothing in flight: the queue lost descriptors */
         }
-        if (rc == -EINVAL && (r->op == VALVE_OP_READ || r->op == VALVE_OP_WRITE))
+        if (rc == -EINVAL && (r->op == BLOCK_OP_READ || r->op == BLOCK_OP_WRITE))
             os_log("valve: %s: the buffer at %p is too fragmented for the device's seg_max",
                    blk_vdev(b)->name, r->buf);
         r->stop = true;
@@ -159,10 +160,10 @@ static void pump(struct valve_req *r, struct blk_dev *b, unsigned flags, bool ma
 }
 
 /* Takes back the results of chunks that finished; with wait_head, waits for the oldest. */
-static void collect(struct valve_req *r, struct blk_dev *b, bool wait_head)
+static void collect(struct block_req *r, struct blk_dev *b, bool wait_head)
 {
     for (unsigned k = 0; k < r->n_chunks; k++) {
-        struct valve_chunk *c = &r->chunks[(r->head + k) % VALVE_MAX_CHUNKS];
+        struct block_chunk *c = &r->chunks[(r->head + k) % BLOCK_MAX_CHUNKS];
         if (c->done)
             continue;
         int st = (k == 0 && wait_head) ? blk_wait(b, c->token) : blk_poll(b, c->token);
@@ -176,20 +177,20 @@ static void collect(struct valve_req *r, struct blk_dev *b, bool wait_head)
 }
 
 /* Retires finished chunks in LBA order: `done` grows only over an unbroken run of successes. */
-static void retire(struct valve_req *r)
+static void retire(struct block_req *r)
 {
     while (r->n_chunks && r->chunks[r->head].done) {
-        const struct valve_chunk *c = &r->chunks[r->head];
+        const struct block_chunk *c = &r->chunks[r->head];
         if (c->status && !r->err)
             r->err = c->status;
-        else if (!c->status && !r->err && r->op != VALVE_OP_FLUSH)
+        else if (!c->status && !r->err && r->op != BLOCK_OP_FLUSH)
             r->done += c->count;
-        r->head = (r->head + 1) % VALVE_MAX_CHUNKS;
+        r->head = (r->head + 1) % BLOCK_MAX_CHUNKS;
         r->n_chunks--;
     }
 }
 
-int valve_submit(struct valve_req *r)
+int block_submit(struct block_req *r)
 {
     struct blk_dev *b = NULL;
     int rc;
@@ -207,22 +208,22 @@ int valve_submit(struct valve_req *r)
     r->chunk_max = VALVE_CHUNK_BYTES;
     memset(r->chunks, 0, sizeof(r->chunks));
 
-    rc = valve_check_access(r);
+    rc = block_check_access(r);
     if (!rc)
         rc = valve_validate(r, &b);
     if (rc)
         return r->status = rc;
-    if (r->op == VALVE_OP_FLUSH && !blk_info(b)->flush)
+    if (r->op == BLOCK_OP_FLUSH && !blk_info(b)->flush)
         return r->status = 0; /* no write cache: nothing to make durable */
 
-    pump(r, b, (r->flags & VALVE_F_NOKICK) ? BLK_SUBMIT_NOKICK : 0, true);
+    pump(r, b, (r->flags & BLOCK_F_NOKICK) ? BLK_SUBMIT_NOKICK : 0, true);
     if (finished(r))
         return complete(r);
     return 0;
 }
 
 /* The device of a request still in flight, or NULL with *rc its final status. */
-static struct blk_dev *in_flight(struct valve_req *r, int *rc)
+static struct blk_dev *in_flight(struct block_req *r, int *rc)
 {
     struct blk_dev *b;
 
@@ -241,7 +242,7 @@ static struct blk_dev *in_flight(struct valve_req *r, int *rc)
 }
 
 /* One round: take completions, hand out more chunks; the final status, or -EINPROGRESS. */
-static int step(struct valve_req *r, struct blk_dev *b, bool may_wait)
+static int step(struct block_req *r, struct blk_dev *b, bool may_wait)
 {
     collect(r, b, may_wait);
     retire(r);
@@ -249,7 +250,7 @@ static int step(struct valve_req *r, struct blk_dev *b, bool may_wait)
     return finished(r) ? complete(r) : -EINPROGRESS;
 }
 
-int valve_poll(struct valve_req *r)
+int block_poll(struct block_req *r)
 {
     int rc;
     struct blk_dev *b = in_flight(r, &rc);
@@ -257,7 +258,7 @@ int valve_poll(struct valve_req *r)
     return b ? step(r, b, false) : rc;
 }
 
-int valve_wait_any(unsigned dev)
+int block_wait_any(unsigned dev)
 {
     struct blk_dev *b = valve_device(dev);
 
@@ -267,21 +268,21 @@ int valve_wait_any(unsigned dev)
     return rc == -EAGAIN ? 0 : rc;
 }
 
-int valve_wait(struct valve_req *r)
+int block_wait(struct block_req *r)
 {
     int rc;
     struct blk_dev *b = in_flight(r, &rc);
 
     if (!b)
         return rc;
-    if (r->flags & VALVE_F_NOKICK)
+    if (r->flags & BLOCK_F_NOKICK)
         blk_kick(b);
     while ((rc = step(r, b, true)) == -EINPROGRESS)
         ;
     return rc;
 }
 
-void valve_kick(unsigned dev)
+void block_kick(unsigned dev)
 {
     struct blk_dev *b = valve_device(dev);
 
