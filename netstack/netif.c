@@ -231,11 +231,11 @@ void net_wait(void)
             return;
     unsigned long s = os_irq_disable();
     uint64_t deadline = net_now_ns() + NET_WATCH_NS;
-    while (rxq_head == rxq_tail && net_now_ns() < deadline)
+    while (net_rx_pending() == 0 && net_now_ns() < deadline)
         for (unsigned i = 0; i < NET_MAX_NETIFS; i++)
             if (netifs[i] && netifs[i]->ops->poll)
                 netifs[i]->ops->poll(netifs[i]);
-    if (rxq_head == rxq_tail)
+    if (net_rx_pending() == 0)
         os_wait();
     os_irq_restore(s);
 }
