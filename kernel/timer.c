@@ -21,14 +21,6 @@ uint64_t time_ns(void)
     return t / timebase_hz * 1000000000u + t % timebase_hz * 1000000000u / timebase_hz;
 }
 
-void time_delay_us(uint64_t us)
-{
-    uint64_t start = cpu_rdtime();
-    uint64_t delta = us / 1000000u * timebase_hz + us % 1000000u * timebase_hz / 1000000u;
-    while (cpu_rdtime() - start < delta)
-        ;
-}
-
 void timer_tick(void)
 {
     uint64_t now = cpu_rdtime();

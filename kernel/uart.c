@@ -125,14 +125,6 @@ static int take_byte(void)
     return c;
 }
 
-int console_trygetc(void)
-{
-    unsigned long s = cpu_irq_save();
-    int c = take_byte();
-    cpu_irq_restore(s);
-    return c;
-}
-
 int console_getc(void)
 {
     unsigned long s = cpu_irq_save();

@@ -23,7 +23,6 @@ static volatile unsigned rxq_tail; /* written by net_poll (consumer) */
 
 static struct netif *netifs[NET_MAX_NETIFS];
 static uint8_t tx_frame[NET_FRAME_MAX];
-static uint64_t (*clock_fn)(void);
 static bool polling; /* net_poll is running: a nested call returns at once */
 
 struct net_counters net_cnt;
@@ -31,12 +30,7 @@ const uint8_t net_bcast_mac[NET_MAC_LEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 uint64_t net_now_ns(void)
 {
-    return clock_fn ? clock_fn() : os_time_ns();
-}
-
-void net_set_clock(uint64_t (*now_ns)(void))
-{
-    clock_fn = now_ns;
+    return os_time_ns();
 }
 
 int net_netif_add(struct netif *nif)
@@ -99,6 +93,18 @@ struct netif *net_netif_at(unsigned i)
 struct netif *net_netif_default(void)
 {
     return net_netif_at(0);
+}
+
+size_t net_netif_describe(struct netif *nif, char *buf, size_t len)
+{
+    if (!buf || len == 0)
+        return 0;
+    buf[0] = '\0';
+    if (!nif || !nif->ops || !nif->ops->describe)
+        return 0;
+    size_t n = nif->ops->describe(nif, buf, len);
+    buf[len - 1] = '\0';
+    return n < len ? n : len - 1;
 }
 
 size_t net_netif_mtu(const struct netif *nif)
@@ -245,11 +251,11 @@ void net_wait(void)
             return;
     unsigned long s = os_irq_disable();
     uint64_t deadline = net_now_ns() + NET_WATCH_NS;
-    while (rxq_head == rxq_tail && net_now_ns() < deadline)
+    while (net_rx_pending() == 0 && net_now_ns() < deadline)
         for (unsigned i = 0; i < NET_MAX_NETIFS; i++)
             if (netifs[i] && netifs[i]->ops->poll)
                 netifs[i]->ops->poll(netifs[i]);
-    if (rxq_head == rxq_tail)
+    if (net_rx_pending() == 0)
         os_wait();
     os_irq_restore(s);
 }

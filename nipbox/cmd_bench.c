@@ -26,7 +26,7 @@
 
 struct bench_test {
     const char *name;
-    enum valve_op op;
+    enum block_op op;
     uint32_t req_bytes;
     unsigned qd;
     bool random;
@@ -44,7 +44,7 @@ struct bench_state {
     uint64_t next_seq; /* next sequential request index */
 };
 
-static struct valve_req reqs[BENCH_QD_MAX];
+static struct block_req reqs[BENCH_QD_MAX];
 
 static uint64_t rng_next(uint64_t *s)
 {
@@ -59,16 +59,16 @@ static uint64_t rng_next(uint64_t *s)
 
 static void setup_req(struct bench_state *b, const struct bench_test *t, unsigned slot)
 {
-    const uint32_t count = t->req_bytes / b->info.sector_size;
-    const uint64_t slots = b->info.total_sectors / count;
+    const uint32_t count = t->req_bytes / b->info.block_size;
+    const uint64_t slots = b->info.total_blocks / count;
     uint64_t idx = t->random ? rng_next(&b->rng) % slots : b->next_seq++ % slots;
 
-    reqs[slot] = (struct valve_req){.op = t->op,
+    reqs[slot] = (struct block_req){.op = t->op,
                                     .dev = b->dev,
                                     .lba = idx * count,
                                     .count = count,
                                     .buf = b->bufs[slot],
-                                    .flags = VALVE_F_NOKICK};
+                                    .flags = BLOCK_F_NOKICK};
 }
 
 static void print_u3(const char *key, uint64_t milli)
@@ -86,8 +86,8 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
     bool interrupted = false;
     int rc = 0;
 
-    if (t->req_bytes % b->info.sector_size || t->req_bytes / b->info.sector_size == 0 ||
-        b->info.total_sectors < t->req_bytes / b->info.sector_size) {
+    if (t->req_bytes % b->info.block_size || t->req_bytes / b->info.block_size == 0 ||
+        b->info.total_blocks < t->req_bytes / b->info.block_size) {
         printf("bench: %s: device too small for %u-byte requests\n", t->name,
                (unsigned)t->req_bytes);
         return -ERANGE;
@@ -97,13 +97,13 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
     const uint64_t t0 = time_ns(), end = t0 + b->ms * 1000000u;
     for (unsigned i = 0; i < t->qd; i++) {
         setup_req(b, t, i);
-        rc = valve_submit(&reqs[i]);
+        rc = block_submit(&reqs[i]);
         if (rc)
             break;
         active[i] = true;
         live++;
     }
-    valve_kick(b->dev);
+    block_kick(b->dev);
     while (live) {
         unsigned finished = 0, resubmitted = 0;
         /* Ctrl-C: nothing more is submitted; what is in flight completes, then we return. */
@@ -112,7 +112,7 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
         for (unsigned i = 0; i < t->qd; i++) {
             if (!active[i])
                 continue;
-            int st = valve_poll(&reqs[i]);
+            int st = block_poll(&reqs[i]);
             if (st == -EINPROGRESS)
                 continue;
             finished++;
@@ -125,7 +125,7 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
             done++;
             if (rc == 0 && !interrupted && time_ns() < end) {
                 setup_req(b, t, i);
-                if (valve_submit(&reqs[i]) == 0) {
+                if (block_submit(&reqs[i]) == 0) {
                     active[i] = true;
                     live++;
                     resubmitted++;
@@ -133,14 +133,14 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
             }
         }
         if (resubmitted)
-            valve_kick(b->dev);
+            block_kick(b->dev);
         if (!finished)
-            valve_wait_any(b->dev); /* the next sweep takes whatever completed */
+            block_wait_any(b->dev); /* the next sweep takes whatever completed */
     }
     const uint64_t ns = time_ns() - t0;
     block_stats(b->dev, &s1);
     if (rc) {
-        printf("bench: %s: %s\n", t->name, valve_strerror(rc));
+        printf("bench: %s: %s\n", t->name, block_strerror(rc));
         return rc;
     }
     if (interrupted)
@@ -167,11 +167,11 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
 }
 
 static const struct bench_test tests[] = {
-    {"seq_read_1m", VALVE_OP_READ, BENCH_BIG, BENCH_BIG_QD, false},
-    {"seq_write_1m", VALVE_OP_WRITE, BENCH_BIG, BENCH_BIG_QD, false},
-    {"rand_read_4k_qd1", VALVE_OP_READ, BENCH_SMALL, 1, true},
-    {"rand_read_4k_qd32", VALVE_OP_READ, BENCH_SMALL, BENCH_QD_MAX, true},
-    {"seq_read_4k_qd1", VALVE_OP_READ, BENCH_SMALL, 1, false},
+    {"seq_read_1m", BLOCK_OP_READ, BENCH_BIG, BENCH_BIG_QD, false},
+    {"seq_write_1m", BLOCK_OP_WRITE, BENCH_BIG, BENCH_BIG_QD, false},
+    {"rand_read_4k_qd1", BLOCK_OP_READ, BENCH_SMALL, 1, true},
+    {"rand_read_4k_qd32", BLOCK_OP_READ, BENCH_SMALL, BENCH_QD_MAX, true},
+    {"seq_read_4k_qd1", BLOCK_OP_READ, BENCH_SMALL, 1, false},
 };
 
 static int bench_blk(int argc, char **argv)
@@ -227,7 +227,7 @@ static int bench_blk(int argc, char **argv)
     block_set_polled(b.dev, polled);
     block_set_spin(b.dev, b.spin_us);
     for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]) && rc == 0; i++) {
-        if (tests[i].op == VALVE_OP_WRITE && !writes)
+        if (tests[i].op == BLOCK_OP_WRITE && !writes)
             continue;
         rc = run_test(&b, &tests[i]);
         if (rc == -EINTR)

@@ -35,7 +35,7 @@ static int open_dev(const char *cmd, const char *name, struct block_info *info)
     }
     int rc = block_info((unsigned)dev, info);
     if (rc) {
-        printf("%s: %s: %s\n", cmd, name, valve_strerror(rc));
+        printf("%s: %s: %s\n", cmd, name, block_strerror(rc));
         return rc;
     }
     return dev;
@@ -78,10 +78,10 @@ static void info_line(unsigned dev)
     int rc = block_info(dev, &i);
 
     if (rc) {
-        printf("blk%u: %s\n", dev, valve_strerror(rc));
+        printf("blk%u: %s\n", dev, block_strerror(rc));
         return;
     }
-    uint64_t kib = i.total_sectors * (i.sector_size / 512) / 2;
+    uint64_t kib = i.total_blocks * (i.block_size / 512) / 2;
     char seg[12] = "none", smax[12] = "none";
     if (i.seg_max)
         snprintf(seg, sizeof(seg), "%u", (unsigned)i.seg_max);
@@ -89,7 +89,7 @@ static void info_line(unsigned dev)
         snprintf(smax, sizeof(smax), "%u", (unsigned)i.size_max);
     printf("%s: %s, %llu sectors x %u bytes (%llu %s), %s, serial %s, queue %u, seg_max %s, "
            "size_max %s%s%s%s%s%s\n",
-           i.name, i.transport, (unsigned long long)i.total_sectors, (unsigned)i.sector_size,
+           i.name, i.transport, (unsigned long long)i.total_blocks, (unsigned)i.block_size,
            (unsigned long long)(kib >= 10240 ? kib / 1024 : kib), kib >= 10240 ? "MiB" : "KiB",
            i.read_only ? "ro" : "rw", i.serial[0] ? i.serial : "-", (unsigned)i.queue_size, seg,
            smax, i.write_cache ? ", flush" : "", i.discard ? ", discard" : "",
@@ -121,12 +121,12 @@ static int flush_one(unsigned dev)
     struct block_info info;
     int rc = block_info(dev, &info);
     if (rc) {
-        printf("blk flush: blk%u: %s\n", dev, valve_strerror(rc));
+        printf("blk flush: blk%u: %s\n", dev, block_strerror(rc));
         return rc;
     }
     rc = block_flush(dev);
     if (rc) {
-        printf("blk flush: %s: %s\n", info.name, valve_strerror(rc));
+        printf("blk flush: %s: %s\n", info.name, block_strerror(rc));
         return rc;
     }
     printf("blk flush: %s: %s\n", info.name, info.write_cache ? "flushed" : "no write cache");
@@ -152,7 +152,7 @@ static int blk_flush_cmd(int argc, char **argv)
     return rc;
 }
 
-static int blk_range_cmd(int argc, char **argv, enum valve_op op)
+static int blk_range_cmd(int argc, char **argv, enum block_op op)
 {
     struct block_info info;
     uint64_t lba, count;
@@ -165,12 +165,12 @@ static int blk_range_cmd(int argc, char **argv, enum valve_op op)
     int dev = open_dev("blk", argv[1], &info);
     if (dev < 0)
         return dev;
-    struct valve_req r = {.op = op, .dev = (unsigned)dev, .lba = lba, .count = (uint32_t)count};
-    int rc = valve_submit(&r);
+    struct block_req r = {.op = op, .dev = (unsigned)dev, .lba = lba, .count = (uint32_t)count};
+    int rc = block_submit(&r);
     if (!rc)
-        rc = valve_wait(&r);
+        rc = block_wait(&r);
     if (rc) {
-        printf("blk %s: %s: %s\n", argv[0], info.name, valve_strerror(rc));
+        printf("blk %s: %s: %s\n", argv[0], info.name, block_strerror(rc));
         return rc;
     }
     printf("blk %s: %s: %llu sectors at %llu\n", argv[0], info.name, (unsigned long long)count,
@@ -231,10 +231,10 @@ static int blk_pattern_cmd(int argc, char **argv)
         printf("blk pattern: the sector count must be at least 1\n");
         return -EINVAL;
     }
-    if (lba >= info.total_sectors || count > info.total_sectors - lba) {
+    if (lba >= info.total_blocks || count > info.total_blocks - lba) {
         printf("blk pattern: %llu sectors at %llu do not fit %s (%llu sectors)\n",
                (unsigned long long)count, (unsigned long long)lba, info.name,
-               (unsigned long long)info.total_sectors);
+               (unsigned long long)info.total_blocks);
         return -ERANGE;
     }
     uint8_t *buf = page_alloc(BLK_PATTERN_PAGES);
@@ -242,7 +242,7 @@ static int blk_pattern_cmd(int argc, char **argv)
         printf("blk pattern: out of memory\n");
         return -ENOMEM;
     }
-    const uint32_t per = BLK_PATTERN_PAGES * PAGE_SIZE / info.sector_size;
+    const uint32_t per = BLK_PATTERN_PAGES * PAGE_SIZE / info.block_size;
     uint64_t done = 0;
     int rc = 0;
     while (done < count && rc == 0) {
@@ -253,8 +253,8 @@ static int blk_pattern_cmd(int argc, char **argv)
             break;
         }
         uint32_t n = count - done < per ? (uint32_t)(count - done) : per;
-        size_t bytes = (size_t)n * info.sector_size;
-        uint64_t pos = (lba + done) * info.sector_size;
+        size_t bytes = (size_t)n * info.block_size;
+        uint64_t pos = (lba + done) * info.block_size;
         if (write) {
             pattern_fill(buf, bytes, (uint32_t)seed, pos);
             rc = block_write((unsigned)dev, lba + done, n, buf);
@@ -265,8 +265,8 @@ static int blk_pattern_cmd(int argc, char **argv)
             if (bad >= 0) {
                 uint64_t at = pos + (uint64_t)bad;
                 printf("blk pattern: %s: mismatch at sector %llu byte %u\n", info.name,
-                       (unsigned long long)(at / info.sector_size),
-                       (unsigned)(at % info.sector_size));
+                       (unsigned long long)(at / info.block_size),
+                       (unsigned)(at % info.block_size));
                 rc = -EIO;
                 break;
             }
@@ -274,7 +274,7 @@ static int blk_pattern_cmd(int argc, char **argv)
         if (rc) {
             printf("blk pattern: %s: %s of sectors %llu..%llu: %s\n", info.name,
                    write ? "write" : "read", (unsigned long long)(lba + done),
-                   (unsigned long long)(lba + done + n - 1), valve_strerror(rc));
+                   (unsigned long long)(lba + done + n - 1), block_strerror(rc));
             break;
         }
         done += n;
@@ -289,32 +289,32 @@ static int blk_pattern_cmd(int argc, char **argv)
 
 /* Submits n requests without notifying the device, then one kick: all n are outstanding at
  * once. Returns how many the driver had outstanding just before the kick, or -errno. */
-static int inflight_round(unsigned dev, enum valve_op op, struct valve_req *r, unsigned n,
+static int inflight_round(unsigned dev, enum block_op op, struct block_req *r, unsigned n,
                           uint64_t lba, uint32_t spr, uint8_t *bufs)
 {
     struct block_stats st;
     int rc = 0;
 
     for (unsigned i = 0; i < n; i++) {
-        r[i] = (struct valve_req){.op = op,
+        r[i] = (struct block_req){.op = op,
                                   .dev = dev,
                                   .lba = lba + (uint64_t)i * 2 * spr,
                                   .count = spr,
                                   .buf = bufs + (size_t)i * BLK_INFLIGHT_SIZE,
-                                  .flags = VALVE_F_NOKICK};
-        rc = valve_submit(&r[i]);
+                                  .flags = BLOCK_F_NOKICK};
+        rc = block_submit(&r[i]);
         if (rc) {
-            printf("blk inflight: request %u: %s\n", i, valve_strerror(rc));
+            printf("blk inflight: request %u: %s\n", i, block_strerror(rc));
             n = i;
             break;
         }
     }
     block_stats(dev, &st);
-    valve_kick(dev);
+    block_kick(dev);
     for (unsigned i = n; i-- > 0;) { /* waited for newest first */
-        int st_i = valve_wait(&r[i]);
+        int st_i = block_wait(&r[i]);
         if (st_i && !rc) {
-            printf("blk inflight: request %u: %s\n", i, valve_strerror(st_i));
+            printf("blk inflight: request %u: %s\n", i, block_strerror(st_i));
             rc = st_i;
         }
     }
@@ -323,7 +323,7 @@ static int inflight_round(unsigned dev, enum valve_op op, struct valve_req *r, u
 
 static int blk_inflight_cmd(int argc, char **argv)
 {
-    static struct valve_req reqs[BLK_INFLIGHT_MAX];
+    static struct block_req reqs[BLK_INFLIGHT_MAX];
     struct block_info info;
     uint64_t n, lba = 0;
 
@@ -335,8 +335,8 @@ static int blk_inflight_cmd(int argc, char **argv)
     int dev = open_dev("blk inflight", argv[1], &info);
     if (dev < 0)
         return dev;
-    uint32_t spr = BLK_INFLIGHT_SIZE / info.sector_size; /* sectors per request */
-    if (spr == 0 || lba > info.total_sectors || 2 * n * spr > info.total_sectors - lba) {
+    uint32_t spr = BLK_INFLIGHT_SIZE / info.block_size; /* sectors per request */
+    if (spr == 0 || lba > info.total_blocks || 2 * n * spr > info.total_blocks - lba) {
         printf("blk inflight: %llu requests at %llu do not fit %s\n", (unsigned long long)n,
                (unsigned long long)lba, info.name);
         return -ERANGE;
@@ -347,18 +347,18 @@ static int blk_inflight_cmd(int argc, char **argv)
         return -ENOMEM;
     }
     for (unsigned i = 0; i < n; i++) {
-        uint64_t pos = (lba + (uint64_t)i * 2 * spr) * info.sector_size;
+        uint64_t pos = (lba + (uint64_t)i * 2 * spr) * info.block_size;
         pattern_fill(bufs + (size_t)i * BLK_INFLIGHT_SIZE, BLK_INFLIGHT_SIZE, 0x1f11u + i, pos);
     }
-    int writes = inflight_round((unsigned)dev, VALVE_OP_WRITE, reqs, (unsigned)n, lba, spr, bufs);
+    int writes = inflight_round((unsigned)dev, BLOCK_OP_WRITE, reqs, (unsigned)n, lba, spr, bufs);
     int reads = -EIO, verified = 0;
     if (writes >= 0) {
         memset(bufs, 0, (size_t)n * BLK_INFLIGHT_SIZE);
-        reads = inflight_round((unsigned)dev, VALVE_OP_READ, reqs, (unsigned)n, lba, spr, bufs);
+        reads = inflight_round((unsigned)dev, BLOCK_OP_READ, reqs, (unsigned)n, lba, spr, bufs);
     }
     if (reads >= 0) {
         for (unsigned i = 0; i < n; i++) {
-            uint64_t pos = (lba + (uint64_t)i * 2 * spr) * info.sector_size;
+            uint64_t pos = (lba + (uint64_t)i * 2 * spr) * info.block_size;
             if (pattern_check(bufs + (size_t)i * BLK_INFLIGHT_SIZE, BLK_INFLIGHT_SIZE, 0x1f11u + i,
                               pos) < 0)
                 verified++;
@@ -384,9 +384,9 @@ static int cmd_blk(int argc, char **argv)
         if (strcmp(sub, "flush") == 0)
             return blk_flush_cmd(argc - 1, argv + 1);
         if (strcmp(sub, "zero") == 0)
-            return blk_range_cmd(argc - 1, argv + 1, VALVE_OP_WRITE_ZEROES);
+            return blk_range_cmd(argc - 1, argv + 1, BLOCK_OP_WRITE_ZEROES);
         if (strcmp(sub, "discard") == 0)
-            return blk_range_cmd(argc - 1, argv + 1, VALVE_OP_DISCARD);
+            return blk_range_cmd(argc - 1, argv + 1, BLOCK_OP_DISCARD);
         if (strcmp(sub, "polled") == 0)
             return blk_polled_cmd(argc - 1, argv + 1);
         if (strcmp(sub, "spin") == 0)

@@ -22,13 +22,13 @@ static void dd_error(const struct block_info *info, int rc, uint64_t sector, uin
 {
     switch (rc) {
     case -ERANGE:
-        if (count <= 1 || sector >= info->total_sectors)
+        if (count <= 1 || sector >= info->total_blocks)
             printf("dd: sector %llu is past the end of %s (%llu sectors)\n",
-                   (unsigned long long)sector, info->name, (unsigned long long)info->total_sectors);
+                   (unsigned long long)sector, info->name, (unsigned long long)info->total_blocks);
         else
             printf("dd: sectors %llu..%llu run past the end of %s (%llu sectors)\n",
                    (unsigned long long)sector, (unsigned long long)(sector + count - 1), info->name,
-                   (unsigned long long)info->total_sectors);
+                   (unsigned long long)info->total_blocks);
         break;
     case -EROFS:
         printf("dd: %s is read-only\n", info->name);
@@ -41,7 +41,7 @@ static void dd_error(const struct block_info *info, int rc, uint64_t sector, uin
         /* fall through */
     default:
         printf("dd: %s sector %llu: %s\n", info->name, (unsigned long long)sector,
-               valve_strerror(rc));
+               block_strerror(rc));
         break;
     }
 }
@@ -62,12 +62,12 @@ static void hexdump(const uint8_t *p, size_t len, uint64_t offset)
 static int dd_read(unsigned dev, const struct block_info *info, uint64_t sector, uint64_t count,
                    bool dump)
 {
-    const uint32_t per_buf = DD_BUF_BYTES / info->sector_size;
+    const uint32_t per_buf = DD_BUF_BYTES / info->block_size;
     uint64_t done = 0;
 
     /* A dump longer than the buffer is read in pieces: refuse a bad range before printing
      * any of it (the Valve checks each piece again). */
-    if (sector >= info->total_sectors || count > info->total_sectors - sector) {
+    if (sector >= info->total_blocks || count > info->total_blocks - sector) {
         dd_error(info, -ERANGE, sector, count);
         return -ERANGE;
     }
@@ -85,7 +85,7 @@ static int dd_read(unsigned dev, const struct block_info *info, uint64_t sector,
             printf("\n");
             return 0;
         }
-        hexdump(dd_buf, (size_t)n * info->sector_size, (sector + done) * info->sector_size);
+        hexdump(dd_buf, (size_t)n * info->block_size, (sector + done) * info->block_size);
         done += n;
     } while (done < count && !nipbox_interrupted());
     return 0;
@@ -98,12 +98,12 @@ static int dd_write(unsigned dev, const struct block_info *info, uint64_t sector
 
     for (int i = 0; i < argc; i++)
         total += strlen(argv[i]);
-    if (total > info->sector_size) {
+    if (total > info->block_size) {
         printf("dd: the string is %zu bytes; a sector of %s holds %u; nothing written\n", total,
-               info->name, (unsigned)info->sector_size);
+               info->name, (unsigned)info->block_size);
         return -EINVAL;
     }
-    memset(dd_buf, 0, info->sector_size);
+    memset(dd_buf, 0, info->block_size);
     for (int i = 0; i < argc; i++) {
         if (i > 0)
             dd_buf[len++] = ' ';
@@ -141,7 +141,7 @@ static int cmd_dd(int argc, char **argv)
     }
     rc = block_info((unsigned)dev, &info);
     if (rc) {
-        printf("dd: %s: %s\n", name, valve_strerror(rc));
+        printf("dd: %s: %s\n", name, block_strerror(rc));
         return rc;
     }
     if (nipbox_parse_uint(argv[a + 1], UINT64_MAX, &sector)) {

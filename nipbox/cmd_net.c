@@ -8,15 +8,12 @@
 #include <string.h>
 
 #include <nipbox.h>
-#include <virtio/os.h>
-#include <virtio/virtio.h>
 
 #include "net/arp.h"
 #include "net/dhcp.h"
 #include "net/icmp.h"
 #include "net/net.h"
 #include "net/udp.h"
-#include "net/virtio_net.h"
 
 #define DHCP_TIMEOUT_NS (3000ull * NET_MS)
 #define PING_TIMEOUT_NS (1000ull * NET_MS)
@@ -96,21 +93,9 @@ static void show_netif(struct netif *nif)
            (unsigned long long)s->rx_errors, (unsigned long long)s->rx_dropped);
     printf("  tx %llu frames %llu bytes, %llu errors\n", (unsigned long long)s->tx_frames,
            (unsigned long long)s->tx_bytes, (unsigned long long)s->tx_errors);
-    struct virtio_net_info vi;
-    if (virtio_net_info(nif, &vi) == 0) {
-        printf("  virtio %s %s %s, header %u, %u rx buffers (%u posted), %u tx buffers\n",
-               vi.vdev->name, vi.vdev->ops->name, vi.vdev->location, vi.hdr_len, vi.rx_bufs,
-               vi.rx_posted, vi.tx_bufs);
-        const struct virtio_net_stats *d = &vi.stats;
-        if (d->rx_short || d->rx_long || d->rx_merged || d->tx_waits || d->tx_timeouts ||
-            d->queue_broken || d->rx_requeue_failed)
-            printf("  driver: rx short %llu long %llu merged %llu requeue-failed %llu, tx waits "
-                   "%llu timeouts %llu, broken queues %llu\n",
-                   (unsigned long long)d->rx_short, (unsigned long long)d->rx_long,
-                   (unsigned long long)d->rx_merged, (unsigned long long)d->rx_requeue_failed,
-                   (unsigned long long)d->tx_waits, (unsigned long long)d->tx_timeouts,
-                   (unsigned long long)d->queue_broken);
-    }
+    char below[384];
+    if (net_netif_describe(nif, below, sizeof(below)) > 0)
+        fputs(below, stdout);
 }
 
 static int cmd_net(int argc, char **argv)

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <kernel/boot.h>
 #include <kernel/console.h>
+#include <kernel/init.h>
 #include <kernel/kernel.h>
 #include <nipbox.h>
 
@@ -164,7 +164,8 @@ static void warn_duplicates(void)
                 printf("nipbox: command '%s' is registered twice; the first one runs\n", a->name);
 }
 
-void nipbox_main(void)
+/* Started by the last init hook; never returns. */
+__attribute__((noreturn)) static int nipbox_main(void)
 {
     static char line[NIPBOX_LINE_MAX];
     static struct line_edit editor;
@@ -179,3 +180,4 @@ void nipbox_main(void)
             run_line(line);
     }
 }
+KERNEL_INIT(INIT_SHELL, nipbox_main);

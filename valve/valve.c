@@ -66,7 +66,7 @@ uint32_t valve_sectors_per_block(const struct blk_info *bi)
 
 int block_info(unsigned dev, struct block_info *info)
 {
-    struct valve_req probe = {.op = VALVE_OP_READ, .dev = dev};
+    struct block_req probe = {.op = BLOCK_OP_READ, .dev = dev};
     struct blk_dev *b = valve_device(dev);
     int rc;
 
@@ -74,7 +74,7 @@ int block_info(unsigned dev, struct block_info *info)
         return -EINVAL;
     if (!b)
         return -ENODEV;
-    rc = valve_check_access(&probe);
+    rc = block_check_access(&probe);
     if (rc)
         return rc;
     const struct blk_info *bi = blk_info(b);
@@ -83,8 +83,8 @@ int block_info(unsigned dev, struct block_info *info)
     copy_str(info->name, sizeof(info->name), vdev->name);
     copy_str(info->transport, sizeof(info->transport), vdev->ops ? vdev->ops->name : "?");
     copy_str(info->serial, sizeof(info->serial), bi->serial);
-    info->sector_size = bi->blk_size;
-    info->total_sectors = bi->capacity / valve_sectors_per_block(bi);
+    info->block_size = bi->blk_size;
+    info->total_blocks = bi->capacity / valve_sectors_per_block(bi);
     info->read_only = bi->read_only;
     info->write_cache = bi->flush;
     info->discard = bi->max_discard_sectors != 0;
@@ -138,7 +138,7 @@ int block_set_spin(unsigned dev, uint32_t us)
     return 0;
 }
 
-const char *valve_strerror(int rc)
+const char *block_strerror(int rc)
 {
     switch (rc) {
     case 0:
@@ -169,7 +169,7 @@ const char *valve_strerror(int rc)
     return "error";
 }
 
-int valve_check_access(const struct valve_req *r)
+int block_check_access(const struct block_req *r)
 {
     /* Capability check goes here: the caller must hold a block capability naming r->dev and
      * allowing r->op. Until capabilities exist every request is allowed. */
@@ -177,7 +177,7 @@ int valve_check_access(const struct valve_req *r)
     return 0;
 }
 
-int valve_validate(const struct valve_req *r, struct blk_dev **out)
+int valve_validate(const struct block_req *r, struct blk_dev **out)
 {
     struct blk_dev *b = valve_device(r->dev);
 
@@ -188,12 +188,12 @@ int valve_validate(const struct valve_req *r, struct blk_dev **out)
     const uint64_t total = bi->capacity / valve_sectors_per_block(bi);
 
     switch (r->op) {
-    case VALVE_OP_READ:
-    case VALVE_OP_WRITE:
-    case VALVE_OP_DISCARD:
-    case VALVE_OP_WRITE_ZEROES:
+    case BLOCK_OP_READ:
+    case BLOCK_OP_WRITE:
+    case BLOCK_OP_DISCARD:
+    case BLOCK_OP_WRITE_ZEROES:
         break;
-    case VALVE_OP_FLUSH:
+    case BLOCK_OP_FLUSH:
         *out = b;
         return bi->failed ? -EIO : 0;
     default:
@@ -201,18 +201,18 @@ int valve_validate(const struct valve_req *r, struct blk_dev **out)
     }
     if (r->count == 0)
         return -EINVAL;
-    if (r->count > VALVE_MAX_BYTES / bi->blk_size)
+    if (r->count > BLOCK_MAX_BYTES / bi->blk_size)
         return -E2BIG;
     if (r->lba >= total || r->count > total - r->lba)
         return -ERANGE;
-    if (r->op == VALVE_OP_READ || r->op == VALVE_OP_WRITE) {
-        if (!r->buf || (uintptr_t)r->buf % VALVE_BUF_ALIGN)
+    if (r->op == BLOCK_OP_READ || r->op == BLOCK_OP_WRITE) {
+        if (!r->buf || (uintptr_t)r->buf % BLOCK_BUF_ALIGN)
             return -EFAULT;
     }
-    if (r->op != VALVE_OP_READ && bi->read_only)
+    if (r->op != BLOCK_OP_READ && bi->read_only)
         return -EROFS;
-    if ((r->op == VALVE_OP_DISCARD && !bi->max_discard_sectors) ||
-        (r->op == VALVE_OP_WRITE_ZEROES && !bi->max_write_zeroes_sectors))
+    if ((r->op == BLOCK_OP_DISCARD && !bi->max_discard_sectors) ||
+        (r->op == BLOCK_OP_WRITE_ZEROES && !bi->max_write_zeroes_sectors))
         return -EOPNOTSUPP;
     if (bi->failed)
         return -EIO;
@@ -220,28 +220,28 @@ int valve_validate(const struct valve_req *r, struct blk_dev **out)
     return 0;
 }
 
-static int run_sync(enum valve_op op, unsigned dev, uint64_t lba, uint32_t count, void *buf)
+static int run_sync(enum block_op op, unsigned dev, uint64_t lba, uint32_t count, void *buf)
 {
-    struct valve_req r = {.op = op, .dev = dev, .lba = lba, .count = count, .buf = buf};
-    int rc = valve_submit(&r);
+    struct block_req r = {.op = op, .dev = dev, .lba = lba, .count = count, .buf = buf};
+    int rc = block_submit(&r);
 
     if (rc)
         return rc;
-    return valve_wait(&r);
+    return block_wait(&r);
 }
 
 int block_read(unsigned dev, uint64_t lba, uint32_t count, void *buf)
 {
-    return run_sync(VALVE_OP_READ, dev, lba, count, buf);
+    return run_sync(BLOCK_OP_READ, dev, lba, count, buf);
 }
 
 int block_write(unsigned dev, uint64_t lba, uint32_t count, const void *data)
 {
     /* The Valve never writes through `data` on a write: the cast only fits the request. */
-    return run_sync(VALVE_OP_WRITE, dev, lba, count, (void *)(uintptr_t)data);
+    return run_sync(BLOCK_OP_WRITE, dev, lba, count, (void *)(uintptr_t)data);
 }
 
 int block_flush(unsigned dev)
 {
-    return run_sync(VALVE_OP_FLUSH, dev, 0, 0, NULL);
+    return run_sync(BLOCK_OP_FLUSH, dev, 0, 0, NULL);
 }

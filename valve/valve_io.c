@@ -1,8 +1,9 @@
-/* Block Valve request engine: valve_submit (the one entry point), valve_poll, valve_wait.
- * A request is cut into device requests ("chunks") of whole sectors, up to VALVE_MAX_CHUNKS in
- * flight, each describing the caller's own buffer page by page (zero copy). A full queue is
- * waited out, never an error. It never copies or inspects data and never allocates; all its
- * state lives in the caller's struct valve_req (requests in flight are linked through it). */
+/* Block Valve request engine: block_submit (the one entry point), block_poll, block_wait.
+ * A request is cut into device requests ("chunks") of whole logical blocks, up to
+ * BLOCK_MAX_CHUNKS in flight, each describing the caller's own buffer page by page (zero copy). A
+ * full queue is waited out, never an error. It never copies or inspects data and never allocates;
+ * all its state lives in the caller's struct block_req (requests in flight are linked through it).
+ */
 #include <errno.h>
 #include <string.h>
 
@@ -18,21 +19,21 @@
 #define VALVE_CHUNK_BYTES   (1u << 20) /* bytes per chunk to start with */
 #define VALVE_SEG_BYTES_MAX (1u << 30) /* one merged segment */
 
-static uint32_t units(const struct valve_req *r)
+static uint32_t units(const struct block_req *r)
 {
-    return r->op == VALVE_OP_FLUSH ? 1 : r->count;
+    return r->op == BLOCK_OP_FLUSH ? 1 : r->count;
 }
 
-static bool finished(const struct valve_req *r)
+static bool finished(const struct block_req *r)
 {
     return r->n_chunks == 0 && (r->stop || r->next >= units(r));
 }
 
-/* Every request between valve_submit and its final status, linked through the caller's own
+/* Every request between block_submit and its final status, linked through the caller's own
  * struct: when a queue is full, the finished device requests of all of them are taken back. */
-static struct valve_req *live_head;
+static struct block_req *live_head;
 
-static void live_add(struct valve_req *r)
+static void live_add(struct block_req *r)
 {
     r->live_prev = NULL;
     r->live_next = live_head;
@@ -41,7 +42,7 @@ static void live_add(struct valve_req *r)
     live_head = r;
 }
 
-static void live_remove(struct valve_req *r)
+static void live_remove(struct block_req *r)
 {
     if (r->live_prev)
         r->live_prev->live_next = r->live_next;
@@ -52,7 +53,7 @@ static void live_remove(struct valve_req *r)
     r->live_prev = r->live_next = NULL;
 }
 
-static int complete(struct valve_req *r)
+static int complete(struct block_req *r)
 {
     live_remove(r);
     r->status = r->err ? r->err : r->submit_err;
@@ -60,8 +61,9 @@ static int complete(struct valve_req *r)
 }
 
 /* Bus-address segments for up to `max` bytes of the buffer from byte `off`: one per page,
- * merged while physically contiguous, cut back to whole sectors. Returns the bytes covered. */
-static uint32_t build_segs(void *buf, uint64_t off, uint32_t max, uint32_t sector_size,
+ * merged while physically contiguous, cut back to whole logical blocks. Returns the bytes covered.
+ */
+static uint32_t build_segs(void *buf, uint64_t off, uint32_t max, uint32_t block_size,
                            struct vq_seg *segs, unsigned *n_out)
 {
     const uint8_t *p = (const uint8_t *)buf + off;
@@ -86,7 +88,7 @@ static uint32_t build_segs(void *buf, uint64_t off, uint32_t max, uint32_t secto
         }
         got += len;
     }
-    keep = got - got % sector_size;
+    keep = got - got % block_size;
     for (uint32_t cut = got - keep; cut;) {
         struct vq_seg *last = &segs[n - 1];
         uint32_t k = last->len < cut ? last->len : cut;
@@ -99,7 +101,7 @@ static uint32_t build_segs(void *buf, uint64_t off, uint32_t max, uint32_t secto
     return keep;
 }
 
-static int submit_chunk(struct valve_req *r, struct blk_dev *b, unsigned flags)
+static int submit_chunk(struct block_req *r, struct blk_dev *b, unsigned flags)
 {
     const struct blk_info *bi = blk_info(b);
     const uint32_t bs = bi->blk_size, spb = valve_sectors_per_block(bi);
@@ -110,17 +112,17 @@ static int submit_chunk(struct valve_req *r, struct blk_dev *b, unsigned flags)
     int rc;
 
     switch (r->op) {
-    case VALVE_OP_FLUSH:
+    case BLOCK_OP_FLUSH:
         count = 1;
         rc = blk_submit(b, BLK_OP_FLUSH, 0, NULL, 0, flags, &token);
         break;
-    case VALVE_OP_DISCARD:
-    case VALVE_OP_WRITE_ZEROES: {
+    case BLOCK_OP_DISCARD:
+    case BLOCK_OP_WRITE_ZEROES: {
         uint32_t max =
-            (r->op == VALVE_OP_DISCARD ? bi->max_discard_sectors : bi->max_write_zeroes_sectors) /
+            (r->op == BLOCK_OP_DISCARD ? bi->max_discard_sectors : bi->max_write_zeroes_sectors) /
             spb;
         count = left < max ? left : max;
-        rc = blk_submit_range(b, r->op == VALVE_OP_DISCARD ? BLK_OP_DISCARD : BLK_OP_WRITE_ZEROES,
+        rc = blk_submit_range(b, r->op == BLOCK_OP_DISCARD ? BLK_OP_DISCARD : BLK_OP_WRITE_ZEROES,
                               sector, count * spb, flags, &token);
         break;
     }
@@ -132,14 +134,14 @@ static int submit_chunk(struct valve_req *r, struct blk_dev *b, unsigned flags)
         count = bytes / bs;
         if (count == 0)
             return -EINVAL;
-        rc = blk_submit(b, r->op == VALVE_OP_READ ? BLK_OP_READ : BLK_OP_WRITE, sector, segs, n,
+        rc = blk_submit(b, r->op == BLOCK_OP_READ ? BLK_OP_READ : BLK_OP_WRITE, sector, segs, n,
                         flags, &token);
         break;
     }
     }
     if (rc)
         return rc;
-    struct valve_chunk *c = &r->chunks[(r->head + r->n_chunks) % VALVE_MAX_CHUNKS];
+    struct block_chunk *c = &r->chunks[(r->head + r->n_chunks) % BLOCK_MAX_CHUNKS];
     c->token = token;
     c->count = count;
     c->status = 0;
@@ -151,12 +153,12 @@ static int submit_chunk(struct valve_req *r, struct blk_dev *b, unsigned flags)
 
 /* Takes back the results of chunks that finished (each frees the device's record of it); with
  * wait_head, waits for the oldest. Returns how many it took. */
-static unsigned collect(struct valve_req *r, struct blk_dev *b, bool wait_head)
+static unsigned collect(struct block_req *r, struct blk_dev *b, bool wait_head)
 {
     unsigned taken = 0;
 
     for (unsigned k = 0; k < r->n_chunks; k++) {
-        struct valve_chunk *c = &r->chunks[(r->head + k) % VALVE_MAX_CHUNKS];
+        struct block_chunk *c = &r->chunks[(r->head + k) % BLOCK_MAX_CHUNKS];
         if (c->done)
             continue;
         int st = (k == 0 && wait_head) ? blk_wait(b, c->token) : blk_poll(b, c->token);
@@ -171,10 +173,10 @@ static unsigned collect(struct valve_req *r, struct blk_dev *b, bool wait_head)
     return taken;
 }
 
-static bool own_in_flight(const struct valve_req *r)
+static bool own_in_flight(const struct block_req *r)
 {
     for (unsigned k = 0; k < r->n_chunks; k++)
-        if (!r->chunks[(r->head + k) % VALVE_MAX_CHUNKS].done)
+        if (!r->chunks[(r->head + k) % BLOCK_MAX_CHUNKS].done)
             return true;
     return false;
 }
@@ -187,11 +189,11 @@ static bool own_in_flight(const struct valve_req *r)
  * waits for r's own chunks, or may not wait); -EIO: the device failed, or the queue stays
  * full with nothing in flight (it lost descriptors). `idle`: the device had nothing in
  * flight at the last wait; the completions that emptied it are taken back once more. */
-static int make_room(struct valve_req *r, struct blk_dev *b, bool may_wait, bool *idle)
+static int make_room(struct block_req *r, struct blk_dev *b, bool may_wait, bool *idle)
 {
     unsigned taken = 0;
 
-    for (struct valve_req *q = live_head; q; q = q->live_next)
+    for (struct block_req *q = live_head; q; q = q->live_next)
         if (q->dev == r->dev)
             taken += collect(q, b, false);
     if (taken)
@@ -208,15 +210,15 @@ static int make_room(struct valve_req *r, struct blk_dev *b, bool may_wait, bool
     return 0;
 }
 
-/* Hands chunks to the device until the request is all out, VALVE_MAX_CHUNKS are in flight or
+/* Hands chunks to the device until the request is all out, BLOCK_MAX_CHUNKS are in flight or
  * the queue is full. A full queue is made room in (make_room); with may_wait and none of our
  * chunks in flight that may mean waiting (otherwise the caller waits for our own chunks). */
-static void pump(struct valve_req *r, struct blk_dev *b, unsigned flags, bool may_wait)
+static void pump(struct block_req *r, struct blk_dev *b, unsigned flags, bool may_wait)
 {
     const uint32_t bs = blk_info(b)->blk_size;
     bool idle = false;
 
-    while (!r->stop && r->next < units(r) && r->n_chunks < VALVE_MAX_CHUNKS) {
+    while (!r->stop && r->next < units(r) && r->n_chunks < BLOCK_MAX_CHUNKS) {
         int rc = submit_chunk(r, b, flags);
         if (rc == 0) {
             idle = false;
@@ -237,7 +239,7 @@ static void pump(struct valve_req *r, struct blk_dev *b, unsigned flags, bool ma
             if (rc == -EIO && !blk_info(b)->failed)
                 os_log("valve: %s: queue full with nothing in flight", blk_vdev(b)->name);
         }
-        if (rc == -EINVAL && (r->op == VALVE_OP_READ || r->op == VALVE_OP_WRITE))
+        if (rc == -EINVAL && (r->op == BLOCK_OP_READ || r->op == BLOCK_OP_WRITE))
             os_log("valve: %s: the buffer at %p is too fragmented for the device's seg_max",
                    blk_vdev(b)->name, r->buf);
         r->stop = true;
@@ -246,20 +248,20 @@ static void pump(struct valve_req *r, struct blk_dev *b, unsigned flags, bool ma
 }
 
 /* Retires finished chunks in LBA order: `done` grows only over an unbroken run of successes. */
-static void retire(struct valve_req *r)
+static void retire(struct block_req *r)
 {
     while (r->n_chunks && r->chunks[r->head].done) {
-        const struct valve_chunk *c = &r->chunks[r->head];
+        const struct block_chunk *c = &r->chunks[r->head];
         if (c->status && !r->err)
             r->err = c->status;
-        else if (!c->status && !r->err && r->op != VALVE_OP_FLUSH)
+        else if (!c->status && !r->err && r->op != BLOCK_OP_FLUSH)
             r->done += c->count;
-        r->head = (r->head + 1) % VALVE_MAX_CHUNKS;
+        r->head = (r->head + 1) % BLOCK_MAX_CHUNKS;
         r->n_chunks--;
     }
 }
 
-int valve_submit(struct valve_req *r)
+int block_submit(struct block_req *r)
 {
     struct blk_dev *b = NULL;
     int rc;
@@ -277,23 +279,23 @@ int valve_submit(struct valve_req *r)
     r->chunk_max = VALVE_CHUNK_BYTES;
     memset(r->chunks, 0, sizeof(r->chunks));
 
-    rc = valve_check_access(r);
+    rc = block_check_access(r);
     if (!rc)
         rc = valve_validate(r, &b);
     if (rc)
         return r->status = rc;
-    if (r->op == VALVE_OP_FLUSH && !blk_info(b)->flush)
+    if (r->op == BLOCK_OP_FLUSH && !blk_info(b)->flush)
         return r->status = 0; /* no write cache: nothing to make durable */
 
     live_add(r);
-    pump(r, b, (r->flags & VALVE_F_NOKICK) ? BLK_SUBMIT_NOKICK : 0, true);
+    pump(r, b, (r->flags & BLOCK_F_NOKICK) ? BLK_SUBMIT_NOKICK : 0, true);
     if (finished(r))
         return complete(r);
     return 0;
 }
 
 /* The device of a request still in flight, or NULL with *rc its final status. */
-static struct blk_dev *in_flight(struct valve_req *r, int *rc)
+static struct blk_dev *in_flight(struct block_req *r, int *rc)
 {
     struct blk_dev *b;
 
@@ -314,7 +316,7 @@ static struct blk_dev *in_flight(struct valve_req *r, int *rc)
 }
 
 /* One round: take completions, hand out more chunks; the final status, or -EINPROGRESS. */
-static int step(struct valve_req *r, struct blk_dev *b, bool may_wait)
+static int step(struct block_req *r, struct blk_dev *b, bool may_wait)
 {
     collect(r, b, may_wait);
     retire(r);
@@ -322,7 +324,7 @@ static int step(struct valve_req *r, struct blk_dev *b, bool may_wait)
     return finished(r) ? complete(r) : -EINPROGRESS;
 }
 
-int valve_poll(struct valve_req *r)
+int block_poll(struct block_req *r)
 {
     int rc;
     struct blk_dev *b = in_flight(r, &rc);
@@ -330,7 +332,7 @@ int valve_poll(struct valve_req *r)
     return b ? step(r, b, false) : rc;
 }
 
-int valve_wait_any(unsigned dev)
+int block_wait_any(unsigned dev)
 {
     struct blk_dev *b = valve_device(dev);
 
@@ -340,21 +342,21 @@ int valve_wait_any(unsigned dev)
     return rc == -EAGAIN ? 0 : rc;
 }
 
-int valve_wait(struct valve_req *r)
+int block_wait(struct block_req *r)
 {
     int rc;
     struct blk_dev *b = in_flight(r, &rc);
 
     if (!b)
         return rc;
-    if (r->flags & VALVE_F_NOKICK)
+    if (r->flags & BLOCK_F_NOKICK)
         blk_kick(b);
     while ((rc = step(r, b, true)) == -EINPROGRESS)
         ;
     return rc;
 }
 
-void valve_kick(unsigned dev)
+void block_kick(unsigned dev)
 {
     struct blk_dev *b = valve_device(dev);
 

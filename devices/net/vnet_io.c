@@ -243,4 +243,5 @@ const struct netif_ops vnet_netif_ops = {
     .transmit = vnet_transmit,
     .poll = vnet_poll,
     .link_up = vnet_link_up,
+    .describe = vnet_describe,
 };

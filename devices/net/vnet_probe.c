@@ -2,6 +2,7 @@
  * from config space (validated), the receive and transmit queues with their preallocated DMA
  * buffers, and the network interface registered with the stack. Never sends or receives. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <virtio/os.h>
@@ -165,6 +166,34 @@ int virtio_net_info(const struct netif *nif, struct virtio_net_info *out)
     out->rx_posted = vn->rx_posted;
     out->stats = vn->stats;
     return 0;
+}
+
+size_t vnet_describe(struct netif *nif, char *buf, size_t len)
+{
+    struct virtio_net_info vi;
+    if (virtio_net_info(nif, &vi) != 0 || len == 0)
+        return 0;
+    int n = snprintf(buf, len,
+                     "  virtio %s %s %s, header %u, %u rx buffers (%u posted), %u tx buffers\n",
+                     vi.vdev->name, vi.vdev->ops->name, vi.vdev->location, vi.hdr_len, vi.rx_bufs,
+                     vi.rx_posted, vi.tx_bufs);
+    if (n < 0)
+        return 0;
+    size_t used = (size_t)n < len ? (size_t)n : len - 1;
+    const struct virtio_net_stats *d = &vi.stats;
+    if (d->rx_short || d->rx_long || d->rx_merged || d->tx_waits || d->tx_timeouts ||
+        d->queue_broken || d->rx_requeue_failed) {
+        n = snprintf(buf + used, len - used,
+                     "  driver: rx short %llu long %llu merged %llu requeue-failed %llu, tx waits "
+                     "%llu timeouts %llu, broken queues %llu\n",
+                     (unsigned long long)d->rx_short, (unsigned long long)d->rx_long,
+                     (unsigned long long)d->rx_merged, (unsigned long long)d->rx_requeue_failed,
+                     (unsigned long long)d->tx_waits, (unsigned long long)d->tx_timeouts,
+                     (unsigned long long)d->queue_broken);
+        if (n > 0)
+            used += (size_t)n < len - used ? (size_t)n : len - used - 1;
+    }
+    return used;
 }
 
 const struct virtio_driver virtio_net_driver = {

@@ -53,16 +53,16 @@ static void test_lookup_and_info(void **state)
     assert_int_equal(block_info(1, &info), 0);
     assert_string_equal(info.name, sim_vdev(d1)->name);
     assert_string_equal(info.transport, "sim");
-    assert_int_equal(info.sector_size, 4096);
-    assert_int_equal(info.total_sectors, 512);
+    assert_int_equal(info.block_size, 4096);
+    assert_int_equal(info.total_blocks, 512);
     assert_false(info.read_only);
     assert_true(info.write_cache);
     assert_false(info.failed);
     assert_int_equal(strncmp(info.serial, "simblk", 6), 0);
 
     assert_int_equal(block_info(0, &info), 0);
-    assert_int_equal(info.sector_size, 512);
-    assert_int_equal(info.total_sectors, 2048);
+    assert_int_equal(info.block_size, 512);
+    assert_int_equal(info.total_blocks, 2048);
     assert_false(info.polled);
     assert_int_equal(block_set_polled(0, true), 0);
     assert_int_equal(block_info(0, &info), 0);
@@ -106,7 +106,7 @@ static void test_validation_before_device(void **state)
     unsigned dev = tb_index(d);
     uint8_t *buf = tb_alloc(8192);
     uint64_t before = seen(d);
-    struct valve_req r = {.op = VALVE_OP_READ, .dev = dev, .lba = 0, .count = 1, .buf = buf};
+    struct block_req r = {.op = BLOCK_OP_READ, .dev = dev, .lba = 0, .count = 1, .buf = buf};
 
     assert_int_equal(block_read(7, 0, 1, buf), -ENODEV);
     assert_int_equal(block_read(dev, 0, 0, buf), -EINVAL);
@@ -117,15 +117,15 @@ static void test_validation_before_device(void **state)
     assert_int_equal(block_read(dev, 0, 1, NULL), -EFAULT);
     assert_int_equal(block_read(dev, 0, 1, buf + 8), -EFAULT);
     assert_int_equal(block_write(dev, 0, 1, buf + 256), -EFAULT);
-    assert_int_equal(block_read(dev, 0, VALVE_MAX_BYTES / 512 + 1, buf), -E2BIG);
-    r.op = (enum valve_op)99;
-    assert_int_equal(valve_submit(&r), -EINVAL);
+    assert_int_equal(block_read(dev, 0, BLOCK_MAX_BYTES / 512 + 1, buf), -E2BIG);
+    r.op = (enum block_op)99;
+    assert_int_equal(block_submit(&r), -EINVAL);
     assert_int_equal(r.status, -EINVAL);
     assert_int_equal(r.done, 0);
-    assert_int_equal(valve_submit(NULL), -EINVAL);
+    assert_int_equal(block_submit(NULL), -EINVAL);
     /* DISCARD / WRITE_ZEROES not offered by this device. */
-    r.op = VALVE_OP_WRITE_ZEROES;
-    assert_int_equal(valve_submit(&r), -EOPNOTSUPP);
+    r.op = BLOCK_OP_WRITE_ZEROES;
+    assert_int_equal(block_submit(&r), -EOPNOTSUPP);
     assert_int_equal(seen(d), before);
     assert_int_equal(sim_stats(d)->driver_errors, 0);
     free(buf);
@@ -141,8 +141,8 @@ static void test_4096_byte_sectors(void **state)
     struct block_info info;
 
     assert_int_equal(block_info(dev, &info), 0);
-    assert_int_equal(info.sector_size, 4096);
-    assert_int_equal(info.total_sectors, 512);
+    assert_int_equal(info.block_size, 4096);
+    assert_int_equal(info.total_blocks, 512);
     tb_fill(w, 3 * 4096, 8, 0);
     assert_int_equal(block_write(dev, 509, 3, w), 0); /* the last three blocks */
     assert_memory_equal(sim_blk_data(d, NULL) + 509 * 4096, w, 3 * 4096);
@@ -216,18 +216,18 @@ static void test_partial_completion(void **state)
     struct sim_device *d = tb_make(&o, 0);
     unsigned dev = tb_index(d);
     uint8_t *buf = tb_alloc(4u << 20);
-    struct valve_req r = {.op = VALVE_OP_READ, .dev = dev, .lba = 0, .count = 8192, .buf = buf};
+    struct block_req r = {.op = BLOCK_OP_READ, .dev = dev, .lba = 0, .count = 8192, .buf = buf};
 
     /* 4 MiB in 1 MiB chunks; sector 5000 lies in the third. */
     sim_set_completion(d, SIM_COMPLETE_DEFERRED, SIM_ORDER_REVERSE);
     sim_blk_fail_sectors(d, 5000, 1);
-    assert_int_equal(valve_submit(&r), 0);
+    assert_int_equal(block_submit(&r), 0);
     assert_int_equal(r.status, -EINPROGRESS);
-    assert_int_equal(valve_poll(&r), -EINPROGRESS);
-    assert_int_equal(valve_wait(&r), -EIO);
+    assert_int_equal(block_poll(&r), -EINPROGRESS);
+    assert_int_equal(block_wait(&r), -EIO);
     assert_int_equal(r.status, -EIO);
     assert_int_equal(r.done, 4096);
-    assert_int_equal(valve_poll(&r), -EIO); /* the answer stays */
+    assert_int_equal(block_poll(&r), -EIO); /* the answer stays */
     free(buf);
 }
 
@@ -239,45 +239,45 @@ static void test_depth_out_of_order(void **state)
     struct sim_device *d = tb_make(&o, 0);
     unsigned dev = tb_index(d);
     uint8_t *buf = tb_alloc(N * 4096), *back = tb_alloc(N * 4096);
-    static struct valve_req r[N];
+    static struct block_req r[N];
     struct block_stats st;
 
     sim_set_completion(d, SIM_COMPLETE_DEFERRED, SIM_ORDER_SHUFFLE);
     for (unsigned i = 0; i < N; i++) {
         tb_fill(buf + i * 4096, 4096, 500 + i, 0);
-        r[i] = (struct valve_req){.op = VALVE_OP_WRITE,
+        r[i] = (struct block_req){.op = BLOCK_OP_WRITE,
                                   .dev = dev,
                                   .lba = (uint64_t)(N - i) * 123 % 8000,
                                   .count = 8,
                                   .buf = buf + i * 4096};
-        assert_int_equal(valve_submit(&r[i]), 0);
+        assert_int_equal(block_submit(&r[i]), 0);
     }
     assert_int_equal(sim_pending(d, 0), N);
     for (unsigned i = 0; i < N; i++) {
-        int rc = valve_poll(&r[i]);
+        int rc = block_poll(&r[i]);
         assert_true(rc == -EINPROGRESS || rc == 0);
     }
     for (int i = N - 1; i >= 0; i--) {
-        assert_int_equal(valve_wait(&r[i]), 0);
+        assert_int_equal(block_wait(&r[i]), 0);
         assert_int_equal(r[i].done, 8);
     }
     assert_int_equal(block_stats(dev, &st), 0);
     assert_true(st.max_inflight >= N);
 
     for (unsigned i = 0; i < N; i++) {
-        r[i].op = VALVE_OP_READ;
+        r[i].op = BLOCK_OP_READ;
         r[i].buf = back + i * 4096;
-        assert_int_equal(valve_submit(&r[i]), 0);
+        assert_int_equal(block_submit(&r[i]), 0);
     }
     for (unsigned i = 0; i < N; i++) {
-        assert_int_equal(valve_wait(&r[i]), 0);
+        assert_int_equal(block_wait(&r[i]), 0);
         assert_int_equal(tb_check(back + i * 4096, 4096, 500 + i, 0), -1);
     }
     free(buf);
     free(back);
 }
 
-/* valve_wait_any returns as soon as one of many outstanding requests completes, so a caller
+/* block_wait_any returns as soon as one of many outstanding requests completes, so a caller
  * keeping a queue full can refill it; with nothing outstanding it returns at once. */
 static void test_wait_any(void **state)
 {
@@ -287,22 +287,22 @@ static void test_wait_any(void **state)
     struct sim_device *d = tb_make(&o, 0);
     unsigned dev = tb_index(d);
     uint8_t *buf = tb_alloc(N * 512);
-    struct valve_req r[N];
+    struct block_req r[N];
 
-    assert_int_equal(valve_wait_any(dev), 0);
-    assert_int_equal(valve_wait_any(dev + 7), -ENODEV);
+    assert_int_equal(block_wait_any(dev), 0);
+    assert_int_equal(block_wait_any(dev + 7), -ENODEV);
     sim_set_completion(d, SIM_COMPLETE_DEFERRED, SIM_ORDER_FIFO);
     for (unsigned i = 0; i < N; i++) {
-        r[i] = (struct valve_req){
-            .op = VALVE_OP_READ, .dev = dev, .lba = i, .count = 1, .buf = buf + i * 512};
-        assert_int_equal(valve_submit(&r[i]), 0);
+        r[i] = (struct block_req){
+            .op = BLOCK_OP_READ, .dev = dev, .lba = i, .count = 1, .buf = buf + i * 512};
+        assert_int_equal(block_submit(&r[i]), 0);
     }
     unsigned finished = 0;
     while (finished < N) {
-        assert_int_equal(valve_wait_any(dev), 0);
+        assert_int_equal(block_wait_any(dev), 0);
         unsigned now = 0;
         for (unsigned i = 0; i < N; i++)
-            now += valve_poll(&r[i]) == 0;
+            now += block_poll(&r[i]) == 0;
         assert_true(now > finished); /* each wait made progress */
         finished = now;
     }
@@ -318,26 +318,26 @@ static void test_nokick_batches(void **state)
     struct sim_device *d = tb_make(&o, 0);
     unsigned dev = tb_index(d);
     uint8_t *buf = tb_alloc(N * 512);
-    struct valve_req r[N];
+    struct block_req r[N];
     struct block_stats a, b;
 
     sim_set_completion(d, SIM_COMPLETE_DEFERRED, SIM_ORDER_FIFO);
     uint64_t notifies = sim_stats(d)->notifies;
     assert_int_equal(block_stats(dev, &a), 0);
     for (unsigned i = 0; i < N; i++) {
-        r[i] = (struct valve_req){.op = VALVE_OP_READ,
+        r[i] = (struct block_req){.op = BLOCK_OP_READ,
                                   .dev = dev,
                                   .lba = i,
                                   .count = 1,
                                   .buf = buf + i * 512,
-                                  .flags = VALVE_F_NOKICK};
-        assert_int_equal(valve_submit(&r[i]), 0);
+                                  .flags = BLOCK_F_NOKICK};
+        assert_int_equal(block_submit(&r[i]), 0);
     }
     assert_int_equal(sim_stats(d)->notifies, notifies);
-    valve_kick(dev);
+    block_kick(dev);
     assert_int_equal(sim_stats(d)->notifies, notifies + 1);
     for (unsigned i = 0; i < N; i++)
-        assert_int_equal(valve_wait(&r[i]), 0);
+        assert_int_equal(block_wait(&r[i]), 0);
     assert_int_equal(block_stats(dev, &b), 0);
     assert_int_equal(b.kicks - a.kicks, 1);
     assert_int_equal(b.requests - a.requests, N);
@@ -375,18 +375,18 @@ static void test_broken_queue(void **state)
     struct sim_device *d = tb_make(&o, 0);
     unsigned dev = tb_index(d);
     uint8_t *buf = tb_alloc(N * 4096);
-    struct valve_req r[N];
+    struct block_req r[N];
 
     sim_set_completion(d, SIM_COMPLETE_DEFERRED, SIM_ORDER_FIFO);
     for (unsigned i = 0; i < N; i++) {
-        r[i] = (struct valve_req){
-            .op = VALVE_OP_READ, .dev = dev, .lba = i * 8, .count = 8, .buf = buf + i * 4096};
-        assert_int_equal(valve_submit(&r[i]), 0);
+        r[i] = (struct block_req){
+            .op = BLOCK_OP_READ, .dev = dev, .lba = i * 8, .count = 8, .buf = buf + i * 4096};
+        assert_int_equal(block_submit(&r[i]), 0);
     }
     sim_fault(d, SIM_FAULT_USED_IDX_JUMP, 1);
     sim_run();
     for (unsigned i = 0; i < N; i++) {
-        assert_int_equal(valve_wait(&r[i]), -EIO);
+        assert_int_equal(block_wait(&r[i]), -EIO);
         assert_int_equal(r[i].done, 0);
     }
     assert_int_equal(block_read(dev, 0, 1, buf), -EIO);

@@ -20,7 +20,7 @@
 #define REQ_BYTES 4096u
 #define MAX_REQS  64u
 
-static struct valve_req reqs[MAX_REQS];
+static struct block_req reqs[MAX_REQS];
 
 static int teardown(void **state)
 {
@@ -52,25 +52,25 @@ static void round_trip(struct sim_device *d, unsigned n, unsigned flags, uint32_
     uint8_t *w = tb_alloc((size_t)n * REQ_BYTES), *r = tb_alloc((size_t)n * REQ_BYTES);
 
     assert_int_equal(block_info(dev, &info), 0);
-    const uint32_t per = REQ_BYTES / info.sector_size;
+    const uint32_t per = REQ_BYTES / info.block_size;
     for (int pass = 0; pass < 2; pass++) {
         const bool write = pass == 0;
         for (unsigned i = 0; i < n; i++) {
             uint8_t *buf = (write ? w : r) + (size_t)i * REQ_BYTES;
             if (write)
                 tb_fill(buf, REQ_BYTES, seed + i, (uint64_t)i * 2 * REQ_BYTES);
-            reqs[i] = (struct valve_req){.op = write ? VALVE_OP_WRITE : VALVE_OP_READ,
+            reqs[i] = (struct block_req){.op = write ? BLOCK_OP_WRITE : BLOCK_OP_READ,
                                          .dev = dev,
                                          .lba = (uint64_t)i * 2 * per,
                                          .count = per,
                                          .buf = buf,
                                          .flags = flags};
-            assert_int_equal(valve_submit(&reqs[i]), 0);
+            assert_int_equal(block_submit(&reqs[i]), 0);
         }
-        if (flags & VALVE_F_NOKICK)
-            valve_kick(dev);
+        if (flags & BLOCK_F_NOKICK)
+            block_kick(dev);
         for (unsigned i = n; i-- > 0;) {
-            assert_int_equal(valve_wait(&reqs[i]), 0);
+            assert_int_equal(block_wait(&reqs[i]), 0);
             assert_int_equal(reqs[i].done, per);
         }
     }
@@ -97,7 +97,7 @@ static void test_more_than_fit_at_notify(void **state)
         for (int legacy = 0; legacy < 2; legacy++) {
             struct sim_device *d = make(sizes[s], legacy, 0);
             round_trip(d, 3u * sizes[s] + 1, 0, 100);
-            round_trip(d, 3u * sizes[s] + 1, VALVE_F_NOKICK, 200);
+            round_trip(d, 3u * sizes[s] + 1, BLOCK_F_NOKICK, 200);
             sim_destroy(d);
         }
     }
@@ -113,7 +113,7 @@ static void test_more_than_fit_deferred(void **state)
         sim_set_completion(d, SIM_COMPLETE_DEFERRED, SIM_ORDER_SHUFFLE);
         round_trip(d, MAX_REQS, 0, 300);
         sim_set_completion(d, SIM_COMPLETE_DEFERRED, SIM_ORDER_REVERSE);
-        round_trip(d, MAX_REQS, VALVE_F_NOKICK, 400);
+        round_trip(d, MAX_REQS, BLOCK_F_NOKICK, 400);
         sim_destroy(d);
     }
 }
@@ -123,11 +123,11 @@ static void test_more_than_fit_4k_blocks(void **state)
 {
     (void)state;
     struct sim_device *d = make(4, false, 4096);
-    round_trip(d, 20, VALVE_F_NOKICK, 500);
+    round_trip(d, 20, BLOCK_F_NOKICK, 500);
 }
 
 /* The way `bench blk` drives a device: qd requests kept in flight by polling, each finished
- * one replaced at once, waiting only in valve_wait_any. */
+ * one replaced at once, waiting only in block_wait_any. */
 static void polled_loop(struct sim_device *d, unsigned qd, unsigned total, uint32_t seed)
 {
     const unsigned dev = tb_index(d);
@@ -138,24 +138,24 @@ static void polled_loop(struct sim_device *d, unsigned qd, unsigned total, uint3
     for (unsigned i = 0; i < qd; i++) {
         uint8_t *buf = bufs + (size_t)i * REQ_BYTES;
         tb_fill(buf, REQ_BYTES, seed + next, (uint64_t)next * REQ_BYTES);
-        reqs[i] = (struct valve_req){.op = VALVE_OP_WRITE,
+        reqs[i] = (struct block_req){.op = BLOCK_OP_WRITE,
                                      .dev = dev,
                                      .lba = (uint64_t)next * (REQ_BYTES / 512),
                                      .count = REQ_BYTES / 512,
                                      .buf = buf,
-                                     .flags = VALVE_F_NOKICK};
+                                     .flags = BLOCK_F_NOKICK};
         next++;
-        assert_int_equal(valve_submit(&reqs[i]), 0);
+        assert_int_equal(block_submit(&reqs[i]), 0);
         active[i] = true;
         live++;
     }
-    valve_kick(dev);
+    block_kick(dev);
     while (live) {
         unsigned done_now = 0;
         for (unsigned i = 0; i < qd; i++) {
             if (!active[i])
                 continue;
-            int st = valve_poll(&reqs[i]);
+            int st = block_poll(&reqs[i]);
             if (st == -EINPROGRESS)
                 continue;
             assert_int_equal(st, 0);
@@ -168,14 +168,14 @@ static void polled_loop(struct sim_device *d, unsigned qd, unsigned total, uint3
                 tb_fill(buf, REQ_BYTES, seed + next, (uint64_t)next * REQ_BYTES);
                 reqs[i].lba = (uint64_t)next * (REQ_BYTES / 512);
                 next++;
-                assert_int_equal(valve_submit(&reqs[i]), 0);
+                assert_int_equal(block_submit(&reqs[i]), 0);
                 active[i] = true;
                 live++;
             }
         }
-        valve_kick(dev);
+        block_kick(dev);
         if (!done_now)
-            assert_int_equal(valve_wait_any(dev), 0);
+            assert_int_equal(block_wait_any(dev), 0);
     }
     assert_int_equal(finished, total);
     const uint8_t *disk = sim_blk_data(d, NULL);
@@ -223,15 +223,15 @@ static void test_large_requests_tiny_queue(void **state)
             uint8_t *buf = (pass ? r : w) + (size_t)i * BYTES;
             if (!pass)
                 tb_fill(buf, BYTES, 900 + i, (uint64_t)(i + 1) * BYTES);
-            reqs[i] = (struct valve_req){.op = pass ? VALVE_OP_READ : VALVE_OP_WRITE,
+            reqs[i] = (struct block_req){.op = pass ? BLOCK_OP_READ : BLOCK_OP_WRITE,
                                          .dev = dev,
                                          .lba = (uint64_t)(i + 1) * (BYTES / 512),
                                          .count = BYTES / 512,
                                          .buf = buf};
-            assert_int_equal(valve_submit(&reqs[i]), 0);
+            assert_int_equal(block_submit(&reqs[i]), 0);
         }
         for (unsigned i = 0; i < N; i++)
-            assert_int_equal(valve_wait(&reqs[i]), 0);
+            assert_int_equal(block_wait(&reqs[i]), 0);
     }
     const uint8_t *disk = sim_blk_data(d, NULL);
     for (unsigned i = 0; i < N; i++) {

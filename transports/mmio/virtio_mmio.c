@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include <kernel/platform.h>
 #include <virtio/config_access.h>
 #include <virtio/os.h>
 #include <virtio/virtio.h>
@@ -227,7 +226,7 @@ static uint32_t config_len_for(uint16_t type, uint64_t window)
     return end < room ? end : (uint32_t)room;
 }
 
-static int add_node(const struct platform_mmio *node)
+static int add_node(const struct virtio_mmio_window *node)
 {
     uintptr_t base = (uintptr_t)node->base;
     if (node->size < MMIO_CONFIG + 4) {
@@ -277,12 +276,11 @@ static int add_node(const struct platform_mmio *node)
     return rc;
 }
 
-int virtio_mmio_discover(void)
+int virtio_mmio_discover(const struct virtio_machine *machine)
 {
-    const struct platform *p = platform();
     int found = 0;
-    for (unsigned i = 0; i < p->n_mmio && i < PLATFORM_MAX_MMIO; i++)
-        if (add_node(&p->mmio[i]) == 0)
+    for (unsigned i = 0; i < machine->n_mmio; i++)
+        if (add_node(&machine->mmio[i]) == 0)
             found++;
     return found;
 }

@@ -86,13 +86,26 @@ struct virtio_plugin {
     uint64_t features; /* feature bits it understands (device and transport bits) */
 };
 
+/* What the machine tells the transports when they start. Whoever starts them fills it (the
+ * kernel: from the device tree and the command line); a transport never asks the kernel. */
+struct virtio_mmio_window {
+    uint64_t base, size;
+    unsigned irq; /* platform interrupt line, 0 = none */
+};
+
+struct virtio_machine {
+    const struct virtio_mmio_window *mmio; /* the device tree's virtio,mmio nodes, in order */
+    unsigned n_mmio;
+    bool pci_legacy_first; /* virtio.pci=legacy: pci-modern leaves transitional devices alone */
+};
+
 /* One transport entry, generated from a transport's manifest (kernel build only). */
 struct virtio_transport {
     const char *name;
     const struct virtio_transport_ops *ops;
-    /* Find this transport's devices and virtio_device_add() each one. Returns how many were
-     * added, or -errno. Called in manifest `order`. */
-    int (*discover)(void);
+    /* Find this transport's devices on `machine` and virtio_device_add() each one. Returns how
+     * many were added, or -errno. Called in manifest `order`. */
+    int (*discover)(const struct virtio_machine *machine);
 };
 
 /* A virtio device. The transport embeds it in its own record (first member) and fills the
@@ -164,9 +177,9 @@ void virtio_device_ready(struct virtio_device *vdev);
  * touching memory, marks it FAILED and logs why. Returns 0, or -ETIMEDOUT if the reset did not
  * read back 0. The driver then fails its outstanding requests. */
 int virtio_device_fail(struct virtio_device *vdev, const char *why);
-/* Runs every generated transport's discover() inside virtio_discovery_begin/_end. Returns the
- * devices added to the list, or -errno when none was and a transport failed. */
-int virtio_transports_start(void);
+/* Runs every generated transport's discover(machine) inside virtio_discovery_begin/_end.
+ * Returns the devices added to the list, or -errno when none was and a transport failed. */
+int virtio_transports_start(const struct virtio_machine *machine);
 /* Counts the device list by state (and devices refused since boot). */
 void virtio_census(struct virtio_census *out);
 /* NEEDS_RESET / FAILED recovery: remove, reset and probe again. */

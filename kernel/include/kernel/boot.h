@@ -33,7 +33,4 @@ uint64_t timer_ticks(void);
 int page_init(uint64_t ram_base, uint64_t ram_size, uintptr_t free_start, uintptr_t keep_start,
               uintptr_t keep_end);
 
-/* The shell; never returns. */
-void nipbox_main(void) __attribute__((noreturn));
-
 #endif

@@ -25,9 +25,8 @@ void net_poll(void);
  * their own deadline. */
 void net_wait(void);
 
-/* Clock for every timeout in the stack: os_time_ns unless a test installs its own. */
+/* Clock for every timeout in the stack (os_time_ns; the host tests' is the simulator's). */
 uint64_t net_now_ns(void);
-void net_set_clock(uint64_t (*now_ns)(void)); /* NULL restores os_time_ns */
 
 /* Static configuration; also how DHCP applies a lease. mask must be contiguous. Returns 0 or
  * -EINVAL (bad address or mask). net_unconfigure drops the address. */

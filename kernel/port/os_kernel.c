@@ -79,14 +79,6 @@ uint32_t os_mmio_read32(uintptr_t addr)
     return *(volatile uint32_t *)addr;
 }
 
-uint64_t os_mmio_read64(uintptr_t addr)
-{
-    /* Two 32-bit reads, low half first: not every device decodes 64-bit accesses. */
-    uint64_t lo = *(volatile uint32_t *)addr;
-    uint64_t hi = *(volatile uint32_t *)(addr + 4);
-    return lo | hi << 32;
-}
-
 void os_mmio_write8(uintptr_t addr, uint8_t v)
 {
     *(volatile uint8_t *)addr = v;
@@ -100,12 +92,6 @@ void os_mmio_write16(uintptr_t addr, uint16_t v)
 void os_mmio_write32(uintptr_t addr, uint32_t v)
 {
     *(volatile uint32_t *)addr = v;
-}
-
-void os_mmio_write64(uintptr_t addr, uint64_t v)
-{
-    *(volatile uint32_t *)addr = (uint32_t)v;
-    *(volatile uint32_t *)(addr + 4) = (uint32_t)(v >> 32);
 }
 
 /* Port I/O on riscv64 is MMIO inside the PCI I/O window: the token is the CPU address. */
