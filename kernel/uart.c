@@ -11,6 +11,7 @@
 #include <kernel/boot.h>
 #include <kernel/console.h>
 #include <kernel/cpu.h>
+#include <kernel/fiber.h>
 #include <kernel/kernel.h>
 #include <kernel/sbi.h>
 
@@ -85,10 +86,13 @@ static void rx_drain(void)
         rx_store(reg_read(UART_RBR));
 }
 
+static char rx_chan; /* what a fiber waiting for console input sleeps on */
+
 static void uart_interrupt(void *arg)
 {
     (void)arg;
     rx_drain();
+    fiber_wakeup(&rx_chan); /* a fiber reading the console sleeps on this */
 }
 
 int uart_enable_irq(unsigned irq)
@@ -129,9 +133,10 @@ int console_getc(void)
 {
     unsigned long s = cpu_irq_save();
     int c;
-    /* Without a UART interrupt the 100 Hz tick still ends each wait, and take_byte polls. */
-    while ((c = take_byte()) < 0)
-        cpu_wait();
+    /* A fiber sleeps until the receive interrupt (or, without one, the next 10 ms tick, when
+     * take_byte polls); the idle context waits in wfi. */
+    while ((c = take_byte()) < 0 && !fiber_killed())
+        fiber_sleep(&rx_chan, rx_irq_mode ? 0 : time_ns() + 10000000u);
     cpu_irq_restore(s);
     return c;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <kernel/console.h>
+#include <kernel/fiber.h>
 #include <kernel/init.h>
 #include <kernel/kernel.h>
 #include <nipbox.h>
@@ -164,9 +165,10 @@ static void warn_duplicates(void)
                 printf("nipbox: command '%s' is registered twice; the first one runs\n", a->name);
 }
 
-/* Started by the last init hook; never returns. */
-__attribute__((noreturn)) static int nipbox_main(void)
+/* The shell's fiber: reads and runs lines for as long as the machine is up. */
+__attribute__((noreturn)) static void nipbox_main(void *arg)
 {
+    (void)arg;
     static char line[NIPBOX_LINE_MAX];
     static struct line_edit editor;
     line_edit_init(&editor, line, sizeof line, echo_bytes);
@@ -180,4 +182,10 @@ __attribute__((noreturn)) static int nipbox_main(void)
             run_line(line);
     }
 }
-KERNEL_INIT(INIT_SHELL, nipbox_main);
+/* The last init hook starts the shell as a kernel fiber; kmain's idle loop then runs it. */
+static int nipbox_start(void)
+{
+    int id = fiber_spawn_kernel("nipbox", nipbox_main, NULL);
+    return id < 0 ? id : 0;
+}
+KERNEL_INIT(INIT_SHELL, nipbox_start);

@@ -32,7 +32,8 @@ class Layer:
 
 # Bottom to top. A layer may use only the layers it names; nothing else, whatever the order.
 LAYERS = [
-    Layer("base", ["kernel"], ["kernel/include"], []),
+    Layer("abi", ["abi"], ["abi/include"], []),
+    Layer("base", ["kernel"], ["kernel/include"], ["abi"]),
     Layer("framework", ["framework"], ["framework/include"], [], owns=["virtio_gen/"]),
     Layer("netstack", ["netstack"], ["netstack/include"], ["framework"]),
     Layer("bus", ["kernel/pci"], ["kernel/pci/include"], ["base", "framework"]),
@@ -42,6 +43,8 @@ LAYERS = [
     Layer("valve", ["valve"], ["valve/include"], ["devices", "framework"]),
     Layer("nipbox", ["nipbox"], ["nipbox/include"],
           ["valve", "netstack", "framework", "bus", "base"]),
+    # User programs (U-mode, their own images): the system-call ABI and their own library only.
+    Layer("user", ["user"], ["user/include"], ["abi"]),
 ]
 # Not layers: tests and tools may include anything.
 UNLAYERED = ["tests", "tools"]

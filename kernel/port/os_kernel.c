@@ -10,6 +10,7 @@
 
 #include <kernel/cpu.h>
 #include <kernel/kernel.h>
+#include <kernel/vm.h>
 #include <virtio/os.h>
 
 static size_t pages_for(size_t size)
@@ -44,7 +45,7 @@ void os_dma_free(void *va, size_t size)
 
 uint64_t os_virt_to_phys(const void *va)
 {
-    return (uint64_t)(uintptr_t)va;
+    return vm_kernel_phys((uintptr_t)va); /* one to one, but for fibers' kernel stacks */
 }
 
 /* Device memory and normal memory are ordered separately on RISC-V: the I/O bits make a ring

@@ -106,6 +106,13 @@ class Guest:
                                  f"{self.describe()}")
             time.sleep(0.005)
 
+    def wait_line(self, text, timeout=10.0):
+        """Waits for `text` and the end of its line: for lines the kernel prints on its own
+        (after the prompt), so that the next cmd() starts on a fresh line."""
+        out = self.wait_for(text, timeout)
+        self.wait_for("\n", 5)
+        return out
+
     def send(self, text):
         self.proc.stdin.write(text.encode())
         self.proc.stdin.flush()
