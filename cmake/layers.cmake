@@ -12,6 +12,9 @@ endif()
 set_property(DIRECTORY ${CMAKE_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
              ${CMAKE_SOURCE_DIR}/tools/layers.py)
 include(${CMAKE_BINARY_DIR}/layers_table.cmake)
+# The ABI between user fibers and the kernel: headers only.
+add_library(rumpk_abi INTERFACE)
+target_include_directories(rumpk_abi INTERFACE ${CMAKE_SOURCE_DIR}/abi/include)
 
 # rumpk_layer(NAME SOURCES src... [EXTRA_INCLUDES dir...]): OBJECT library rumpk_<NAME>.
 # EXTRA_INCLUDES: generated headers the layer owns (framework: <virtio_gen/...>).
@@ -51,4 +54,8 @@ function(rumpk_portable_layers)
   rumpk_layer(devices SOURCES ${dev})
   rumpk_sources_of(vlv ${CMAKE_SOURCE_DIR}/valve)
   rumpk_layer(valve SOURCES ${vlv})
+  rumpk_sources_of(ion ${CMAKE_SOURCE_DIR}/ion)
+  rumpk_layer(ion SOURCES ${ion})
+  rumpk_sources_of(caps ${CMAKE_SOURCE_DIR}/caps)
+  rumpk_layer(caps SOURCES ${caps})
 endfunction()

@@ -41,6 +41,9 @@ LAYERS = [
     Layer("devices", ["devices"], ["devices"], ["framework", "netstack"]),
     Layer("port", ["kernel/port"], [], ["base", "framework"]),
     Layer("valve", ["valve"], ["valve/include"], ["devices", "framework"]),
+    # ION rings (kernel side) and capabilities: portable, used by the kernel's dispatch.
+    Layer("ion", ["ion"], ["ion/include"], ["abi"]),
+    Layer("caps", ["caps"], ["caps/include"], []),
     Layer("nipbox", ["nipbox"], ["nipbox/include"],
           ["valve", "netstack", "framework", "bus", "base"]),
     # User programs (U-mode, their own images): the system-call ABI and their own library only.
