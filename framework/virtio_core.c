@@ -14,12 +14,17 @@
 
 #define RESET_TIMEOUT_NS 1000000000ull
 
-/* Transport feature bits (24..40) the core implements: VERSION_1, only on a modern transport,
- * and RING_EVENT_IDX on any. Everything else in that range (indirect descriptors, packed
- * rings, ...) is never accepted, whatever a plugin lists. */
+/* Transport feature bits (24..40) the core implements: RING_EVENT_IDX and RING_INDIRECT_DESC
+ * on any transport when the plugin lists them; VERSION_1 (plugin), RING_PACKED (plugin, and the
+ * ring policy allows it) and ACCESS_PLATFORM (whenever offered: DMA addresses come from the OS
+ * layer either way) only on a modern transport. Everything else in that range (IN_ORDER,
+ * NOTIFICATION_DATA, ...) is never accepted, whatever a plugin lists. */
 #define TRANSPORT_FEATURES_MASK (((1ull << 41) - 1) & ~((1ull << 24) - 1))
 #define F_VERSION_1             (1ull << VIRTIO_F_VERSION_1)
 #define F_RING_EVENT_IDX        (1ull << VIRTIO_F_RING_EVENT_IDX)
+#define F_RING_INDIRECT_DESC    (1ull << VIRTIO_F_RING_INDIRECT_DESC)
+#define F_RING_PACKED           (1ull << VIRTIO_F_RING_PACKED)
+#define F_ACCESS_PLATFORM       (1ull << VIRTIO_F_ACCESS_PLATFORM)
 
 /* "blk0 block pci-legacy 00:01.0 1af4:1001" */
 #define VDEV_FMT      "%s %s %s %s"
@@ -29,6 +34,13 @@
  * a (possibly shared) line. */
 static unsigned irq_lines[VIRTIO_MAX_DEVICES];
 static unsigned n_irq_lines;
+
+static enum virtio_ring_policy ring_policy = VIRTIO_RING_AUTO;
+
+void virtio_set_ring_policy(enum virtio_ring_policy policy)
+{
+    ring_policy = policy;
+}
 
 static int reset_and_wait(struct virtio_device *vdev)
 {
@@ -129,17 +141,21 @@ static int fail(struct virtio_device *vdev, uint8_t status, int rc, const char *
     return rc;
 }
 
-/* What the core lets through: the plugin's device bits and RING_EVENT_IDX, plus VERSION_1 on
- * modern transports; legacy transports carry only the low 32 bits. */
+/* What the core lets through (see TRANSPORT_FEATURES_MASK); legacy transports carry only the
+ * low 32 bits, so never RING_PACKED or ACCESS_PLATFORM. */
 static uint64_t negotiable(const struct virtio_device *vdev, uint64_t plugin_features)
 {
     uint64_t mask = plugin_features & ~TRANSPORT_FEATURES_MASK;
 
-    mask |= plugin_features & F_RING_EVENT_IDX;
-    if (vdev->modern)
+    mask |= plugin_features & (F_RING_EVENT_IDX | F_RING_INDIRECT_DESC);
+    if (vdev->modern) {
         mask |= plugin_features & F_VERSION_1;
-    else
+        mask |= F_ACCESS_PLATFORM;
+        if (ring_policy == VIRTIO_RING_AUTO)
+            mask |= plugin_features & F_RING_PACKED;
+    } else {
         mask &= 0xffffffffull;
+    }
     return mask;
 }
 
@@ -410,7 +426,10 @@ int virtio_find_vq(struct virtio_device *vdev, unsigned index, unsigned max_size
     vq = os_alloc(sizeof(*vq));
     if (!vq)
         return -ENOMEM;
-    rc = vq_init(vq, vdev, index, size, !vdev->modern);
+    if (vdev->features & F_RING_PACKED)
+        rc = vq_init_packed(vq, vdev, index, size);
+    else
+        rc = vq_init(vq, vdev, index, size, !vdev->modern);
     if (rc) {
         os_free(vq, sizeof(*vq));
         return rc;

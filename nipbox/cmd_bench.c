@@ -5,7 +5,9 @@
  *     -s  interrupt mode: watch the ring this many us before sleeping (default: the device's)
  * Prints one machine-readable line per test:
  *   BENCH test=<name> dev= transport= mode=irq|hybrid|polled spin_us= req_bytes= qd= ... ns=
- *         iops= kib_s= kicks= irqs= kicks_per_kreq= irqs_per_kreq=
+ *         iops= kib_s= kicks= irqs= kicks_per_kreq= irqs_per_kreq= inflight=
+ * (inflight: device requests outstanding once the first qd requests were handed out, what the
+ * queue could take of them).
  * (rates are integers: iops requests/s, kib_s KiB/s; per_kreq = per 1000 requests).
  * Ctrl-C stops at once: no new request after it, and the phase it cut short prints nothing. */
 #include <errno.h>
@@ -80,7 +82,7 @@ static void print_u3(const char *key, uint64_t milli)
 static int run_test(struct bench_state *b, const struct bench_test *t)
 {
     bool active[BENCH_QD_MAX] = {false};
-    struct block_stats s0, s1;
+    struct block_stats s0, s1, sq;
     uint64_t done = 0;
     unsigned live = 0;
     bool interrupted = false;
@@ -103,6 +105,7 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
         active[i] = true;
         live++;
     }
+    block_stats(b->dev, &sq);
     block_kick(b->dev);
     while (live) {
         unsigned finished = 0, resubmitted = 0;
@@ -160,9 +163,9 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
            (unsigned long long)(bytes / 1024 * 1000000u / us), (unsigned long long)kicks,
            (unsigned long long)irqs);
     print_u3("mib_s", bytes * 1000u / 1048576u * 1000000u / us);
-    printf(" kicks_per_kreq=%llu irqs_per_kreq=%llu\n",
+    printf(" kicks_per_kreq=%llu irqs_per_kreq=%llu inflight=%u\n",
            (unsigned long long)(done ? kicks * 1000u / done : 0),
-           (unsigned long long)(done ? irqs * 1000u / done : 0));
+           (unsigned long long)(done ? irqs * 1000u / done : 0), sq.inflight);
     return 0;
 }
 

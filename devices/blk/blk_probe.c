@@ -17,6 +17,11 @@
 /* Largest piece we put in one descriptor when the device sets no size_max: a whole number of
  * the largest block size, well inside the 32-bit descriptor length. */
 #define BLK_NO_SIZE_MAX (1u << 30)
+/* Indirect tables: a chain of header, data and status (3 descriptors or more) takes one ring
+ * descriptor, so the queue holds as many requests as it has entries; a table holds up to 128
+ * descriptors (a longer chain goes direct). */
+#define BLK_INDIRECT_MIN 3u
+#define BLK_INDIRECT_MAX 128u
 
 static int cfg_read(struct virtio_device *vdev, const char *name, uint32_t offset, unsigned width,
                     uint64_t *value)
@@ -266,6 +271,9 @@ static int blk_probe(struct virtio_device *vdev)
         goto fail;
     }
     set_limits(dev);
+    rc = vq_use_indirect(dev->vq, BLK_INDIRECT_MAX, BLK_INDIRECT_MIN);
+    if (rc && rc != -ENOTSUP)
+        os_log("%s: no indirect descriptors (error %d); chains go in the ring", vdev->name, rc);
     rc = blk_tables_init(dev);
     if (rc) {
         os_log("%s: out of memory for the request tables", vdev->name);

@@ -20,8 +20,8 @@ int blk_tables_init(struct blk_dev *dev)
 {
     uint16_t qsize = vq_size(dev->vq);
 
-    /* A chain takes at least two descriptors (header, status). */
-    dev->n_chains = qsize / 2;
+    /* A chain takes at least two descriptors (header, status), or one with indirect tables. */
+    dev->n_chains = vq_chain_cost(dev->vq, 3) == 1 ? qsize : qsize / 2;
     dev->n_reqs = dev->n_chains;
     dev->wire_bytes = (uint64_t)dev->n_chains * sizeof(struct blk_wire) + BLK_ID_BYTES;
     dev->wire = os_dma_alloc(dev->wire_bytes, &dev->wire_pa);
@@ -288,7 +288,9 @@ static int submit_rw(struct blk_dev *dev, enum blk_op op, uint64_t sector,
     nc = plan_rw(dev, segs, total);
     if (nc < 0)
         return nc;
-    uint32_t descs = dev->plan[nc - 1].first + dev->plan[nc - 1].n;
+    uint32_t descs = 0; /* ring descriptors the chains take */
+    for (int k = 0; k < nc; k++)
+        descs += vq_chain_cost(dev->vq, dev->plan[k].n);
     if (!vq_chain_fits(dev->vq, descs) || (unsigned)nc > dev->chains_free_count ||
         dev->reqs_free_count == 0)
         return -EAGAIN;

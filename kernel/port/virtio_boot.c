@@ -1,7 +1,7 @@
 /* Starts the virtio transports at boot: one KERNEL_INIT hook at the devices level. Hands them
  * what the device tree and the command line say (MMIO windows, virtio.pci=) so no transport
- * asks the kernel; the core decides what is found, added and probed; this file prints the one
- * summary line, counted from the device list itself. */
+ * asks the kernel, and the core its settings (virtio.ring=); the core decides what is found,
+ * added and probed; this file prints the one summary line, counted from the device list itself. */
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +10,22 @@
 #include <virtio/virtio.h>
 
 static struct virtio_mmio_window mmio_windows[PLATFORM_MAX_MMIO];
+
+/* virtio.ring=split keeps every device on split rings (for comparison); =auto (the default)
+ * lets the core negotiate packed rings where offered. Any other value is named and ignored. */
+static void ring_policy_from_cmdline(void)
+{
+    char buf[32];
+    const char *v = cmdline_get("virtio.ring", buf, sizeof(buf));
+
+    if (v == NULL || strcmp(v, "auto") == 0 || strcmp(v, "packed") == 0)
+        return;
+    if (strcmp(v, "split") == 0) {
+        virtio_set_ring_policy(VIRTIO_RING_SPLIT);
+        return;
+    }
+    printf("virtio.ring=%s: unknown value, ignored (accepted: split, packed, auto)\n", v);
+}
 
 /* virtio.pci=legacy leaves transitional devices to pci-legacy; =modern (the default) to
  * pci-modern. Any other value is named once at boot and ignored. */
@@ -36,6 +52,7 @@ static int virtio_boot(void)
         mmio_windows[machine.n_mmio++] =
             (struct virtio_mmio_window){p->mmio[i].base, p->mmio[i].size, p->mmio[i].irq};
     machine.pci_legacy_first = pci_legacy_first();
+    ring_policy_from_cmdline();
 
     int n = virtio_transports_start(&machine);
     virtio_census(&c);

@@ -52,13 +52,13 @@ static void legacy_negotiation(void **state)
     assert_int_equal(vdev->state, VIRTIO_STATE_READY);
     assert_int_equal(fw_rec.probes, 1);
     assert_true((vdev->device_features >> 32) == 0);
-    /* RING_EVENT_IDX is a low bit: legacy transports carry it too. */
+    /* RING_EVENT_IDX and RING_INDIRECT_DESC are low bits: legacy transports carry them too. */
     assert_int_equal(vdev->features, BIT(VIRTIO_BLK_F_SIZE_MAX) | BIT(VIRTIO_BLK_F_FLUSH) |
-                                         BIT(VIRTIO_F_RING_EVENT_IDX));
+                                         BIT(VIRTIO_F_RING_EVENT_IDX) |
+                                         BIT(VIRTIO_F_RING_INDIRECT_DESC));
     assert_int_equal(sim_driver_features(d), vdev->features);
     assert_int_equal(fw_rec.features_at_probe, vdev->features);
     assert_false(virtio_has_feature(vdev, VIRTIO_F_VERSION_1));
-    assert_false(virtio_has_feature(vdev, SIM_F_INDIRECT_DESC));
     assert_int_equal(sim_status(d),
                      VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK);
     assert_int_equal(sim_stats(d)->driver_errors, 0);
@@ -76,11 +76,13 @@ static void modern_negotiation(void **state)
 
     assert_int_equal(vdev->state, VIRTIO_STATE_READY);
     assert_int_equal(vdev->features, BIT(VIRTIO_BLK_F_SIZE_MAX) | BIT(VIRTIO_BLK_F_FLUSH) |
-                                         BIT(VIRTIO_F_RING_EVENT_IDX) | BIT(VIRTIO_F_VERSION_1));
-    /* The device offered indirect descriptors and event idx; the core implements only event
-     * idx, so indirect descriptors stay off although the plugin lists them. */
-    assert_true(vdev->device_features & BIT(SIM_F_INDIRECT_DESC));
-    assert_false(virtio_has_feature(vdev, SIM_F_INDIRECT_DESC));
+                                         BIT(VIRTIO_F_RING_EVENT_IDX) | BIT(VIRTIO_F_VERSION_1) |
+                                         BIT(VIRTIO_F_RING_INDIRECT_DESC));
+    /* The device offered indirect descriptors and event idx, the plugin lists both: both on.
+     * It did not offer packed rings, so the queue is split. */
+    assert_true(virtio_has_feature(vdev, SIM_F_INDIRECT_DESC));
+    assert_false(virtio_has_feature(vdev, SIM_F_RING_PACKED));
+    assert_false(vq_packed(vdev->vqs[0]));
     assert_true(virtio_has_feature(vdev, SIM_F_EVENT_IDX));
     assert_int_equal(sim_driver_features(d), vdev->features);
     assert_int_equal(sim_status(d), VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
@@ -454,16 +456,18 @@ static void boot_log_line(void **state)
     struct sim_device *d = sim_create(&p);
     assert_int_equal(sim_add(d), 0);
     assert_true(os_host_log_contains("virtio: tst0 block sim 00:01.0 1af4:1042 irq 33 features: "
-                                     "RING_EVENT_IDX VERSION_1 BLK_F_SIZE_MAX BLK_F_FLUSH\n"));
+                                     "RING_INDIRECT_DESC RING_EVENT_IDX VERSION_1 BLK_F_SIZE_MAX "
+                                     "BLK_F_FLUSH\n"));
 
-    char buf[64];
+    char buf[96];
     size_t n = virtio_features_string(sim_vdev(d), buf, sizeof(buf));
-    assert_string_equal(buf, "RING_EVENT_IDX VERSION_1 BLK_F_SIZE_MAX BLK_F_FLUSH");
+    assert_string_equal(buf,
+                        "RING_INDIRECT_DESC RING_EVENT_IDX VERSION_1 BLK_F_SIZE_MAX BLK_F_FLUSH");
     assert_int_equal(n, strlen(buf));
     /* Cut, but always terminated. */
     n = virtio_features_string(sim_vdev(d), buf, 8);
     assert_int_equal(n, 7);
-    assert_string_equal(buf, "RING_EV");
+    assert_string_equal(buf, "RING_IN");
     assert_int_equal(virtio_features_string(sim_vdev(d), buf, 0), 0);
 }
 

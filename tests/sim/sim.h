@@ -27,6 +27,8 @@ struct sim_device;
 #define SIM_F_INDIRECT_DESC   28
 #define SIM_F_EVENT_IDX       29
 #define SIM_F_VERSION_1       32
+#define SIM_F_ACCESS_PLATFORM 33
+#define SIM_F_RING_PACKED     34 /* not offered by default: a test sets it in sim_params */
 #define SIM_BLK_F_SIZE_MAX    1
 #define SIM_BLK_F_SEG_MAX     2
 #define SIM_BLK_F_GEOMETRY    4
@@ -130,13 +132,16 @@ unsigned sim_run(void);
 /* Chains fetched or kicked but not yet completed on queue q. */
 unsigned sim_pending(struct sim_device *d, unsigned q);
 
-/* Misbehaviour. `count` = how many times it applies (SIM_FOREVER: always; 0: off). */
+/* Misbehaviour. `count` = how many times it applies (SIM_FOREVER: always; 0: off). The used-ring
+ * faults apply to both layouts; on a packed ring "used idx" is the used element position. */
 enum sim_fault {
-    SIM_FAULT_USED_IDX_JUMP,      /* used idx advances by queue size + 1 more than it should */
+    SIM_FAULT_USED_IDX_JUMP,      /* split: used idx advances by queue size + 1 more than it
+                                     should; packed: a second used element (same id) is written
+                                     after this one, beyond what was made available */
     SIM_FAULT_USED_ID_RANGE,      /* used id = queue size + 7 */
-    SIM_FAULT_USED_ID_NOT_HEAD,   /* used id names a descriptor that is not an outstanding head
-                                     (the chain's second descriptor, or one no published chain
-                                     starts at) */
+    SIM_FAULT_USED_ID_NOT_HEAD,   /* used id names no outstanding chain (split: the chain's
+                                     second descriptor, or one no published chain starts at;
+                                     packed: a buffer id not outstanding) */
     SIM_FAULT_USED_LEN_LARGE,     /* used len = chain's writable bytes + 4096 */
     SIM_FAULT_FEATURES_CHANGE,    /* offered features flip bits 0 and 1 once FEATURES_OK is set
                                      (legacy: once the driver has written its features) */
@@ -144,6 +149,7 @@ enum sim_fault {
     SIM_FAULT_CONFIG_GEN,         /* config generation changes on each of the next reads */
     SIM_FAULT_RESET_STUCK,        /* status never reads 0 after a reset */
     SIM_FAULT_NO_INTERRUPT,       /* used entries are written but no interrupt is raised */
+    SIM_FAULT_USED_WRAP,          /* packed: the used element carries the wrong wrap counter */
     SIM_FAULT_COUNT_
 };
 void sim_fault(struct sim_device *d, enum sim_fault f, uint32_t count);

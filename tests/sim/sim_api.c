@@ -168,7 +168,7 @@ unsigned sim_pending(struct sim_device *d, unsigned q)
 {
     if (q >= SIM_MAX_QUEUES || !d->q[q].size)
         return 0;
-    return d->q[q].n_pending + (uint16_t)(d->q[q].avail->idx - d->q[q].last_avail);
+    return d->q[q].n_pending + sim_unfetched(&d->q[q]);
 }
 
 void sim_fault(struct sim_device *d, enum sim_fault f, uint32_t count)

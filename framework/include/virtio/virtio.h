@@ -150,6 +150,12 @@ struct virtio_census {
     unsigned refused;   /* found but not added since boot: the list (VIRTIO_MAX_DEVICES) full */
 };
 
+/* Ring layout policy, set by the OS before discovery (the kernel from `virtio.ring=`):
+ * AUTO negotiates VIRTIO_F_RING_PACKED when the device and the plugin both support it, SPLIT
+ * never does. Applies to devices brought up afterwards. */
+enum virtio_ring_policy { VIRTIO_RING_AUTO, VIRTIO_RING_SPLIT };
+void virtio_set_ring_policy(enum virtio_ring_policy policy);
+
 /* Registry and lifecycle. */
 
 /* 0 when every op is present, else -EINVAL with one log line naming the missing op. */

@@ -1,6 +1,6 @@
 /* Virtqueues as a plugin and a transport see them: an opaque queue, chains of segments in,
- * completed chains out, and queries. The ring layout (split today; packed later) is the core's
- * business alone (framework/virtqueue_priv.h).
+ * completed chains out, and queries. The ring layout (split or packed, chosen at negotiation)
+ * and indirect tables are the core's business alone (framework/virtqueue_priv.h).
  * Ownership: the driver side (the core) owns the descriptor table, the available ring and the
  * private per-descriptor records; the device owns the used ring. Everything read from the used
  * ring is validated before use; a queue that sees an impossible value is marked broken. */
@@ -41,13 +41,24 @@ void vq_enable_cb(struct virtqueue *vq);
 /* True when used entries are waiting. */
 bool vq_has_used(const struct virtqueue *vq);
 
+/* Probe time: lets chains of at least `min_chain` (>= 2) and at most `max_entries` descriptors
+ * go as one indirect table, so each takes a single ring descriptor. Preallocates one table of
+ * max_entries (capped at the queue size) per ring slot; a table is reused only after the device
+ * has returned its chain. Returns 0, -ENOTSUP when VIRTIO_F_RING_INDIRECT_DESC was not
+ * negotiated (the queue works as before), -EINVAL, -ENOMEM. */
+int vq_use_indirect(struct virtqueue *vq, unsigned max_entries, unsigned min_chain);
+
 /* Queries. */
 uint16_t vq_size(const struct virtqueue *vq);  /* entries, a power of two */
 unsigned vq_index(const struct virtqueue *vq); /* the queue's number on its device */
+bool vq_packed(const struct virtqueue *vq);    /* true: the packed layout (virtio 1.2, 2.8) */
 /* Most descriptors one chain may take: a request needing more must be split. */
 unsigned vq_max_chain(const struct virtqueue *vq);
-/* True when a chain of `n` descriptors can be added now (vq_add would not say -ENOSPC); for
- * several chains, `n` is their descriptors in all. False on a broken queue. */
+/* Ring descriptors a chain of `n` descriptors takes: n, or 1 when it goes indirect. */
+unsigned vq_chain_cost(const struct virtqueue *vq, unsigned n);
+/* True when `n` ring descriptors are free now, so a chain whose vq_chain_cost is n can be added
+ * (vq_add would not say -ENOSPC); for several chains, `n` is the sum of their costs. False on
+ * a broken queue. */
 bool vq_chain_fits(const struct virtqueue *vq, unsigned n);
 /* True once the queue saw an impossible value from the device (see vq_pop). */
 bool vq_broken(const struct virtqueue *vq);
