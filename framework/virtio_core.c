@@ -10,15 +10,21 @@
 #include <virtio_gen/virtio_ids.h>
 
 #include "virtio_internal.h"
+#include "virtqueue_priv.h"
 
 #define RESET_TIMEOUT_NS 1000000000ull
 
-/* Transport feature bits (24..40) the core implements: VERSION_1, only on a modern transport,
- * and RING_EVENT_IDX on any. Everything else in that range (indirect descriptors, packed
- * rings, ...) is never accepted, whatever a plugin lists. */
+/* Transport feature bits (24..40) the core implements: RING_EVENT_IDX and RING_INDIRECT_DESC
+ * on any transport when the plugin lists them; VERSION_1 (plugin), RING_PACKED (plugin, and the
+ * ring policy allows it) and ACCESS_PLATFORM (whenever offered: DMA addresses come from the OS
+ * layer either way) only on a modern transport. Everything else in that range (IN_ORDER,
+ * NOTIFICATION_DATA, ...) is never accepted, whatever a plugin lists. */
 #define TRANSPORT_FEATURES_MASK (((1ull << 41) - 1) & ~((1ull << 24) - 1))
 #define F_VERSION_1             (1ull << VIRTIO_F_VERSION_1)
 #define F_RING_EVENT_IDX        (1ull << VIRTIO_F_RING_EVENT_IDX)
+#define F_RING_INDIRECT_DESC    (1ull << VIRTIO_F_RING_INDIRECT_DESC)
+#define F_RING_PACKED           (1ull << VIRTIO_F_RING_PACKED)
+#define F_ACCESS_PLATFORM       (1ull << VIRTIO_F_ACCESS_PLATFORM)
 
 /* "blk0 block pci-legacy 00:01.0 1af4:1001" */
 #define VDEV_FMT      "%s %s %s %s"
@@ -28,6 +34,13 @@
  * a (possibly shared) line. */
 static unsigned irq_lines[VIRTIO_MAX_DEVICES];
 static unsigned n_irq_lines;
+
+static enum virtio_ring_policy ring_policy = VIRTIO_RING_AUTO;
+
+void virtio_set_ring_policy(enum virtio_ring_policy policy)
+{
+    ring_policy = policy;
+}
 
 static int reset_and_wait(struct virtio_device *vdev)
 {
@@ -82,7 +95,7 @@ static void setup_irq(struct virtio_device *vdev)
 
 void virtio_free_queues(struct virtio_device *vdev)
 {
-    for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++) {
+    for (unsigned i = 0; i < vdev->n_vqs; i++) {
         struct virtqueue *vq = vdev->vqs[i];
         if (!vq)
             continue;
@@ -91,7 +104,31 @@ void virtio_free_queues(struct virtio_device *vdev)
         os_free(vq, sizeof(*vq));
         vdev->vqs[i] = NULL;
     }
+    if (vdev->vqs)
+        os_free(vdev->vqs, vdev->n_vqs * sizeof(*vdev->vqs));
+    vdev->vqs = NULL;
     vdev->n_vqs = 0;
+}
+
+/* Makes room in vdev->vqs for queue `index` (probe time: the array grows to what the driver
+ * asks for, so a device has as many queues as its driver uses). */
+static int vqs_reserve(struct virtio_device *vdev, unsigned index)
+{
+    struct virtqueue **grown;
+    unsigned n = index + 1;
+
+    if (index < vdev->n_vqs)
+        return 0;
+    grown = os_alloc(n * sizeof(*grown));
+    if (!grown)
+        return -ENOMEM;
+    for (unsigned i = 0; i < vdev->n_vqs; i++)
+        grown[i] = vdev->vqs[i];
+    if (vdev->vqs)
+        os_free(vdev->vqs, vdev->n_vqs * sizeof(*vdev->vqs));
+    vdev->vqs = grown;
+    vdev->n_vqs = n;
+    return 0;
 }
 
 /* Gives up on the device: FAILED in the status, queues freed, one log line with the reason. */
@@ -104,17 +141,21 @@ static int fail(struct virtio_device *vdev, uint8_t status, int rc, const char *
     return rc;
 }
 
-/* What the core lets through: the plugin's device bits and RING_EVENT_IDX, plus VERSION_1 on
- * modern transports; legacy transports carry only the low 32 bits. */
+/* What the core lets through (see TRANSPORT_FEATURES_MASK); legacy transports carry only the
+ * low 32 bits, so never RING_PACKED or ACCESS_PLATFORM. */
 static uint64_t negotiable(const struct virtio_device *vdev, uint64_t plugin_features)
 {
     uint64_t mask = plugin_features & ~TRANSPORT_FEATURES_MASK;
 
-    mask |= plugin_features & F_RING_EVENT_IDX;
-    if (vdev->modern)
+    mask |= plugin_features & (F_RING_EVENT_IDX | F_RING_INDIRECT_DESC);
+    if (vdev->modern) {
         mask |= plugin_features & F_VERSION_1;
-    else
+        mask |= F_ACCESS_PLATFORM;
+        if (ring_policy == VIRTIO_RING_AUTO)
+            mask |= plugin_features & F_RING_PACKED;
+    } else {
         mask &= 0xffffffffull;
+    }
     return mask;
 }
 
@@ -250,7 +291,7 @@ int virtio_device_add(struct virtio_device *vdev)
     vdev->features = 0;
     vdev->plugin = NULL;
     vdev->driver_priv = NULL;
-    memset(vdev->vqs, 0, sizeof(vdev->vqs));
+    vdev->vqs = NULL;
     vdev->n_vqs = 0;
     vdev->polled = vdev->irq == 0;
     vdev->probed = false;
@@ -330,6 +371,9 @@ void virtio_device_interrupt(struct virtio_device *vdev)
         (vdev->ops->get_status(vdev) & VIRTIO_STATUS_NEEDS_RESET)) {
         vdev->state = VIRTIO_STATE_NEEDS_RESET;
         os_log("virtio: " VDEV_FMT ": device needs reset", VDEV_ARGS(vdev));
+    } else if ((isr & VIRTIO_ISR_CONFIG) && vdev->state == VIRTIO_STATE_READY && vdev->plugin &&
+               vdev->plugin->driver->config_changed) {
+        vdev->plugin->driver->config_changed(vdev);
     }
     if ((isr & VIRTIO_ISR_QUEUE) &&
         (vdev->state == VIRTIO_STATE_READY || vdev->state == VIRTIO_STATE_NEEDS_RESET) &&
@@ -357,7 +401,7 @@ int virtio_find_vq(struct virtio_device *vdev, unsigned index, unsigned max_size
     if (!vdev || !out)
         return -EINVAL;
     *out = NULL;
-    if (index >= VIRTIO_MAX_QUEUES || vdev->vqs[index])
+    if (index >= VIRTIO_QUEUES_MAX || (index < vdev->n_vqs && vdev->vqs[index]))
         return -EINVAL;
     qmax = vdev->ops->queue_max(vdev, index);
     if (qmax == 0) {
@@ -377,10 +421,15 @@ int virtio_find_vq(struct virtio_device *vdev, unsigned index, unsigned max_size
         size = pow2_floor(max_size < qmax ? max_size : qmax);
     }
 
+    if (vqs_reserve(vdev, index))
+        return -ENOMEM;
     vq = os_alloc(sizeof(*vq));
     if (!vq)
         return -ENOMEM;
-    rc = vq_init(vq, vdev, index, size, !vdev->modern);
+    if (vdev->features & F_RING_PACKED)
+        rc = vq_init_packed(vq, vdev, index, size);
+    else
+        rc = vq_init(vq, vdev, index, size, !vdev->modern);
     if (rc) {
         os_free(vq, sizeof(*vq));
         return rc;
@@ -394,8 +443,6 @@ int virtio_find_vq(struct virtio_device *vdev, unsigned index, unsigned max_size
         return rc;
     }
     vdev->vqs[index] = vq;
-    if (vdev->n_vqs < index + 1)
-        vdev->n_vqs = index + 1;
     *out = vq;
     return 0;
 }

@@ -296,7 +296,7 @@ int virtio_transport_check(const struct virtio_transport_ops *ops)
     return 0;
 }
 
-int virtio_transports_start(void)
+int virtio_transports_start(const struct virtio_machine *machine)
 {
     int first_err = 0;
     unsigned added;
@@ -314,7 +314,7 @@ int virtio_transports_start(void)
                 first_err = -EINVAL;
             continue;
         }
-        rc = t->discover();
+        rc = t->discover(machine);
         if (rc < 0) {
             os_log("virtio: transport %s: discovery failed (%d)", name, rc);
             if (!first_err)

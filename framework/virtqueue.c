@@ -1,7 +1,6 @@
-/* Split virtqueues: ring allocation and layout, publishing chains, notifying, and taking used
- * entries back after checking each one. It never follows a value read from the used ring before
- * validating it, never reads its free list back from shared memory, and never asserts on
- * device data: an impossible value marks the queue broken instead. */
+/* The virtqueue front: the vq_* entry points plugins and transports call, argument checks common
+ * to both layouts, dispatch to the split (vq_split.c) or packed (vq_packed.c) ring, the broken
+ * state that fails what is outstanding, and the queries. It never touches ring memory itself. */
 #include <errno.h>
 #include <string.h>
 
@@ -9,83 +8,11 @@
 #include <virtio/virtio.h>
 #include <virtio/virtqueue.h>
 
-#define LEGACY_ALIGN 4096u
-#define MAX_QUEUE    32768u
+#include "virtqueue_priv.h"
 
-static uint64_t align_up(uint64_t v, uint64_t a)
-{
-    return (v + a - 1) & ~(a - 1);
-}
-
-/* The event-index fields (see virtqueue.h); vq_init's layouts leave room for both. */
-static volatile uint16_t *used_event(struct virtqueue *vq)
-{
-    return vring_used_event(vq->avail, vq->size);
-}
-
-static volatile uint16_t *avail_event(struct virtqueue *vq)
-{
-    return vring_avail_event(vq->used, vq->size);
-}
-
-/* True when moving an index from `old` to `new_idx` steps over `event`, i.e. event lies in
- * [old, new_idx) modulo 2^16 (the spec's vring_need_event). */
-static bool need_event(uint16_t event, uint16_t new_idx, uint16_t old)
-{
-    return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old);
-}
-
-static const char *vq_name(const struct virtqueue *vq)
+const char *vq_name(const struct virtqueue *vq)
 {
     return vq->vdev && vq->vdev->name[0] ? vq->vdev->name : "?";
-}
-
-int vq_init(struct virtqueue *vq, struct virtio_device *vdev, unsigned index, uint16_t size,
-            bool legacy_layout)
-{
-    uint64_t avail_off, used_off, total, pa;
-    void *mem;
-
-    if (!vq || size == 0 || (size & (size - 1)) || size > MAX_QUEUE)
-        return -EINVAL;
-    memset(vq, 0, sizeof(*vq));
-
-    /* Descriptor table (16-byte aligned), then the available ring with used_event (2-byte
-     * aligned); the used ring with avail_event goes on the next 4096 boundary for legacy
-     * devices, which compute it themselves, or the next 4-byte boundary for modern ones. */
-    avail_off = 16ull * size;
-    used_off = avail_off + 6 + 2ull * size;
-    used_off = align_up(used_off, legacy_layout ? LEGACY_ALIGN : 4);
-    total = used_off + 6 + 8ull * size;
-    if (legacy_layout)
-        total = align_up(total, LEGACY_ALIGN);
-
-    mem = os_dma_alloc((size_t)total, &pa);
-    if (!mem)
-        return -ENOMEM;
-    vq->state = os_alloc(sizeof(*vq->state) * size);
-    if (!vq->state) {
-        os_dma_free(mem, (size_t)total);
-        return -ENOMEM;
-    }
-
-    vq->vdev = vdev;
-    vq->index = index;
-    vq->size = size;
-    vq->ring_mem = mem;
-    vq->ring_mem_size = total;
-    vq->desc = (struct vring_desc *)mem;
-    vq->avail = (struct vring_avail *)((uint8_t *)mem + avail_off);
-    vq->used = (struct vring_used *)((uint8_t *)mem + used_off);
-    vq->desc_pa = pa;
-    vq->avail_pa = pa + avail_off;
-    vq->used_pa = pa + used_off;
-
-    for (unsigned i = 0; i < size; i++)
-        vq->state[i].next = (uint16_t)((i + 1) & (size - 1u));
-    vq->free_head = 0;
-    vq->num_free = size;
-    return 0;
 }
 
 void vq_destroy(struct virtqueue *vq)
@@ -96,13 +23,13 @@ void vq_destroy(struct virtqueue *vq)
         os_dma_free(vq->ring_mem, (size_t)vq->ring_mem_size);
     if (vq->state)
         os_free(vq->state, sizeof(*vq->state) * vq->size);
+    vq_indirect_free(vq);
     memset(vq, 0, sizeof(*vq));
 }
 
 int vq_add(struct virtqueue *vq, const struct vq_seg *out, unsigned n_out, const struct vq_seg *in,
            unsigned n_in, void *cookie)
 {
-    uint16_t head, idx, last;
     uint64_t writable = 0;
     unsigned n;
 
@@ -122,205 +49,167 @@ int vq_add(struct virtqueue *vq, const struct vq_seg *out, unsigned n_out, const
         if (i >= n_out)
             writable += s->len;
     }
-    if (n > vq->num_free)
-        return -ENOSPC;
-
-    head = idx = last = vq->free_head;
-    for (unsigned i = 0; i < n; i++) {
-        const struct vq_seg *s = i < n_out ? &out[i] : &in[i - n_out];
-        struct vq_desc_state *st = &vq->state[idx];
-        uint16_t next = st->next;
-        uint16_t flags =
-            (uint16_t)((i >= n_out ? VRING_DESC_F_WRITE : 0) | (i + 1 < n ? VRING_DESC_F_NEXT : 0));
-
-        st->addr = s->addr;
-        st->len = s->len;
-        st->flags = flags;
-        st->chain_len = 0;
-        st->writable = 0;
-        st->cookie = NULL;
-        vq->desc[idx].addr = s->addr;
-        vq->desc[idx].len = s->len;
-        vq->desc[idx].flags = flags;
-        vq->desc[idx].next = i + 1 < n ? next : 0;
-        last = idx;
-        idx = next;
-    }
-    vq->free_head = vq->state[last].next;
-    vq->num_free = (uint16_t)(vq->num_free - n);
-
-    vq->state[head].chain_len = (uint16_t)n;
-    vq->state[head].writable = writable > UINT32_MAX ? UINT32_MAX : (uint32_t)writable;
-    vq->state[head].cookie = cookie;
-
-    vq->avail->ring[vq->avail_idx & (vq->size - 1u)] = head;
-    vq->avail_idx++;
-    return 0;
+    if (writable > UINT32_MAX)
+        writable = UINT32_MAX;
+    if (vq->layout == VQ_PACKED)
+        return vq_packed_add(vq, out, n_out, in, n_in, cookie, (uint32_t)writable);
+    return vq_split_add(vq, out, n_out, in, n_in, cookie, (uint32_t)writable);
 }
 
 void vq_kick(struct virtqueue *vq)
 {
-    volatile struct vring_avail *avail;
-    volatile struct vring_used *used;
-    uint16_t old;
-
-    if (!vq || !vq->avail || vq->broken)
+    if (!vq || !vq->state || vq->broken)
         return;
-    avail = vq->avail;
-    used = vq->used;
-    old = avail->idx; /* what the previous kick published */
-    if (old == vq->avail_idx)
-        return;
-    /* Descriptors and ring slots must be visible before the index that publishes them. */
-    os_wmb();
-    avail->idx = vq->avail_idx;
-    /* The new index must be visible before we look at whether the device wants a notify. */
-    os_mb();
-    if (vq->event_idx) {
-        /* Notify only if this batch covers the entry the device asked to hear about: any
-         * earlier notify with that entry still ahead already has the device coming back. */
-        if (!need_event(*avail_event(vq), vq->avail_idx, old))
-            return;
-    } else if (used->flags & VRING_USED_F_NO_NOTIFY) {
-        return;
-    }
-    vq->vdev->ops->notify(vq->vdev, vq);
-    vq->kicks++;
+    if (vq->layout == VQ_PACKED)
+        vq_packed_kick(vq);
+    else
+        vq_split_kick(vq);
 }
 
-static void free_chain(struct virtqueue *vq, uint16_t head)
-{
-    uint16_t n = vq->state[head].chain_len;
-    uint16_t idx = head;
-
-    for (uint16_t i = 1; i < n; i++)
-        idx = vq->state[idx].next;
-    vq->state[idx].next = vq->free_head;
-    vq->free_head = head;
-    vq->num_free = (uint16_t)(vq->num_free + n);
-    vq->state[head].cookie = NULL;
-    vq->state[head].chain_len = 0;
-    vq->state[head].writable = 0;
-}
-
-static int drain_broken(struct virtqueue *vq, void **cookie)
+int vq_drain_broken(struct virtqueue *vq, void **cookie)
 {
     for (uint16_t i = 0; i < vq->size; i++) {
         if (vq->state[i].cookie) {
             *cookie = vq->state[i].cookie;
-            free_chain(vq, i);
+            if (vq->layout == VQ_PACKED)
+                vq_packed_free_id(vq, i);
+            else
+                vq_split_free_chain(vq, i);
             return -EIO;
         }
     }
     return -EIO;
 }
 
-static int mark_broken(struct virtqueue *vq, void **cookie, const char *what, unsigned a,
-                       unsigned b)
+int vq_mark_broken(struct virtqueue *vq, void **cookie, const char *what, unsigned a, unsigned b)
 {
     vq->broken = true;
     os_log("virtio: %s queue %u broken: %s (%u, %u)", vq_name(vq), vq->index, what, a, b);
-    return drain_broken(vq, cookie);
+    return vq_drain_broken(vq, cookie);
+}
+
+uint32_t vq_used_len(struct virtqueue *vq, const struct vq_desc_state *st, uint32_t len)
+{
+    if (len > st->writable) {
+        vq->len_clamped++;
+        return st->writable;
+    }
+    return len;
 }
 
 int vq_pop(struct virtqueue *vq, void **cookie, uint32_t *len)
 {
-    volatile struct vring_used *used;
-    uint16_t used_idx, pending, slot;
-    uint32_t id, ulen;
-    struct vq_desc_state *st;
-
     if (!vq || !cookie || !len || !vq->state)
         return -EINVAL;
     *cookie = NULL;
     *len = 0;
     if (vq->broken)
-        return drain_broken(vq, cookie);
-
-    used = vq->used;
-    used_idx = used->idx;
-    pending = (uint16_t)(used_idx - vq->last_used_idx);
-    if (pending == 0)
-        return -EAGAIN;
-    if (pending > vq->size)
-        return mark_broken(vq, cookie, "used idx too far ahead (idx, last used)", used_idx,
-                           vq->last_used_idx);
-    /* The entry must be read after the index that says it is there. */
-    os_rmb();
-    slot = (uint16_t)(vq->last_used_idx & (vq->size - 1u));
-    id = used->ring[slot].id;
-    ulen = used->ring[slot].len;
-    if (id >= vq->size)
-        return mark_broken(vq, cookie, "used id out of range (id, size)", id, vq->size);
-    st = &vq->state[id];
-    if (!st->cookie)
-        return mark_broken(vq, cookie, "used id is not an outstanding head (id, slot)", id, slot);
-    if (ulen > st->writable) {
-        ulen = st->writable;
-        vq->len_clamped++;
-    }
-    *cookie = st->cookie;
-    *len = ulen;
-    free_chain(vq, (uint16_t)id);
-    vq->last_used_idx++;
-    vq->completions++;
-    if (vq->event_idx) {
-        /* Keep used_event tracking what we consumed (see vq_enable_cb / vq_disable_cb). When
-         * interrupts are wanted, the device must see the new event before we next read used
-         * idx, or a completion published in between would neither interrupt nor be seen. */
-        *used_event(vq) = (uint16_t)(vq->last_used_idx - (vq->cb_disabled ? 1u : 0u));
-        if (!vq->cb_disabled)
-            os_mb();
-    }
-    return 0;
+        return vq_drain_broken(vq, cookie);
+    if (vq->layout == VQ_PACKED)
+        return vq_packed_pop(vq, cookie, len);
+    return vq_split_pop(vq, cookie, len);
 }
 
-/* With event idx the device ignores avail->flags and interrupts when its used idx moves from
- * old to new with used_event in [old, new). Its used idx U always satisfies
- * last_used_idx <= U <= last_used_idx + size (we only consume what it published, and at most
- * size chains are out), so used_event = last_used_idx - 1 lies just behind U: the device would
- * step over it again only after 65535 - size or more further completions (>= 32767), and vq_pop
- * moves it along with last_used_idx while disabled, so a driver that keeps consuming never gets
- * there. A device that published entries before this store but decides about the interrupt
- * after it may still interrupt once: spurious, and allowed (this is a hint). The flag is written
- * too, as a hint for a device without event idx. */
 void vq_disable_cb(struct virtqueue *vq)
 {
-    volatile struct vring_avail *avail = vq->avail;
-
-    avail->flags = (uint16_t)(avail->flags | VRING_AVAIL_F_NO_INTERRUPT);
-    vq->cb_disabled = true;
-    if (vq->event_idx)
-        *used_event(vq) = (uint16_t)(vq->last_used_idx - 1u);
+    if (vq->layout == VQ_PACKED)
+        vq_packed_disable_cb(vq);
+    else
+        vq_split_disable_cb(vq);
 }
 
-/* With event idx: interrupt when the entry at last_used_idx is published. Entries already
- * published raise nothing, so callers re-check vq_has_used() after this. */
 void vq_enable_cb(struct virtqueue *vq)
 {
-    volatile struct vring_avail *avail = vq->avail;
-
-    avail->flags = (uint16_t)(avail->flags & ~VRING_AVAIL_F_NO_INTERRUPT);
-    vq->cb_disabled = false;
-    if (vq->event_idx)
-        *used_event(vq) = vq->last_used_idx;
-    /* The device must see interrupts enabled before the caller re-checks the used ring. */
-    os_mb();
+    if (vq->layout == VQ_PACKED)
+        vq_packed_enable_cb(vq);
+    else
+        vq_split_enable_cb(vq);
 }
 
 bool vq_has_used(const struct virtqueue *vq)
 {
-    const volatile struct vring_used *used;
-
-    if (!vq || !vq->used)
+    if (!vq || !vq->state)
         return false;
     if (vq->broken)
         return vq->num_free < vq->size;
-    used = vq->used;
-    return used->idx != vq->last_used_idx;
+    if (vq->layout == VQ_PACKED)
+        return vq_packed_has_used(vq);
+    return vq_split_has_used(vq);
 }
 
-unsigned vq_num_free(const struct virtqueue *vq)
+uint16_t vq_size(const struct virtqueue *vq)
 {
-    return vq ? vq->num_free : 0;
+    return vq ? vq->size : 0;
+}
+
+unsigned vq_index(const struct virtqueue *vq)
+{
+    return vq ? vq->index : 0;
+}
+
+bool vq_packed(const struct virtqueue *vq)
+{
+    return vq && vq->layout == VQ_PACKED;
+}
+
+/* Either layout's chain may take every descriptor of the ring; an indirect table holds at most
+ * as many (vq_use_indirect caps it at the queue size, as the spec asks of a chain). */
+unsigned vq_max_chain(const struct virtqueue *vq)
+{
+    return vq ? vq->size : 0;
+}
+
+unsigned vq_chain_cost(const struct virtqueue *vq, unsigned n)
+{
+    return vq && vq_goes_indirect(vq, n) ? 1 : n;
+}
+
+bool vq_chain_fits(const struct virtqueue *vq, unsigned n)
+{
+    return vq && !vq->broken && n > 0 && n <= vq->num_free;
+}
+
+bool vq_broken(const struct virtqueue *vq)
+{
+    return !vq || vq->broken;
+}
+
+void vq_get_counters(const struct virtqueue *vq, struct vq_counters *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!vq)
+        return;
+    out->kicks = vq->kicks;
+    out->completions = vq->completions;
+    out->len_clamped = vq->len_clamped;
+}
+
+void vq_ring_addrs(const struct virtqueue *vq, uint64_t *desc, uint64_t *driver, uint64_t *device)
+{
+    *desc = vq->desc_pa;
+    *driver = vq->avail_pa;
+    *device = vq->used_pa;
+}
+
+bool vq_legacy_pfn(const struct virtqueue *vq, uint64_t align, uint32_t *pfn)
+{
+    uint64_t avail_end = vq->avail_pa + 2u * (3u + vq->size);
+    uint64_t used = (avail_end + align - 1) & ~(align - 1);
+
+    if (vq->layout != VQ_SPLIT || (vq->desc_pa & (align - 1)) != 0 ||
+        (vq->desc_pa >> 12) > 0xffffffffu || vq->avail_pa != vq->desc_pa + 16u * vq->size ||
+        vq->used_pa != used)
+        return false;
+    *pfn = (uint32_t)(vq->desc_pa >> 12);
+    return true;
+}
+
+void vq_set_transport_data(struct virtqueue *vq, uintptr_t v)
+{
+    vq->transport_data = v;
+}
+
+uintptr_t vq_transport_data(const struct virtqueue *vq)
+{
+    return vq->transport_data;
 }

@@ -1,14 +1,17 @@
 /* kmain: brings the machine up in order (device tree, console, traps, pages, PLIC, timer), prints
- * what the DTB said, runs the KERNEL_INIT hooks by level, then starts NipBox. Components start
- * themselves through KERNEL_INIT; nothing here names a driver. */
+ * what the DTB said, switches paging on, then runs the KERNEL_INIT hooks by level (the last
+ * one starts NipBox's fiber) and becomes the idle fiber. Components start themselves through
+ * KERNEL_INIT; nothing here names a driver or the shell. */
 #include <stdint.h>
 #include <stdio.h>
 
 #include <kernel/boot.h>
 #include <kernel/cpu.h>
+#include <kernel/fiber.h>
 #include <kernel/init.h>
 #include <kernel/kernel.h>
 #include <kernel/platform.h>
+#include <kernel/vm.h>
 
 /* The firmware's totalsize is checked against this before the parser trusts it. */
 #define DTB_MAX_SIZE (16u << 20)
@@ -95,6 +98,10 @@ void kmain(unsigned long hartid, const void *dtb)
                     dtb_start + dtb_totalsize(dtb));
     if (err)
         panic("page allocator: no usable RAM after the kernel (%d)", err);
+    err = vm_init(p);
+    if (err)
+        panic("paging: cannot build the kernel's page table (%d)", err);
+    fiber_init();
     err = plic_init(p);
     if (err)
         printf("plic: unusable (%d): devices and console input are polled\n", err);
@@ -104,5 +111,5 @@ void kmain(unsigned long hartid, const void *dtb)
     uint64_t hz = p->timebase_hz ? p->timebase_hz : 1;
     banner(hartid, p, (cpu_rdtime() - t0) * 1000000u / hz * 1000u);
     run_init_hooks();
-    nipbox_main();
+    fiber_idle_loop(); /* from here on kmain's context is the idle fiber */
 }

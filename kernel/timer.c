@@ -15,21 +15,18 @@ static uint64_t tick_interval;
 static uint64_t next_tick;
 static volatile uint64_t ticks;
 
-void os_kernel_tick(void); /* kernel/os_kernel.c: the drivers' tick hooks */
+static void (*tick_hook)(void); /* kernel/port/os_kernel.c: the drivers' tick hooks */
+
+void timer_set_hook(void (*fn)(void))
+{
+    tick_hook = fn;
+}
 
 uint64_t time_ns(void)
 {
     uint64_t t = cpu_rdtime();
     /* Split so t * 1e9 cannot overflow: whole seconds, then the remainder. */
     return t / timebase_hz * 1000000000u + t % timebase_hz * 1000000000u / timebase_hz;
-}
-
-void time_delay_us(uint64_t us)
-{
-    uint64_t start = cpu_rdtime();
-    uint64_t delta = us / 1000000u * timebase_hz + us % 1000000u * timebase_hz / 1000000u;
-    while (cpu_rdtime() - start < delta)
-        ;
 }
 
 void timer_tick(void)
@@ -40,7 +37,8 @@ void timer_tick(void)
     if ((int64_t)(next_tick - now) <= 0) /* missed ticks (long trap, slow host): skip them */
         next_tick = now + tick_interval;
     sbi_set_timer(next_tick);
-    os_kernel_tick();
+    if (tick_hook)
+        tick_hook();
 }
 
 uint64_t timer_ticks(void)

@@ -6,7 +6,9 @@
 
 #include <kernel/boot.h>
 #include <kernel/cpu.h>
+#include <kernel/fiber.h>
 #include <kernel/kernel.h>
+#include <kernel/trap.h>
 
 #define TRAP_EXIT_STATUS 3
 
@@ -14,11 +16,6 @@
 #define IRQ_S_SOFT       1
 #define IRQ_S_TIMER      5
 #define IRQ_S_EXT        9
-
-struct trap_frame {
-    unsigned long regs[32]; /* x0..x31; regs[2] is sp at the time of the trap */
-    unsigned long sepc, sstatus, scause, stval;
-};
 
 extern void trap_vector(void);
 extern char __trap_stack_top[];
@@ -48,7 +45,7 @@ static const char *const reg_names[32] = {
     "s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
 };
 
-static const char *cause_name(unsigned long scause)
+const char *trap_cause_name(unsigned long scause)
 {
     unsigned long code = scause & ~SCAUSE_INTERRUPT;
     if (scause & SCAUSE_INTERRUPT) {
@@ -68,12 +65,14 @@ static const char *cause_name(unsigned long scause)
     return "unknown exception";
 }
 
+static void __attribute__((noreturn)) trap_fatal(const struct trap_frame *f, const char *why);
+
 static void __attribute__((noreturn)) trap_fatal(const struct trap_frame *f, const char *why)
 {
     static int reporting;
     if (reporting++)
         poweroff(TRAP_EXIT_STATUS); /* the report itself trapped */
-    printf("\n*** TRAP: %s (scause 0x%lx)%s\n", cause_name(f->scause), f->scause, why);
+    printf("\n*** TRAP: %s (scause 0x%lx)%s\n", trap_cause_name(f->scause), f->scause, why);
     printf("    sepc 0x%016lx  stval 0x%016lx  sstatus 0x%016lx\n", f->sepc, f->stval, f->sstatus);
     for (unsigned i = 0; i < 32; i++) {
         printf("    %-4s 0x%016lx%s", reg_names[i], f->regs[i], i % 4 == 3 ? "\n" : "");
@@ -89,14 +88,27 @@ void trap_handler(struct trap_frame *f)
     if ((uintptr_t)f >= (uintptr_t)__trap_stack_top - 4096 &&
         (uintptr_t)f < (uintptr_t)__trap_stack_top)
         trap_fatal(f, " with sp outside the kernel stack");
+    if (!(f->sstatus & SSTATUS_SPP)) {
+        user_trap(f); /* from U-mode: the fiber's business, never the kernel's end */
+        return;
+    }
     if (!(f->scause & SCAUSE_INTERRUPT))
         trap_fatal(f, "");
+    (void)trap_interrupt(f);
+}
+
+bool trap_interrupt(struct trap_frame *f)
+{
+    bool resched = false;
+
     switch (f->scause & ~SCAUSE_INTERRUPT) {
     case IRQ_S_TIMER:
         timer_tick();
+        resched = fiber_tick();
         break;
     case IRQ_S_EXT:
         plic_dispatch();
+        resched = fiber_preempt_wanted(); /* e.g. console input woke the shell */
         break;
     case IRQ_S_SOFT:
         __asm__ volatile("csrc sip, %0" ::"r"(SIE_SSIE));
@@ -104,6 +116,7 @@ void trap_handler(struct trap_frame *f)
     default:
         trap_fatal(f, "");
     }
+    return resched;
 }
 
 void trap_init(void)

@@ -1,6 +1,8 @@
-/* The supervisor trap vector: saves every register into a struct trap_frame on the kernel
- * stack (or on a small emergency stack when sp is outside the kernel stack, so a stack overflow
- * is still reported), calls trap_handler(frame), restores and returns with sret. */
+/* The supervisor trap vector: saves every register into a struct trap_frame (kernel/trap.h) on
+ * the running fiber's kernel stack (or on a small emergency stack when sp is outside it, so a
+ * stack overflow is still reported), calls trap_handler(frame), restores and returns with sret.
+ * sscratch is 0 while the CPU runs in S-mode and holds the fiber's kernel stack top while it
+ * runs in U-mode: that is how a trap tells where it came from before touching memory. */
 #define FRAME_SIZE (36 * 8)
 #define REG(n) ((n) * 8)
 #define F_SEPC    (32 * 8)
@@ -12,16 +14,33 @@
     .globl trap_vector
     .balign 4
 trap_vector:
-    csrw sscratch, t0
-    la t0, __stack_bottom + 1024
+    csrrw sp, sscratch, sp
+    bnez sp, from_user
+    csrrw sp, sscratch, sp      /* from S-mode: sp back, sscratch 0 again */
+    csrw sscratch, t0           /* borrow sscratch to free t0 for the stack check */
+    la t0, fiber_kstack_lo
+    ld t0, 0(t0)
+    addi t0, t0, 1024
     bltu sp, t0, bad_stack
-    la t0, __stack_top
+    la t0, fiber_kstack_hi
+    ld t0, 0(t0)
     bgtu sp, t0, bad_stack
     csrr t0, sscratch
+    csrw sscratch, zero
     addi sp, sp, -FRAME_SIZE
     sd t0, REG(5)(sp)
     addi t0, sp, FRAME_SIZE
     sd t0, REG(2)(sp)
+    j save_rest
+
+from_user:                      /* sp = the fiber's kernel stack top, sscratch = the user sp */
+    addi sp, sp, -FRAME_SIZE
+    sd t0, REG(5)(sp)
+    csrr t0, sscratch
+    sd t0, REG(2)(sp)
+    csrw sscratch, zero
+    li t0, 0x2000               /* FS "initial": U-mode runs with the FPU off, the kernel not */
+    csrs sstatus, t0
     j save_rest
 
 bad_stack:
@@ -74,10 +93,23 @@ save_rest:
     mv a0, sp
     call trap_handler
 
+    /* Also where a new user fiber starts: sp points at the frame to return into. */
+    .globl trap_return
+trap_return:
     ld t0, F_SEPC(sp)
     csrw sepc, t0
-    ld t0, F_SSTATUS(sp)
+    ld t0, F_SSTATUS(sp)        /* SIE in it is 0: nothing can trap until sret */
+    andi t1, t0, 0x100          /* SPP: going back to S-mode? */
+    bnez t1, 1f
+    li t1, 0x6000               /* to U-mode: FPU off (FS = 0) */
+    not t1, t1
+    and t0, t0, t1
     csrw sstatus, t0
+    addi t0, sp, FRAME_SIZE     /* the next trap from U-mode lands on this stack's top */
+    csrw sscratch, t0
+    j 2f
+1:  csrw sstatus, t0
+2:
     ld x1, REG(1)(sp)
     ld x3, REG(3)(sp)
     ld x4, REG(4)(sp)

@@ -1,6 +1,8 @@
 /* The console: a 16550 UART with polled output and interrupt-driven input into a ring, and the
  * picolibc stdio streams on top of it ("\n" goes out as "\r\n"). It must never block output on
- * an interrupt, so a trap report or a panic always gets printed. */
+ * an interrupt, so a trap report or a panic always gets printed. The ring keeps a pasted script
+ * typed while a command runs; when even that overflows, input is dropped by whole lines and the
+ * place is marked (CONSOLE_INPUT_LOST), never silently cut. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -9,6 +11,7 @@
 #include <kernel/boot.h>
 #include <kernel/console.h>
 #include <kernel/cpu.h>
+#include <kernel/fiber.h>
 #include <kernel/kernel.h>
 #include <kernel/sbi.h>
 
@@ -27,13 +30,14 @@
 #define LSR_DATA_READY   0x01
 #define LSR_THR_EMPTY    0x20
 
-#define RX_RING_SIZE 256u /* power of two */
+#define RX_RING_SIZE CONSOLE_RX_BUFFER /* power of two */
 
 static volatile uint8_t *uart;
 static bool rx_irq_mode;
-static volatile uint8_t rx_ring[RX_RING_SIZE];
-static volatile unsigned rx_head, rx_tail; /* head: next write (ISR), tail: next read */
-static volatile unsigned rx_ctrl_c;
+static volatile uint16_t rx_ring[RX_RING_SIZE]; /* bytes, and CONSOLE_INPUT_LOST marks */
+static volatile unsigned rx_head, rx_tail;      /* head: next write (ISR), tail: next read */
+static volatile bool rx_dropping;               /* up to the end of the line */
+static volatile unsigned rx_ctrl_c, rx_ctrl_c_dropped, rx_lost_bytes;
 
 static uint8_t reg_read(unsigned r)
 {
@@ -54,24 +58,41 @@ void uart_init(uint64_t base)
     reg_write(UART_MCR, MCR_DTR_RTS_OUT2);
 }
 
-/* Moves every received byte into the ring; bytes beyond a full ring are dropped. */
+/* Keeps one received byte. Data fills all but the ring's last slot, which is kept for a
+ * CONSOLE_INPUT_LOST mark: a byte that finds no room puts the mark in (once), and input is then
+ * dropped up to and including the next CR or LF. */
+static void rx_store(uint8_t c)
+{
+    if (c == CONSOLE_CTRL_C)
+        rx_ctrl_c++;
+    if (!rx_dropping && rx_head - rx_tail < RX_RING_SIZE - 1) {
+        rx_ring[rx_head % RX_RING_SIZE] = c;
+        rx_head++;
+        return;
+    }
+    if (!rx_dropping && rx_ring[(rx_head - 1) % RX_RING_SIZE] != CONSOLE_INPUT_LOST) {
+        rx_ring[rx_head % RX_RING_SIZE] = CONSOLE_INPUT_LOST;
+        rx_head++;
+    }
+    rx_dropping = c != '\r' && c != '\n';
+    rx_lost_bytes++;
+    if (c == CONSOLE_CTRL_C)
+        rx_ctrl_c_dropped++;
+}
+
 static void rx_drain(void)
 {
-    while (reg_read(UART_LSR) & LSR_DATA_READY) {
-        uint8_t c = reg_read(UART_RBR);
-        if (c == CONSOLE_CTRL_C)
-            rx_ctrl_c++;
-        if (rx_head - rx_tail < RX_RING_SIZE) {
-            rx_ring[rx_head % RX_RING_SIZE] = c;
-            rx_head++;
-        }
-    }
+    while (reg_read(UART_LSR) & LSR_DATA_READY)
+        rx_store(reg_read(UART_RBR));
 }
+
+static char rx_chan; /* what a fiber waiting for console input sleeps on */
 
 static void uart_interrupt(void *arg)
 {
     (void)arg;
     rx_drain();
+    fiber_wakeup(&rx_chan); /* a fiber reading the console sleeps on this */
 }
 
 int uart_enable_irq(unsigned irq)
@@ -108,28 +129,27 @@ static int take_byte(void)
     return c;
 }
 
-int console_trygetc(void)
-{
-    unsigned long s = cpu_irq_save();
-    int c = take_byte();
-    cpu_irq_restore(s);
-    return c;
-}
-
 int console_getc(void)
 {
     unsigned long s = cpu_irq_save();
     int c;
-    /* Without a UART interrupt the 100 Hz tick still ends each wait, and take_byte polls. */
-    while ((c = take_byte()) < 0)
-        cpu_wait();
+    /* A fiber sleeps until the receive interrupt (or, without one, the next 10 ms tick, when
+     * take_byte polls); the idle context waits in wfi. */
+    while ((c = take_byte()) < 0 && !fiber_killed())
+        fiber_sleep(&rx_chan, rx_irq_mode ? 0 : time_ns() + 10000000u);
     cpu_irq_restore(s);
     return c;
 }
 
-unsigned console_ctrl_c_count(void)
+void console_input_stats(struct console_input_stats *out)
 {
-    return rx_ctrl_c;
+    unsigned long s = cpu_irq_save();
+    if (!rx_irq_mode && uart)
+        rx_drain();
+    out->ctrl_c = rx_ctrl_c;
+    out->ctrl_c_dropped = rx_ctrl_c_dropped;
+    out->lost_bytes = rx_lost_bytes;
+    cpu_irq_restore(s);
 }
 
 static int stdio_put(char c, FILE *f)
@@ -144,7 +164,10 @@ static int stdio_put(char c, FILE *f)
 static int stdio_get(FILE *f)
 {
     (void)f;
-    return console_getc();
+    int c;
+    while ((c = console_getc()) == CONSOLE_INPUT_LOST)
+        ;
+    return c;
 }
 
 void console_puts(const char *s)

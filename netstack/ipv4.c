@@ -1,6 +1,7 @@
 /* IPv4: validates every received header against the frame (version, header length, total
  * length, checksum, fragments, TTL, addresses) before dispatching to ICMP/UDP, and builds the
- * header of every packet we send (routing to on-link host, gateway or broadcast). */
+ * header of every packet we send (routing to on-link host, gateway or broadcast; a packet to our
+ * own address is looped back). */
 #include <errno.h>
 #include <string.h>
 
@@ -18,7 +19,7 @@ static uint32_t subnet_broadcast(const struct netif *nif)
     return nif->ip | ~nif->netmask;
 }
 
-void ip_input(struct netif *nif, const uint8_t *frame, size_t len)
+void ip_input(struct netif *nif, const uint8_t *frame, size_t len, bool local)
 {
     const uint8_t *ip = frame + NET_ETH_HLEN;
     size_t avail = len - NET_ETH_HLEN;
@@ -56,7 +57,7 @@ void ip_input(struct netif *nif, const uint8_t *frame, size_t len)
     uint8_t proto = ip[9];
     uint32_t src = net_get32(ip + 12);
     uint32_t dst = net_get32(ip + 16);
-    if (!net_ip_is_unicast(src) || (nif->configured && src == nif->ip)) {
+    if (!net_ip_is_unicast(src) || (nif->configured && src == nif->ip && !local)) {
         net_cnt.ip_bad_src++;
         return;
     }
@@ -152,6 +153,12 @@ int ip_output(struct netif *nif, uint32_t src, uint32_t dst, uint8_t proto, uint
     net_cnt.ip_out++;
     if (broadcast)
         return net_eth_send(nif, net_bcast_mac, ETH_TYPE_IP, frame, len);
+    if (dst == nif->ip) { /* to ourselves: looped back, never on the wire */
+        memcpy(frame, nif->mac, NET_MAC_LEN);
+        memcpy(frame + 6, nif->mac, NET_MAC_LEN);
+        net_put16(frame + 12, ETH_TYPE_IP);
+        return net_loopback(nif, frame, len);
+    }
     memcpy(frame + 6, nif->mac, NET_MAC_LEN);
     net_put16(frame + 12, ETH_TYPE_IP);
     return arp_output(nif, next_hop, frame, len);

@@ -54,6 +54,9 @@ extern const uint8_t net_bcast_mac[NET_MAC_LEN];
 /* netif.c */
 uint8_t *net_tx_frame(void); /* the scratch frame every sender builds into (NET_FRAME_MAX) */
 int net_transmit(struct netif *nif, const uint8_t *frame, size_t len);
+/* Queues a frame we addressed to ourselves as if nif had received it (marked local, so our own
+ * source address is accepted). Returns 0 or -ENOBUFS (receive queue full). */
+int net_loopback(struct netif *nif, const uint8_t *frame, size_t len);
 /* Fills the Ethernet header (dst, our MAC, type) at frame[0] and transmits. */
 int net_eth_send(struct netif *nif, const uint8_t *dst, uint16_t type, uint8_t *frame, size_t len);
 size_t net_netif_mtu(const struct netif *nif);
@@ -63,15 +66,16 @@ uint32_t net_csum_add(uint32_t sum, const uint8_t *p, size_t len);
 uint16_t net_csum_fold(uint32_t sum);
 /* Pseudo-header sum for UDP. */
 uint32_t net_csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
-bool net_ip_is_unicast(uint32_t ip); /* not 0, broadcast, multicast, class E, loopback */
 bool net_mask_valid(uint32_t mask);
 
 /* ipv4.c */
-void ip_input(struct netif *nif, const uint8_t *frame, size_t len);
+/* local: the frame was looped back by net_loopback (its source is our own address). */
+void ip_input(struct netif *nif, const uint8_t *frame, size_t len, bool local);
 /* Chooses the interface and next hop for dst (nif non-NULL: use it). -ENETUNREACH. */
 int ip_route(uint32_t dst, struct netif **nif, uint32_t *next_hop, bool *broadcast);
 /* frame holds l4_len bytes of transport header + data at NET_OFF_L4; fills IP and Ethernet
- * headers and sends (or queues behind ARP). src 0 = the interface's address. */
+ * headers and sends (or queues behind ARP). src 0 = the interface's address. A packet to the
+ * interface's own address is looped back, never sent. */
 int ip_output(struct netif *nif, uint32_t src, uint32_t dst, uint8_t proto, uint8_t *frame,
               size_t l4_len);
 

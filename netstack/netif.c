@@ -13,6 +13,7 @@
 struct rxq_slot {
     struct netif *nif; /* NULL: its interface went away, skip */
     uint16_t len;
+    bool local; /* looped back by net_loopback, not received */
     uint8_t data[NET_FRAME_MAX];
 };
 
@@ -22,7 +23,6 @@ static volatile unsigned rxq_tail; /* written by net_poll (consumer) */
 
 static struct netif *netifs[NET_MAX_NETIFS];
 static uint8_t tx_frame[NET_FRAME_MAX];
-static uint64_t (*clock_fn)(void);
 static bool polling; /* net_poll is running: a nested call returns at once */
 
 struct net_counters net_cnt;
@@ -30,12 +30,7 @@ const uint8_t net_bcast_mac[NET_MAC_LEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 uint64_t net_now_ns(void)
 {
-    return clock_fn ? clock_fn() : os_time_ns();
-}
-
-void net_set_clock(uint64_t (*now_ns)(void))
-{
-    clock_fn = now_ns;
+    return os_time_ns();
 }
 
 int net_netif_add(struct netif *nif)
@@ -100,6 +95,18 @@ struct netif *net_netif_default(void)
     return net_netif_at(0);
 }
 
+size_t net_netif_describe(struct netif *nif, char *buf, size_t len)
+{
+    if (!buf || len == 0)
+        return 0;
+    buf[0] = '\0';
+    if (!nif || !nif->ops || !nif->ops->describe)
+        return 0;
+    size_t n = nif->ops->describe(nif, buf, len);
+    buf[len - 1] = '\0';
+    return n < len ? n : len - 1;
+}
+
 size_t net_netif_mtu(const struct netif *nif)
 {
     return nif->mtu ? nif->mtu : NET_MTU;
@@ -123,12 +130,31 @@ void net_input(struct netif *nif, const void *frame, size_t len)
         memcpy(slot->data, frame, len);
         slot->len = (uint16_t)len;
         slot->nif = nif;
+        slot->local = false;
         nif->stats.rx_frames++;
         nif->stats.rx_bytes += len;
         os_wmb();
         rxq_head = rxq_head + 1;
     }
     os_irq_restore(s);
+}
+
+int net_loopback(struct netif *nif, const uint8_t *frame, size_t len)
+{
+    int rc = -ENOBUFS;
+    unsigned long s = os_irq_disable();
+    if (rxq_head - rxq_tail < RXQ_SLOTS) {
+        struct rxq_slot *slot = &rxq[rxq_head % RXQ_SLOTS];
+        memcpy(slot->data, frame, len);
+        slot->len = (uint16_t)len;
+        slot->nif = nif;
+        slot->local = true;
+        os_wmb();
+        rxq_head = rxq_head + 1;
+        rc = 0;
+    }
+    os_irq_restore(s);
+    return rc;
 }
 
 unsigned net_rx_pending(void)
@@ -166,7 +192,7 @@ int net_eth_send(struct netif *nif, const uint8_t *dst, uint16_t type, uint8_t *
     return net_transmit(nif, frame, len);
 }
 
-static void eth_input(struct netif *nif, const uint8_t *frame, size_t len)
+static void eth_input(struct netif *nif, const uint8_t *frame, size_t len, bool local)
 {
     if (len < NET_ETH_HLEN) {
         net_cnt.eth_short++;
@@ -179,7 +205,7 @@ static void eth_input(struct netif *nif, const uint8_t *frame, size_t len)
     }
     switch (net_get16(frame + 12)) {
     case ETH_TYPE_IP:
-        ip_input(nif, frame, len);
+        ip_input(nif, frame, len, local);
         break;
     case ETH_TYPE_ARP:
         arp_input(nif, frame, len);
@@ -204,7 +230,7 @@ void net_poll(void)
     while (rxq_tail != end) {
         struct rxq_slot *slot = &rxq[rxq_tail % RXQ_SLOTS];
         if (slot->nif && slot->nif->registered)
-            eth_input(slot->nif, slot->data, slot->len);
+            eth_input(slot->nif, slot->data, slot->len, slot->local);
         os_mb();
         rxq_tail = rxq_tail + 1;
     }
@@ -225,11 +251,11 @@ void net_wait(void)
             return;
     unsigned long s = os_irq_disable();
     uint64_t deadline = net_now_ns() + NET_WATCH_NS;
-    while (rxq_head == rxq_tail && net_now_ns() < deadline)
+    while (net_rx_pending() == 0 && net_now_ns() < deadline)
         for (unsigned i = 0; i < NET_MAX_NETIFS; i++)
             if (netifs[i] && netifs[i]->ops->poll)
                 netifs[i]->ops->poll(netifs[i]);
-    if (rxq_head == rxq_tail)
+    if (net_rx_pending() == 0)
         os_wait();
     os_irq_restore(s);
 }

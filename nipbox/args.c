@@ -1,20 +1,43 @@
 /* Argument parsing shared by NipBox commands: one way to read a number a user typed.
+ * Decimal unless it starts with 0x: a leading zero never makes a number octal (010 is ten).
  * Never prints: the command knows what the number was for and says so. */
 #include <errno.h>
-#include <stdlib.h>
 
 #include <nipbox.h>
 
+static int digit_value(char c, unsigned base)
+{
+    unsigned v;
+    if (c >= '0' && c <= '9')
+        v = (unsigned)(c - '0');
+    else if (c >= 'a' && c <= 'f')
+        v = (unsigned)(c - 'a') + 10;
+    else if (c >= 'A' && c <= 'F')
+        v = (unsigned)(c - 'A') + 10;
+    else
+        return -1;
+    return v < base ? (int)v : -1;
+}
+
 int nipbox_parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
-    char *end;
+    unsigned base = 10;
+    uint64_t v = 0;
 
-    if (!s || *s == '\0' || *s == '-' || *s == '+')
+    if (!s || !out)
         return -EINVAL;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (errno || *end != '\0' || v > max)
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+    }
+    if (*s == '\0')
         return -EINVAL;
+    for (; *s; s++) {
+        int d = digit_value(*s, base);
+        if (d < 0 || (uint64_t)d > max || v > (max - (uint64_t)d) / base)
+            return -EINVAL;
+        v = v * base + (uint64_t)d;
+    }
     *out = v;
     return 0;
 }

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <kernel/boot.h>
@@ -78,25 +77,14 @@ static int cmd_uptime(int argc, char **argv)
     return 0;
 }
 
-static int parse_int(const char *s, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 0);
-    if (errno || end == s || *end != '\0')
-        return -EINVAL;
-    *out = v;
-    return 0;
-}
-
 static int cmd_poweroff(int argc, char **argv)
 {
-    long code = 0;
-    if (argc > 2 || (argc == 2 && (parse_int(argv[1], &code) || code < 0 || code > 255))) {
+    uint64_t code = 0;
+    if (argc > 2 || (argc == 2 && nipbox_parse_uint(argv[1], 255, &code))) {
         printf("poweroff: exit code must be 0..255\n");
         return -EINVAL;
     }
-    printf("poweroff: exit status %ld\n", code);
+    printf("poweroff: exit status %u\n", (unsigned)code);
     poweroff((int)code);
 }
 

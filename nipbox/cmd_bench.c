@@ -5,8 +5,11 @@
  *     -s  interrupt mode: watch the ring this many us before sleeping (default: the device's)
  * Prints one machine-readable line per test:
  *   BENCH test=<name> dev= transport= mode=irq|hybrid|polled spin_us= req_bytes= qd= ... ns=
- *         iops= kib_s= kicks= irqs= kicks_per_kreq= irqs_per_kreq=
- * (rates are integers: iops requests/s, kib_s KiB/s; per_kreq = per 1000 requests). */
+ *         iops= kib_s= kicks= irqs= kicks_per_kreq= irqs_per_kreq= inflight=
+ * (inflight: device requests outstanding once the first qd requests were handed out, what the
+ * queue could take of them).
+ * (rates are integers: iops requests/s, kib_s KiB/s; per_kreq = per 1000 requests).
+ * Ctrl-C stops at once: no new request after it, and the phase it cut short prints nothing. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -80,9 +83,10 @@ static void print_u3(const char *key, uint64_t milli)
 static int run_test(struct bench_state *b, const struct bench_test *t)
 {
     bool active[BENCH_QD_MAX] = {false};
-    struct block_stats s0, s1;
+    struct block_stats s0, s1, sq;
     uint64_t done = 0;
     unsigned live = 0;
+    bool interrupted = false;
     int rc = 0;
 
     if (t->req_bytes % b->info.block_size || t->req_bytes / b->info.block_size == 0 ||
@@ -103,9 +107,13 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
         active[i] = true;
         live++;
     }
+    block_stats(&block_kernel, b->dev, &sq);
     block_kick(&block_kernel, b->dev);
     while (live) {
         unsigned finished = 0, resubmitted = 0;
+        /* Ctrl-C: nothing more is submitted; what is in flight completes, then we return. */
+        if (!interrupted && nipbox_interrupted())
+            interrupted = true;
         for (unsigned i = 0; i < t->qd; i++) {
             if (!active[i])
                 continue;
@@ -120,7 +128,7 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
                 continue;
             }
             done++;
-            if (rc == 0 && time_ns() < end) {
+            if (rc == 0 && !interrupted && time_ns() < end) {
                 setup_req(b, t, i);
                 int src;
                 while ((src = block_submit(&reqs[i])) == -EAGAIN)
@@ -143,6 +151,8 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
         printf("bench: %s: %s\n", t->name, block_strerror(rc));
         return rc;
     }
+    if (interrupted)
+        return -EINTR; /* a phase cut short is no measurement */
     const uint64_t bytes = done * t->req_bytes;
     const uint64_t kicks = s1.kicks - s0.kicks, irqs = s1.interrupts - s0.interrupts;
     const uint64_t us = ns / 1000 ? ns / 1000 : 1;
@@ -158,9 +168,9 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
            (unsigned long long)(bytes / 1024 * 1000000u / us), (unsigned long long)kicks,
            (unsigned long long)irqs);
     print_u3("mib_s", bytes * 1000u / 1048576u * 1000000u / us);
-    printf(" kicks_per_kreq=%llu irqs_per_kreq=%llu\n",
+    printf(" kicks_per_kreq=%llu irqs_per_kreq=%llu inflight=%u\n",
            (unsigned long long)(done ? kicks * 1000u / done : 0),
-           (unsigned long long)(done ? irqs * 1000u / done : 0));
+           (unsigned long long)(done ? irqs * 1000u / done : 0), sq.inflight);
     return 0;
 }
 
@@ -228,10 +238,8 @@ static int bench_blk(int argc, char **argv)
         if (tests[i].op == BLOCK_OP_WRITE && !writes)
             continue;
         rc = run_test(&b, &tests[i]);
-        if (nipbox_interrupted()) {
+        if (rc == -EINTR)
             printf("bench: interrupted\n");
-            rc = -EINTR;
-        }
     }
     block_set_polled(&block_kernel, b.dev, b.info.polled);
     block_set_spin(&block_kernel, b.dev, b.info.spin_us);

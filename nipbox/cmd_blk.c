@@ -1,6 +1,6 @@
 /* NipBox `blk`: block devices through the Block Valve.
  *   blk info [dev]            one line per device: transport, size, sector size, ro/rw, serial
- *   blk flush [dev]           make completed writes durable
+ *   blk flush [dev]           make completed writes durable (every device without dev)
  *   blk zero|discard <dev> <lba> <count>
  *   blk polled <dev> on|off   completion by polling instead of interrupts
  *   blk spin <dev> <us>       interrupt mode: watch the ring up to us before sleeping (0: never)
@@ -10,7 +10,8 @@
  *   blk inflight <dev> <n> [lba]
  *                             n writes, then n reads, each of its own 4 KiB, all outstanding at
  *                             once; every answer checked
- * Each failure is one line. Buffers come from page_alloc and go back before the command ends. */
+ * Each failure is one line. Buffers come from page_alloc and go back before the command ends.
+ * Ctrl-C stops a pattern run between requests. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -115,19 +116,40 @@ static int blk_info_cmd(int argc, char **argv)
     return 0;
 }
 
-static int blk_flush_cmd(int argc, char **argv)
+static int flush_one(unsigned dev)
 {
     struct block_info info;
-    int dev = open_dev("blk flush", argc > 1 ? argv[1] : "blk0", &info);
-    if (dev < 0)
-        return dev;
-    int rc = block_flush(&block_kernel, (unsigned)dev);
+    int rc = block_info(&block_kernel, dev, &info);
+    if (rc) {
+        printf("blk flush: blk%u: %s\n", dev, block_strerror(rc));
+        return rc;
+    }
+    rc = block_flush(&block_kernel, dev);
     if (rc) {
         printf("blk flush: %s: %s\n", info.name, block_strerror(rc));
         return rc;
     }
     printf("blk flush: %s: %s\n", info.name, info.write_cache ? "flushed" : "no write cache");
     return 0;
+}
+
+/* Without a device: every device, as `blk info` lists them. */
+static int blk_flush_cmd(int argc, char **argv)
+{
+    struct block_info info;
+    if (argc > 1) {
+        int dev = open_dev("blk flush", argv[1], &info);
+        return dev < 0 ? dev : flush_one((unsigned)dev);
+    }
+    unsigned n = block_count();
+    int rc = 0;
+    if (n == 0)
+        printf("blk flush: no block devices\n");
+    for (unsigned d = 0; d < n; d++) {
+        int r = flush_one((unsigned)block_at(d));
+        rc = rc ? rc : r;
+    }
+    return rc;
 }
 
 static int blk_range_cmd(int argc, char **argv, enum block_op op)
@@ -209,7 +231,11 @@ static int blk_pattern_cmd(int argc, char **argv)
     int dev = open_dev("blk pattern", argv[2], &info);
     if (dev < 0)
         return dev;
-    if (count == 0 || lba >= info.total_blocks || count > info.total_blocks - lba) {
+    if (count == 0) {
+        printf("blk pattern: the sector count must be at least 1\n");
+        return -EINVAL;
+    }
+    if (lba >= info.total_blocks || count > info.total_blocks - lba) {
         printf("blk pattern: %llu sectors at %llu do not fit %s (%llu sectors)\n",
                (unsigned long long)count, (unsigned long long)lba, info.name,
                (unsigned long long)info.total_blocks);
@@ -224,6 +250,12 @@ static int blk_pattern_cmd(int argc, char **argv)
     uint64_t done = 0;
     int rc = 0;
     while (done < count && rc == 0) {
+        if (nipbox_interrupted()) {
+            printf("blk pattern: %s: interrupted after %llu of %llu sectors\n", info.name,
+                   (unsigned long long)done, (unsigned long long)count);
+            rc = -EINTR;
+            break;
+        }
         uint32_t n = count - done < per ? (uint32_t)(count - done) : per;
         size_t bytes = (size_t)n * info.block_size;
         uint64_t pos = (lba + done) * info.block_size;

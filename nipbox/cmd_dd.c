@@ -2,6 +2,7 @@
  *   dd [-d DEV] read SECTOR            first 16 bytes of the sector, in hex
  *   dd [-d DEV] read SECTOR COUNT      full hexdump with device offsets and ASCII
  *   dd [-d DEV] write SECTOR STRING... the words, joined by spaces, zero-padded to one sector
+ *                                     (a string longer than a sector is refused, never cut)
  * Every failure is one line; it never touches the device except through the Valve. */
 #include <errno.h>
 #include <stdint.h>
@@ -93,20 +94,21 @@ static int dd_read(unsigned dev, const struct block_info *info, uint64_t sector,
 static int dd_write(unsigned dev, const struct block_info *info, uint64_t sector, int argc,
                     char **argv)
 {
-    size_t len = 0;
+    size_t len = 0, total = (size_t)argc - 1;
 
+    for (int i = 0; i < argc; i++)
+        total += strlen(argv[i]);
+    if (total > info->block_size) {
+        printf("dd: the string is %zu bytes; a sector of %s holds %u; nothing written\n", total,
+               info->name, (unsigned)info->block_size);
+        return -EINVAL;
+    }
     memset(dd_buf, 0, info->block_size);
     for (int i = 0; i < argc; i++) {
-        size_t w = strlen(argv[i]) + (i > 0);
-        if (len + w > info->block_size) {
-            printf("dd: the string is longer than one %u-byte sector\n",
-                   (unsigned)info->block_size);
-            return -EINVAL;
-        }
         if (i > 0)
             dd_buf[len++] = ' ';
-        memcpy(dd_buf + len, argv[i], w - (i > 0));
-        len += w - (i > 0);
+        memcpy(dd_buf + len, argv[i], strlen(argv[i]));
+        len += strlen(argv[i]);
     }
     int rc = block_write(&block_kernel, dev, sector, 1, dd_buf);
     if (rc) {

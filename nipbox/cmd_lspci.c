@@ -4,7 +4,7 @@
 
 #include <nipbox.h>
 
-#include "pci/pci.h"
+#include <pci/pci.h>
 
 static const char *const win_names[3] = {"io", "mem", "pref"};
 

@@ -8,15 +8,12 @@
 #include <string.h>
 
 #include <nipbox.h>
-#include <virtio/os.h>
-#include <virtio/virtio.h>
 
 #include "net/arp.h"
 #include "net/dhcp.h"
 #include "net/icmp.h"
 #include "net/net.h"
 #include "net/udp.h"
-#include "net/virtio_net.h"
 
 #define DHCP_TIMEOUT_NS (3000ull * NET_MS)
 #define PING_TIMEOUT_NS (1000ull * NET_MS)
@@ -60,7 +57,7 @@ static struct netif *ready_netif(const char *who)
             printf("%s: %s: no dhcp answer; using %s\n", who, nif->name,
                    net_ip_format(nif->ip, ip));
         if (!nif->configured) {
-            printf("%s: %s: no address (%d)\n", who, nif->name, rc);
+            printf("%s: %s: no address: %s\n", who, nif->name, net_strerror(rc));
             return NULL;
         }
     }
@@ -96,21 +93,9 @@ static void show_netif(struct netif *nif)
            (unsigned long long)s->rx_errors, (unsigned long long)s->rx_dropped);
     printf("  tx %llu frames %llu bytes, %llu errors\n", (unsigned long long)s->tx_frames,
            (unsigned long long)s->tx_bytes, (unsigned long long)s->tx_errors);
-    struct virtio_net_info vi;
-    if (virtio_net_info(nif, &vi) == 0) {
-        printf("  virtio %s %s %s, header %u, %u rx buffers (%u posted), %u tx buffers\n",
-               vi.vdev->name, vi.vdev->ops->name, vi.vdev->location, vi.hdr_len, vi.rx_bufs,
-               vi.rx_posted, vi.tx_bufs);
-        const struct virtio_net_stats *d = &vi.stats;
-        if (d->rx_short || d->rx_long || d->rx_merged || d->tx_waits || d->tx_timeouts ||
-            d->queue_broken || d->rx_requeue_failed)
-            printf("  driver: rx short %llu long %llu merged %llu requeue-failed %llu, tx waits "
-                   "%llu timeouts %llu, broken queues %llu\n",
-                   (unsigned long long)d->rx_short, (unsigned long long)d->rx_long,
-                   (unsigned long long)d->rx_merged, (unsigned long long)d->rx_requeue_failed,
-                   (unsigned long long)d->tx_waits, (unsigned long long)d->tx_timeouts,
-                   (unsigned long long)d->queue_broken);
-    }
+    char below[384];
+    if (net_netif_describe(nif, below, sizeof(below)) > 0)
+        fputs(below, stdout);
 }
 
 static int cmd_net(int argc, char **argv)
@@ -187,7 +172,7 @@ static int cmd_dhcp(int argc, char **argv)
                net_ip_format(nif->gateway, gw));
         return rc;
     }
-    printf("dhcp: %s: failed (%d)%s\n", nif->name, rc, rc == -ENETDOWN ? ": link down" : "");
+    printf("dhcp: %s: %s\n", nif->name, net_strerror(rc));
     return rc;
 }
 
@@ -198,6 +183,10 @@ static int cmd_ping(int argc, char **argv)
     if (argc < 2 || argc > 3 || net_ip_parse(argv[1], &dst) ||
         (argc == 3 && (nipbox_parse_uint(argv[2], 1000000, &count) || count == 0))) {
         printf("usage: ping <a.b.c.d> [count]\n");
+        return -EINVAL;
+    }
+    if (!net_ip_is_unicast(dst)) {
+        printf("ping: %s is not a unicast address\n", argv[1]);
         return -EINVAL;
     }
     if (!ready_netif("ping"))
@@ -211,6 +200,11 @@ static int cmd_ping(int argc, char **argv)
             break;
         uint64_t rtt;
         int rc = icmp_ping(dst, (uint16_t)i, PING_PAYLOAD, PING_TIMEOUT_NS, &rtt);
+        if (rc != 0 && rc != -ETIMEDOUT) { /* refused before it left: not sent */
+            printf("ping: seq=%lu not sent: %s\n", i, net_strerror(rc));
+            last = rc;
+            break;
+        }
         sent++;
         if (rc == 0) {
             got++;
@@ -219,12 +213,8 @@ static int cmd_ping(int argc, char **argv)
             max = rtt > max ? rtt : max;
             fmt_ms(rtt, t, sizeof t);
             printf("%d bytes from %s: seq=%lu time=%s ms\n", PING_PAYLOAD + 8, argv[1], i, t);
-        } else if (rc == -ETIMEDOUT) {
-            printf("from %s: seq=%lu timeout\n", argv[1], i);
         } else {
-            printf("ping: seq=%lu: error %d\n", i, rc);
-            last = rc;
-            break;
+            printf("from %s: seq=%lu timeout\n", argv[1], i);
         }
     }
     char a[16], b[16], c[16], total[16];
@@ -254,12 +244,12 @@ static int cmd_udpecho(int argc, char **argv)
         return -ENETUNREACH;
     int s = udp_socket();
     if (s < 0) {
-        printf("udpecho: no socket (%d)\n", s);
+        printf("udpecho: no socket: %s\n", net_strerror(s));
         return s;
     }
     int rc = udp_bind(s, (uint16_t)port);
     if (rc < 0) {
-        printf("udpecho: port %lu: cannot bind (%d)\n", (unsigned long)port, rc);
+        printf("udpecho: port %lu: cannot bind: %s\n", (unsigned long)port, net_strerror(rc));
         udp_close(s);
         return rc;
     }
@@ -276,6 +266,7 @@ static int cmd_udpecho(int argc, char **argv)
         if (n == -ETIMEDOUT)
             continue;
         if (n < 0) {
+            printf("udpecho: %s\n", net_strerror(n));
             rc = n;
             break;
         }
@@ -332,7 +323,7 @@ static int bench_ping(uint32_t dst, unsigned long count, bool arp_each)
         else if (rc == -ETIMEDOUT)
             lost++;
         else {
-            printf("netbench: ping error %d\n", rc);
+            printf("netbench: ping: %s\n", net_strerror(rc));
             return rc;
         }
     }
@@ -367,8 +358,10 @@ static int resolve_next_hop(struct netif *nif, uint32_t dst)
 static int bench_tx(uint32_t dst, unsigned long port, unsigned long size, unsigned long count)
 {
     int s = udp_socket();
-    if (s < 0)
+    if (s < 0) {
+        printf("netbench: no socket: %s\n", net_strerror(s));
         return s;
+    }
     for (size_t i = 0; i < size; i++)
         dgram[i] = (uint8_t)i;
     unsigned long sent = 0, failed = 0;

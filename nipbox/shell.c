@@ -1,38 +1,59 @@
-/* NipBox, the serial shell: reads a line with simple editing, splits it into words and runs the
- * command registered under the first word in the nipbox_cmds linker set. It knows no command by
- * name; each command file registers its own with NIPBOX_COMMAND. */
+/* NipBox, the serial shell: reads a line (line_edit.c does the editing), splits it into words and
+ * runs the command registered under the first word in the nipbox_cmds linker set. It knows no
+ * command by name; each command file registers its own with NIPBOX_COMMAND. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <kernel/boot.h>
 #include <kernel/console.h>
+#include <kernel/fiber.h>
+#include <kernel/init.h>
 #include <kernel/kernel.h>
 #include <nipbox.h>
 
-#define NIPBOX_LINE_MAX 256
-#define NIPBOX_ARGV_MAX 16
+#include "line_edit.h"
 
-#define KEY_CTRL_C    0x03
-#define KEY_BACKSPACE 0x08
-#define KEY_CTRL_U    0x15
-#define KEY_ESC       0x1b
-#define KEY_DEL       0x7f
+/* A line holds a whole sector's string for `dd write` with room to spare. */
+#define NIPBOX_LINE_MAX 2048u
+#define NIPBOX_ARGV_MAX 16
 
 extern const struct nipbox_command __start_nipbox_cmds[], __stop_nipbox_cmds[];
 
-/* Ctrl-C bytes counted by the console, as far as the shell has accounted for them; and how many
- * of those nipbox_interrupted() already reported, so the line editor skips their bytes. */
-static unsigned ctrl_c_seen, ctrl_c_reported;
+/* Ctrl-C presses the console counted, as far as the shell has accounted for them (dropped ones
+ * separately); and how many of those nipbox_interrupted() reported while their bytes still wait
+ * in the console's buffer, so the line editor skips them. All start at zero, as the console's. */
+static unsigned ctrl_c_seen, ctrl_c_dropped_seen, ctrl_c_reported;
+static unsigned lost_reported; /* typed-ahead bytes the shell said were lost */
 
 int nipbox_interrupted(void)
 {
-    unsigned now = console_ctrl_c_count();
-    if (now == ctrl_c_seen)
-        return 0;
-    ctrl_c_reported += now - ctrl_c_seen;
-    ctrl_c_seen = now;
-    return 1;
+    struct console_input_stats st;
+    console_input_stats(&st);
+    unsigned pressed = st.ctrl_c - ctrl_c_seen, dropped = st.ctrl_c_dropped - ctrl_c_dropped_seen;
+    ctrl_c_seen = st.ctrl_c;
+    ctrl_c_dropped_seen = st.ctrl_c_dropped;
+    ctrl_c_reported += pressed - dropped;
+    return pressed > 0;
+}
+
+/* At the prompt, a Ctrl-C dropped with lost input is input lost like any other: it must not
+ * interrupt the next command. */
+static void forget_dropped_ctrl_c(void)
+{
+    struct console_input_stats st;
+    console_input_stats(&st);
+    ctrl_c_seen += st.ctrl_c_dropped - ctrl_c_dropped_seen;
+    ctrl_c_dropped_seen = st.ctrl_c_dropped;
+}
+
+static void report_lost_input(void)
+{
+    struct console_input_stats st;
+    console_input_stats(&st);
+    printf("\nnipbox: input lost: %u bytes typed ahead did not fit the %u-byte buffer; dropped "
+           "through the end of a line\n",
+           st.lost_bytes - lost_reported, CONSOLE_RX_BUFFER);
+    lost_reported = st.lost_bytes;
 }
 
 static const struct nipbox_command *find_command(const char *name)
@@ -44,73 +65,41 @@ static const struct nipbox_command *find_command(const char *name)
     return NULL;
 }
 
-static void erase_chars(size_t n)
+static void echo_bytes(const char *s, size_t n)
 {
     while (n--)
-        fputs("\b \b", stdout);
+        putchar(*s++);
 }
 
-/* Reads one line into buf (NUL-terminated). Returns false when Ctrl-C abandoned it. */
-static bool read_line(char *buf, size_t size)
+/* Reads one line into buf (NUL-terminated). Returns false when it must not run: Ctrl-C
+ * abandoned it, it was longer than the buffer (refused whole, never cut), or part of it was
+ * lost because too much was typed ahead (said once; what follows starts a new line). */
+static bool read_line(struct line_edit *e)
 {
-    static bool last_was_cr;
-    size_t len = 0;
-    int esc = 0; /* 1 after ESC, 2 inside an ESC [ ... sequence */
-
+    line_edit_clear(e);
     for (;;) {
         int c = console_getc();
-        if (esc == 1) {
-            esc = c == '[' ? 2 : 0;
-            continue;
-        }
-        if (esc == 2) {
-            if (c >= 0x40 && c <= 0x7e)
-                esc = 0;
-            continue;
-        }
-        if (c == '\n' && last_was_cr) { /* the LF of a CR LF pair */
-            last_was_cr = false;
-            continue;
-        }
-        last_was_cr = c == '\r';
-        switch (c) {
-        case '\r':
-        case '\n':
-            putchar('\n');
-            buf[len] = '\0';
-            return true;
-        case KEY_CTRL_C:
-            if (ctrl_c_reported > 0) { /* already delivered to a command */
-                ctrl_c_reported--;
-                continue;
-            }
-            ctrl_c_seen++;
-            fputs("^C\n", stdout);
+        forget_dropped_ctrl_c();
+        if (c == CONSOLE_INPUT_LOST) {
+            report_lost_input();
             return false;
-        case KEY_BACKSPACE:
-        case KEY_DEL:
-            if (len > 0) {
-                len--;
-                erase_chars(1);
-            }
-            continue;
-        case KEY_CTRL_U:
-            erase_chars(len);
-            len = 0;
-            continue;
-        case KEY_ESC:
-            esc = 1;
-            continue;
-        case '\t':
-            c = ' ';
-            break;
-        default:
-            break;
         }
-        if (c < 0x20 || c > 0x7e || len + 1 >= size)
+        if (c == CONSOLE_CTRL_C && ctrl_c_reported > 0) { /* already delivered to a command */
+            ctrl_c_reported--;
             continue;
-        buf[len++] = (char)c;
-        putchar(c);
+        }
+        switch (line_edit_feed(e, (unsigned char)c)) {
+        case LINE_PENDING:
+            break;
+        case LINE_READY:
+            return true;
+        case LINE_CANCELLED:
+            ctrl_c_seen++;
+            return false;
+        case LINE_TOO_LONG:
+            printf("nipbox: line longer than %u bytes; not run\n", NIPBOX_LINE_MAX - 1);
+            return false;
+        }
     }
 }
 
@@ -176,17 +165,27 @@ static void warn_duplicates(void)
                 printf("nipbox: command '%s' is registered twice; the first one runs\n", a->name);
 }
 
-void nipbox_main(void)
+/* The shell's fiber: reads and runs lines for as long as the machine is up. */
+__attribute__((noreturn)) static void nipbox_main(void *arg)
 {
+    (void)arg;
     static char line[NIPBOX_LINE_MAX];
+    static struct line_edit editor;
+    line_edit_init(&editor, line, sizeof line, echo_bytes);
     warn_duplicates();
-    ctrl_c_seen = console_ctrl_c_count();
     /* cppcheck-suppress comparePointers ; linker-set bounds of one section */
     unsigned n_commands = (unsigned)(__stop_nipbox_cmds - __start_nipbox_cmds);
     printf("NipBox: %u commands; 'help' lists them\n", n_commands);
     for (;;) {
         fputs("nipbox> ", stdout);
-        if (read_line(line, sizeof line))
+        if (read_line(&editor))
             run_line(line);
     }
 }
+/* The last init hook starts the shell as a kernel fiber; kmain's idle loop then runs it. */
+static int nipbox_start(void)
+{
+    int id = fiber_spawn_kernel("nipbox", nipbox_main, NULL);
+    return id < 0 ? id : 0;
+}
+KERNEL_INIT(INIT_SHELL, nipbox_start);

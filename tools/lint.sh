@@ -96,11 +96,12 @@ cmd_cppcheck() {
                   --error-exitcode=1 -q --template='{file}:{line}:{column}: {severity}: {message} [{id}]'
                   -I framework/include -I netstack/include -I devices -I valve/include -I "$gen")
     local kernel_srcs=() host_srcs=() rc=0
-    mapfile -t kernel_srcs < <(sources_of 'kernel/*.c' 'kernel/pci/*.c' 'framework/*.c' \
-        'transports/*/*.c' 'devices/*/*.c' 'netstack/*.c' 'nipbox/*.c')
+    mapfile -t kernel_srcs < <(sources_of 'kernel/*.c' 'kernel/pci/*.c' 'kernel/port/*.c' \
+        'framework/*.c' 'transports/*/*.c' 'devices/*/*.c' 'netstack/*.c' 'nipbox/*.c')
     mapfile -t host_srcs < <(sources_of 'tests/sim/*.c')
     # The kernel configuration (what build/riscv64 compiles), then the host-only simulator.
-    "$TOOL" "${common[@]}" -I kernel/include -I kernel -I nipbox/include -I transports \
+    "$TOOL" "${common[@]}" -I kernel/include -I kernel/pci/include -I nipbox/include \
+        -I transports/pci-common/include \
         -DRUMPK_KERNEL=1 "${kernel_srcs[@]}" || rc=1
     "$TOOL" "${common[@]}" -I tests/sim "${host_srcs[@]}" || rc=1
     if [ "$rc" -eq 0 ]; then

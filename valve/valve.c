@@ -83,6 +83,17 @@ int valve_register(const char *name, const struct valve_backend_ops *ops, void *
     return vd->handle;
 }
 
+int valve_set_blocks(int handle, uint64_t blocks)
+{
+    unsigned long irq = os_irq_disable();
+    struct valve_dev *vd = handle < 0 ? NULL : valve_lookup((unsigned)handle);
+
+    if (vd)
+        vd->geom.blocks = blocks; /* one aligned store: a reader sees the old or the new size */
+    os_irq_restore(irq);
+    return vd ? 0 : -ENODEV;
+}
+
 void valve_unregister(int handle)
 {
     unsigned long irq = os_irq_disable();

@@ -8,6 +8,8 @@
 #include <virtio/virtio.h>
 #include <virtio_gen/virtio_ids.h>
 
+#include <valve_backend.h>
+
 #include "blk_priv.h"
 
 #define BLK_QUEUE_WANT   256u
@@ -17,6 +19,11 @@
 /* Largest piece we put in one descriptor when the device sets no size_max: a whole number of
  * the largest block size, well inside the 32-bit descriptor length. */
 #define BLK_NO_SIZE_MAX (1u << 30)
+/* Indirect tables: a chain of header, data and status (3 descriptors or more) takes one ring
+ * descriptor, so the queue holds as many requests as it has entries; a table holds up to 128
+ * descriptors (a longer chain goes direct). */
+#define BLK_INDIRECT_MIN 3u
+#define BLK_INDIRECT_MAX 128u
 
 static int cfg_read(struct virtio_device *vdev, const char *name, uint32_t offset, unsigned width,
                     uint64_t *value)
@@ -32,6 +39,22 @@ static bool is_pow2(uint64_t v)
     return v && (v & (v - 1)) == 0;
 }
 
+/* The capacity field (512-byte sectors), checked: its bytes must fit 64 bits. */
+static int read_capacity(struct virtio_device *vdev, uint64_t *out)
+{
+    uint64_t v;
+    int rc = cfg_read(vdev, "capacity", VIRTIO_BLK_CFG_CAPACITY, VIRTIO_BLK_CFG_CAPACITY_WIDTH, &v);
+
+    if (rc)
+        return rc;
+    if (v > (UINT64_MAX / BLK_SECTOR_SIZE)) {
+        os_log("%s: capacity %llu sectors is impossible", vdev->name, (unsigned long long)v);
+        return -EINVAL;
+    }
+    *out = v;
+    return 0;
+}
+
 static int read_geometry(struct blk_dev *dev)
 {
     struct virtio_device *vdev = dev->vdev;
@@ -39,14 +62,9 @@ static int read_geometry(struct blk_dev *dev)
     uint64_t v;
     int rc;
 
-    rc = cfg_read(vdev, "capacity", VIRTIO_BLK_CFG_CAPACITY, VIRTIO_BLK_CFG_CAPACITY_WIDTH, &v);
+    rc = read_capacity(vdev, &info->capacity);
     if (rc)
         return rc;
-    if (v > (UINT64_MAX / BLK_SECTOR_SIZE)) {
-        os_log("%s: capacity %llu sectors is impossible", vdev->name, (unsigned long long)v);
-        return -EINVAL;
-    }
-    info->capacity = v;
 
     info->blk_size = BLK_MIN_BLOCK;
     if (virtio_has_feature(vdev, VIRTIO_BLK_F_BLK_SIZE)) {
@@ -142,11 +160,9 @@ static uint32_t read_range_limit(struct blk_dev *dev, unsigned feature, const ch
 static void set_limits(struct blk_dev *dev)
 {
     struct blk_info *info = &dev->info;
-    uint32_t qsize = dev->vq->size;
-
-    info->queue_size = (uint16_t)qsize;
+    info->queue_size = vq_size(dev->vq);
     /* Every chain also needs a header and a status descriptor. */
-    dev->seg_limit = qsize - 2;
+    dev->seg_limit = vq_max_chain(dev->vq) - 2;
     if (info->seg_max && info->seg_max < dev->seg_limit)
         dev->seg_limit = info->seg_max;
     dev->size_limit = info->size_max ? info->size_max : BLK_NO_SIZE_MAX;
@@ -252,12 +268,15 @@ static int blk_probe(struct virtio_device *vdev)
         os_log("%s: cannot create the request queue: error %d", vdev->name, rc);
         goto fail;
     }
-    if (dev->vq->size < 4) {
-        os_log("%s: queue of %u entries is too small", vdev->name, (unsigned)dev->vq->size);
+    if (vq_size(dev->vq) < 4 || vq_max_chain(dev->vq) < 3) {
+        os_log("%s: queue of %u entries is too small", vdev->name, (unsigned)vq_size(dev->vq));
         rc = -EINVAL;
         goto fail;
     }
     set_limits(dev);
+    rc = vq_use_indirect(dev->vq, BLK_INDIRECT_MAX, BLK_INDIRECT_MIN);
+    if (rc && rc != -ENOTSUP)
+        os_log("%s: no indirect descriptors (error %d); chains go in the ring", vdev->name, rc);
     rc = blk_tables_init(dev);
     if (rc) {
         os_log("%s: out of memory for the request tables", vdev->name);
@@ -307,11 +326,35 @@ static void blk_remove(struct virtio_device *vdev)
     blk_free(dev);
 }
 
+/* The device changed its config space: on QEMU, a disk resized on the host (block_resize).
+ * Only the capacity may change on a live device; a new value is checked like the first, kept
+ * whole in blk_size units (a partial last block is never addressed), and logged. Requests
+ * already queued past a new, smaller end are the device's to fail. */
+static void blk_config_changed(struct virtio_device *vdev)
+{
+    struct blk_dev *dev = blk_of(vdev);
+    const uint32_t spb = dev ? dev->info.blk_size / BLK_SECTOR_SIZE : 1;
+    uint64_t v;
+
+    if (!dev || dev->info.failed || read_capacity(vdev, &v))
+        return;
+    v -= v % spb;
+    if (v == dev->info.capacity)
+        return;
+    os_log("%s: capacity changed from %llu to %llu sectors x %u bytes", vdev->name,
+           (unsigned long long)(dev->info.capacity / spb), (unsigned long long)(v / spb),
+           (unsigned)dev->info.blk_size);
+    dev->info.capacity = v;
+    if (dev->valve_handle >= 0)
+        valve_set_blocks(dev->valve_handle, v / spb);
+}
+
 const struct virtio_driver virtio_blk_driver = {
     .name = "blk",
     .probe = blk_probe,
     .remove = blk_remove,
     .interrupt = blk_interrupt,
+    .config_changed = blk_config_changed,
 };
 
 struct blk_dev *blk_of(struct virtio_device *vdev)
@@ -333,7 +376,10 @@ const struct blk_info *blk_info(const struct blk_dev *dev)
 
 void blk_get_stats(const struct blk_dev *dev, struct blk_stats *out)
 {
+    struct vq_counters c;
+
+    vq_get_counters(dev->vq, &c);
     *out = dev->stats;
-    out->kicks = dev->vq->kicks;
+    out->kicks = c.kicks;
     out->interrupts = dev->vdev->interrupts;
 }

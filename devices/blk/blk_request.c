@@ -18,10 +18,10 @@
 
 int blk_tables_init(struct blk_dev *dev)
 {
-    uint16_t qsize = dev->vq->size;
+    uint16_t qsize = vq_size(dev->vq);
 
-    /* A chain takes at least two descriptors (header, status). */
-    dev->n_chains = qsize / 2;
+    /* A chain takes at least two descriptors (header, status), or one with indirect tables. */
+    dev->n_chains = vq_chain_cost(dev->vq, 3) == 1 ? qsize : qsize / 2;
     dev->n_reqs = dev->n_chains;
     dev->wire_bytes = (uint64_t)dev->n_chains * sizeof(struct blk_wire) + BLK_ID_BYTES;
     dev->wire = os_dma_alloc(dev->wire_bytes, &dev->wire_pa);
@@ -57,7 +57,7 @@ void blk_tables_free(struct blk_dev *dev)
     if (dev->reqs)
         os_free(dev->reqs, dev->n_reqs * sizeof(*dev->reqs));
     if (dev->scratch)
-        os_free(dev->scratch, dev->vq->size * sizeof(*dev->scratch));
+        os_free(dev->scratch, vq_size(dev->vq) * sizeof(*dev->scratch));
     if (dev->plan)
         os_free(dev->plan, dev->n_chains * sizeof(*dev->plan));
     dev->wire = NULL;
@@ -159,7 +159,7 @@ static void cursor_back(const struct vq_seg *segs, struct cursor *c, uint32_t n)
  * cut back to whole blocks. Returns the number of chains, or -E2BIG / -EINVAL. */
 static int plan_rw(struct blk_dev *dev, const struct vq_seg *segs, uint64_t total)
 {
-    const uint32_t bs = dev->info.blk_size, cap = dev->vq->size;
+    const uint32_t bs = dev->info.blk_size, cap = vq_max_chain(dev->vq);
     struct cursor c = {0, 0};
     uint32_t nd = 0;
     int nc = 0;
@@ -289,8 +289,10 @@ static int submit_rw(struct blk_dev *dev, enum blk_op op, uint64_t sector,
     nc = plan_rw(dev, segs, total);
     if (nc < 0)
         return nc;
-    uint32_t descs = dev->plan[nc - 1].first + dev->plan[nc - 1].n;
-    if (descs > vq_num_free(dev->vq) || (unsigned)nc > dev->chains_free_count ||
+    uint32_t descs = 0; /* ring descriptors the chains take */
+    for (int k = 0; k < nc; k++)
+        descs += vq_chain_cost(dev->vq, dev->plan[k].n);
+    if (!vq_chain_fits(dev->vq, descs) || (unsigned)nc > dev->chains_free_count ||
         dev->reqs_free_count == 0)
         return -EAGAIN;
 
@@ -332,7 +334,7 @@ static int submit_single(struct blk_dev *dev, enum blk_op op, uint32_t type, uin
     struct vq_seg d[3];
     unsigned n_out = 1, n_in = 1;
 
-    if (vq_num_free(dev->vq) < 3 || dev->chains_free_count == 0 || dev->reqs_free_count == 0)
+    if (!vq_chain_fits(dev->vq, 3) || dev->chains_free_count == 0 || dev->reqs_free_count == 0)
         return -EAGAIN;
     struct blk_req *req = start_req(dev, op, sector, (uint64_t)count * BLK_SECTOR_SIZE, done, ctx);
     struct blk_chain *ch = chain_alloc(dev);

@@ -92,7 +92,8 @@ static void rx_collect(struct vnet_dev *vn)
     for (;;) {
         void *cookie;
         uint32_t len;
-        uint64_t clamped_before = vn->rxq->len_clamped;
+        struct vq_counters before, after;
+        vq_get_counters(vn->rxq, &before);
         int rc = vq_pop(vn->rxq, &cookie, &len);
         if (rc == -EAGAIN)
             break;
@@ -105,7 +106,8 @@ static void rx_collect(struct vnet_dev *vn)
         }
         struct vnet_buf *b = cookie;
         vn->rx_posted--;
-        rx_frame(vn, b, len, vn->rxq->len_clamped != clamped_before);
+        vq_get_counters(vn->rxq, &after);
+        rx_frame(vn, b, len, after.len_clamped != before.len_clamped);
         if (rx_post(vn, b) < 0)
             vn->stats.rx_requeue_failed++;
         else
@@ -157,11 +159,11 @@ void vnet_interrupt(struct virtio_device *vdev)
 static struct vnet_buf *tx_get(struct vnet_dev *vn)
 {
     tx_reclaim(vn);
-    if (vn->tx_free || vn->txq->broken)
+    if (vn->tx_free || vq_broken(vn->txq))
         goto out;
     vn->stats.tx_waits++;
     uint64_t start = os_time_ns();
-    while (!vn->tx_free && !vn->txq->broken) {
+    while (!vn->tx_free && !vq_broken(vn->txq)) {
         if (os_time_ns() - start >= VNET_TX_WAIT_NS) {
             vn->stats.tx_timeouts++;
             return NULL;
@@ -190,11 +192,11 @@ static int vnet_transmit(struct netif *nif, const void *frame, size_t len)
     if (vn->vdev->state != VIRTIO_STATE_READY)
         return -ENETDOWN;
     start_rx(vn);
-    if (vn->txq->broken)
+    if (vq_broken(vn->txq))
         return -EIO;
     struct vnet_buf *b = tx_get(vn);
     if (!b)
-        return vn->txq->broken ? -EIO : -EAGAIN;
+        return vq_broken(vn->txq) ? -EIO : -EAGAIN;
     /* The header stays all zero (no offloads); the frame goes in its own descriptor. */
     memcpy(b->va + VNET_TX_DATA_OFF, frame, len);
     struct vq_seg out[2] = {
@@ -241,4 +243,5 @@ const struct netif_ops vnet_netif_ops = {
     .transmit = vnet_transmit,
     .poll = vnet_poll,
     .link_up = vnet_link_up,
+    .describe = vnet_describe,
 };

@@ -55,6 +55,8 @@ struct vnet_dev {
 
 /* vnet_io.c */
 extern const struct netif_ops vnet_netif_ops;
+/* netif_ops.describe: the virtio device, header, buffers and the driver's drop counters. */
+size_t vnet_describe(struct netif *nif, char *buf, size_t len);
 /* Posts every receive buffer (no kick: the device is not DRIVER_OK yet). */
 int vnet_rx_fill(struct vnet_dev *vn);
 void vnet_interrupt(struct virtio_device *vdev);

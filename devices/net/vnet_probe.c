@@ -2,6 +2,7 @@
  * from config space (validated), the receive and transmit queues with their preallocated DMA
  * buffers, and the network interface registered with the stack. Never sends or receives. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <virtio/os.h>
@@ -60,11 +61,11 @@ static void free_dev(struct vnet_dev *vn)
 static int alloc_buffers(struct vnet_dev *vn)
 {
     /* Two descriptors per buffer (header, data). */
-    vn->n_rx = vn->rxq->size / 2 < VNET_RX_MAX ? vn->rxq->size / 2 : VNET_RX_MAX;
-    vn->n_tx = vn->txq->size / 2 < VNET_TX_MAX ? vn->txq->size / 2 : VNET_TX_MAX;
-    if (vn->n_rx == 0 || vn->n_tx == 0) {
-        os_log("%s: queues too small (rx %u, tx %u entries)", vn->vdev->name, vn->rxq->size,
-               vn->txq->size);
+    unsigned rx_size = vq_size(vn->rxq), tx_size = vq_size(vn->txq);
+    vn->n_rx = rx_size / 2 < VNET_RX_MAX ? rx_size / 2 : VNET_RX_MAX;
+    vn->n_tx = tx_size / 2 < VNET_TX_MAX ? tx_size / 2 : VNET_TX_MAX;
+    if (vn->n_rx == 0 || vn->n_tx == 0 || vq_max_chain(vn->rxq) < 2 || vq_max_chain(vn->txq) < 2) {
+        os_log("%s: queues too small (rx %u, tx %u entries)", vn->vdev->name, rx_size, tx_size);
         return -EINVAL;
     }
     vn->rx_mem_size = (size_t)vn->n_rx * VNET_BUF_STRIDE;
@@ -165,6 +166,34 @@ int virtio_net_info(const struct netif *nif, struct virtio_net_info *out)
     out->rx_posted = vn->rx_posted;
     out->stats = vn->stats;
     return 0;
+}
+
+size_t vnet_describe(struct netif *nif, char *buf, size_t len)
+{
+    struct virtio_net_info vi;
+    if (virtio_net_info(nif, &vi) != 0 || len == 0)
+        return 0;
+    int n = snprintf(buf, len,
+                     "  virtio %s %s %s, header %u, %u rx buffers (%u posted), %u tx buffers\n",
+                     vi.vdev->name, vi.vdev->ops->name, vi.vdev->location, vi.hdr_len, vi.rx_bufs,
+                     vi.rx_posted, vi.tx_bufs);
+    if (n < 0)
+        return 0;
+    size_t used = (size_t)n < len ? (size_t)n : len - 1;
+    const struct virtio_net_stats *d = &vi.stats;
+    if (d->rx_short || d->rx_long || d->rx_merged || d->tx_waits || d->tx_timeouts ||
+        d->queue_broken || d->rx_requeue_failed) {
+        n = snprintf(buf + used, len - used,
+                     "  driver: rx short %llu long %llu merged %llu requeue-failed %llu, tx waits "
+                     "%llu timeouts %llu, broken queues %llu\n",
+                     (unsigned long long)d->rx_short, (unsigned long long)d->rx_long,
+                     (unsigned long long)d->rx_merged, (unsigned long long)d->rx_requeue_failed,
+                     (unsigned long long)d->tx_waits, (unsigned long long)d->tx_timeouts,
+                     (unsigned long long)d->queue_broken);
+        if (n > 0)
+            used += (size_t)n < len - used ? (size_t)n : len - used - 1;
+    }
+    return used;
 }
 
 const struct virtio_driver virtio_net_driver = {

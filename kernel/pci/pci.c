@@ -1,13 +1,12 @@
 /* The kernel's PCI bus: ECAM config access at the DTB's host bridge, enumeration at INIT_BUS,
  * and the function list the transports and lspci read. Owns the only pci_topology; never
  * drives a device itself (transports claim functions and own their registers). */
-#include "pci.h"
-
 #include "pci_enum.h"
 
 #include <errno.h>
 #include <kernel/init.h>
 #include <kernel/platform.h>
+#include <pci/pci.h>
 #include <virtio/os.h>
 
 static struct pci_topology pci_topo;
@@ -116,11 +115,6 @@ static bool cfg_ok(unsigned off, unsigned width)
     return off < PCI_CFG_SIZE && (off & (width - 1)) == 0;
 }
 
-uint8_t pci_cfg_read8(const struct pci_func *f, unsigned off)
-{
-    return cfg_ok(off, 1) ? (uint8_t)ecam_read(NULL, bdf_of(f), off, 1) : 0xff;
-}
-
 uint16_t pci_cfg_read16(const struct pci_func *f, unsigned off)
 {
     return cfg_ok(off, 2) ? (uint16_t)ecam_read(NULL, bdf_of(f), off, 2) : 0xffff;
@@ -129,24 +123,6 @@ uint16_t pci_cfg_read16(const struct pci_func *f, unsigned off)
 uint32_t pci_cfg_read32(const struct pci_func *f, unsigned off)
 {
     return cfg_ok(off, 4) ? ecam_read(NULL, bdf_of(f), off, 4) : 0xffffffffu;
-}
-
-void pci_cfg_write8(const struct pci_func *f, unsigned off, uint8_t v)
-{
-    if (cfg_ok(off, 1))
-        ecam_write(NULL, bdf_of(f), off, 1, v);
-}
-
-void pci_cfg_write16(const struct pci_func *f, unsigned off, uint16_t v)
-{
-    if (cfg_ok(off, 2))
-        ecam_write(NULL, bdf_of(f), off, 2, v);
-}
-
-void pci_cfg_write32(const struct pci_func *f, unsigned off, uint32_t v)
-{
-    if (cfg_ok(off, 4))
-        ecam_write(NULL, bdf_of(f), off, 4, v);
 }
 
 unsigned pci_find_cap(const struct pci_func *f, uint8_t cap_id)

@@ -4,10 +4,10 @@
 #ifndef KERNEL_PCI_ENUM_H
 #define KERNEL_PCI_ENUM_H
 
-#include "pci.h"
 #include "pci_alloc.h"
 
 #include <kernel/platform.h>
+#include <pci/pci.h>
 #include <stdint.h>
 
 /* bdf = bus << 8 | dev << 3 | fn. width is 1, 2 or 4; off is naturally aligned and < 4096. */

@@ -18,8 +18,9 @@ struct nipbox_command {
         aligned(sizeof(void *)))) static const struct nipbox_command nipbox_cmd_##ident = {        \
         name_, usage_, help_, fn_}
 
-/* Parses a decimal, 0x-hex or 0-octal number no larger than max into *out: 0, or -EINVAL for
- * anything else (empty, signed, trailing characters, out of range). */
+/* Parses a decimal or 0x-hex number no larger than max into *out: 0, or -EINVAL for anything
+ * else (empty, signed, spaces, trailing characters, out of range). A leading zero is decimal:
+ * "010" is ten. Every command reads its numbers with this. */
 int nipbox_parse_uint(const char *s, uint64_t max, uint64_t *out);
 
 /* Ctrl-C pressed since the last call (for long-running commands such as udpecho). */

@@ -5,10 +5,19 @@
 #   test_sim          the simulator's own device models and checks, os_wait and the fake clock
 #   test_event_idx    VIRTIO_F_RING_EVENT_IDX: negotiation, avail_event kicks, used_event interrupts
 #   test_naming       boot discovery: naming order across transports, the census of the list
+#   test_vq_packed    packed rings: wrap-around, chains, full queue, ordering, event suppression,
+#                     every used-element fault, negotiation (modern only, virtio.ring=split)
+#   test_vq_indirect  indirect tables in both layouts: cost, queue capacity, table reuse, faults
 set(RUMPK_FW_TEST_INCLUDES ${CMAKE_SOURCE_DIR}/framework ${CMAKE_SOURCE_DIR}/tests/host
     ${CMAKE_SOURCE_DIR}/tests/fixtures/plugins)
 foreach(t test_virtqueue test_virtio_core test_registry test_sim test_event_idx test_naming)
   rumpk_host_test(${t} ${CMAKE_SOURCE_DIR}/tests/host/${t}.c
                   ${CMAKE_SOURCE_DIR}/tests/host/fw_testdrv.c
+                  INCLUDES ${RUMPK_FW_TEST_INCLUDES})
+endforeach()
+foreach(t test_vq_packed test_vq_indirect)
+  rumpk_host_test(${t} ${CMAKE_SOURCE_DIR}/tests/host/${t}.c
+                  ${CMAKE_SOURCE_DIR}/tests/host/fw_testdrv.c
+                  ${CMAKE_SOURCE_DIR}/tests/host/test_vq_util.c
                   INCLUDES ${RUMPK_FW_TEST_INCLUDES})
 endforeach()

@@ -60,7 +60,7 @@ void fw_reset(void)
     memset(&fw_cfg, 0, sizeof(fw_cfg));
     memset(&fw_rec, 0, sizeof(fw_rec));
     fw_cfg.n_queues = 1;
-    for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
+    for (unsigned i = 0; i < SIM_MAX_QUEUES; i++)
         fw_cfg.queue_size[i] = 256;
 }
 

@@ -10,10 +10,12 @@
 #include <virtio/virtio.h>
 #include <virtio/virtqueue.h>
 
+#include "sim.h"
+
 struct fw_testdrv_cfg {
-    unsigned n_queues;                      /* queues probe creates with virtio_find_vq */
-    unsigned queue_size[VIRTIO_MAX_QUEUES]; /* max_size passed for each */
-    int probe_rc;                           /* returned after the queues were made (0 = success) */
+    unsigned n_queues;                   /* queues probe creates with virtio_find_vq */
+    unsigned queue_size[SIM_MAX_QUEUES]; /* max_size passed for each */
+    int probe_rc;                        /* returned after the queues were made (0 = success) */
 };
 
 struct fw_testdrv_rec {

@@ -16,6 +16,8 @@
 #include "blk/blk.h"
 #include "sim.h"
 #include "test_blk_util.h"
+#include "virtqueue_priv.h" /* the test looks inside the rings */
+#include <virtio_gen/virtio_ids.h>
 
 #define MS 1000000ull
 
@@ -385,8 +387,9 @@ static void test_flush(void **state)
 static void test_queue_limits(void **state)
 {
     (void)state;
-    /* 8 descriptors: a chain holds at most 6 data segments, four chains at most. */
-    struct tb_opts o = {.queue_max = 8, .size_max = 4096};
+    /* 8 descriptors: a chain holds at most 6 data segments, four chains at most (without
+     * indirect tables: test_indirect_and_packed has them). */
+    struct tb_opts o = {.queue_max = 8, .size_max = 4096, .drop_features = 1ull << 28};
     struct sim_device *d = tb_make(&o, 0);
     struct blk_dev *b = bd(d);
     uint8_t *buf = tb_alloc(65536);
@@ -414,12 +417,10 @@ static void test_queue_limits(void **state)
     free(buf);
 }
 
-static void test_many_in_flight_out_of_order(void **state)
+static void many_in_flight_out_of_order(const struct tb_opts *o)
 {
-    (void)state;
     enum { N = 40 };
-    struct tb_opts o = {.sectors = 8192};
-    struct sim_device *d = tb_make(&o, 0);
+    struct sim_device *d = tb_make(o, 0);
     struct blk_dev *b = bd(d);
     uint8_t *buf = tb_alloc(N * 4096), *back = tb_alloc(N * 4096);
     struct tb_done r[N];
@@ -459,6 +460,60 @@ static void test_many_in_flight_out_of_order(void **state)
     assert_int_equal(st.inflight, 0);
     free(buf);
     free(back);
+}
+
+static void test_many_in_flight_out_of_order(void **state)
+{
+    (void)state;
+    struct tb_opts o = {.sectors = 8192};
+    many_in_flight_out_of_order(&o);
+}
+
+/* Both ring layouts, with and without indirect tables: a queue of 8 holds 8 one-segment
+ * requests with tables, 2 without; data round trips through scattered segments and many
+ * requests completed out of order. */
+static void test_indirect_and_packed(void **state)
+{
+    (void)state;
+    for (unsigned packed = 0; packed < 2; packed++) {
+        for (unsigned ind = 0; ind < 2; ind++) {
+            struct tb_opts o = {.queue_max = 8,
+                                .add_features = packed ? 1ull << SIM_F_RING_PACKED : 0,
+                                .drop_features = ind ? 0 : 1ull << SIM_F_INDIRECT_DESC};
+            struct sim_device *d = tb_make(&o, 0);
+            struct blk_dev *b = bd(d);
+            uint8_t *buf = tb_alloc(9 * 4096);
+            struct tb_done r[9];
+            unsigned n = 0;
+
+            assert_int_equal(virtio_has_feature(sim_vdev(d), VIRTIO_F_RING_PACKED), packed);
+            assert_int_equal(virtio_has_feature(sim_vdev(d), VIRTIO_F_RING_INDIRECT_DESC), ind);
+            sim_set_completion(d, SIM_COMPLETE_DEFERRED, SIM_ORDER_SHUFFLE);
+            for (unsigned i = 0; i < 9; i++) {
+                struct vq_seg s1 = seg(buf + i * 4096, 4096);
+                tb_fill(buf + i * 4096, 4096, 7 + i, 0);
+                int rc = blk_submit(b, BLK_OP_WRITE, i * 8, &s1, 1, 0, tb_blk_done, tb_arm(&r[i]));
+                if (rc == -EAGAIN)
+                    break;
+                assert_int_equal(rc, 0);
+                n++;
+            }
+            assert_int_equal(n, ind ? 8 : 2);
+            for (unsigned i = 0; i < n; i++)
+                assert_int_equal(tb_wait(&r[i]), 0);
+            uint64_t size;
+            uint8_t *disk = sim_blk_data(d, &size);
+            for (unsigned i = 0; i < n; i++)
+                assert_int_equal(tb_check(disk + i * 4096, 4096, 7 + i, 0), -1);
+            assert_int_equal(sim_stats(d)->driver_errors, 0);
+            free(buf);
+            sim_destroy(d);
+
+            struct tb_opts big = {
+                .sectors = 8192, .add_features = o.add_features, .drop_features = o.drop_features};
+            many_in_flight_out_of_order(&big);
+        }
+    }
 }
 
 static void test_completes_without_interrupt(void **state)
@@ -578,6 +633,39 @@ static void test_broken_queue_fails_outstanding(void **state)
     free(buf);
 }
 
+/* A configuration-change interrupt (QEMU's block_resize) reaches the driver: the new capacity
+ * is checked, kept in whole blocks, logged, and bounds every request from then on. */
+static void test_capacity_change(void **state)
+{
+    (void)state;
+    struct tb_opts o = {.blk_size = 4096, .sectors = 4096};
+    struct sim_device *d = tb_make(&o, 0);
+    struct blk_dev *b = bd(d);
+    uint8_t *buf = tb_alloc(4096);
+    struct vq_seg seg = {(uint64_t)(uintptr_t)buf, 4096};
+    char line[160];
+
+    assert_int_equal(rw(b, BLK_OP_READ, 4088, &seg, 1), 0);
+    sim_set_config(d, SIM_BLK_CFG_CAPACITY, 8, 2051); /* shrinks; a partial block is dropped */
+    assert_int_equal(blk_info(b)->capacity, 2048);
+    snprintf(line, sizeof(line), "%s: capacity changed from 512 to 256 sectors x 4096 bytes",
+             sim_vdev(d)->name);
+    assert_true(os_host_log_contains(line));
+    assert_int_equal(rw(b, BLK_OP_READ, 4088, &seg, 1), -EINVAL); /* past the new end */
+    assert_int_equal(rw(b, BLK_OP_READ, 2040, &seg, 1), 0);
+
+    sim_set_config(d, SIM_BLK_CFG_CAPACITY, 8, UINT64_MAX); /* impossible: kept as it was */
+    assert_int_equal(blk_info(b)->capacity, 2048);
+    assert_true(os_host_log_contains("capacity 18446744073709551615 sectors is impossible"));
+
+    sim_set_config(d, SIM_BLK_CFG_CAPACITY, 8, 4096); /* grows back */
+    assert_int_equal(blk_info(b)->capacity, 4096);
+    assert_int_equal(rw(b, BLK_OP_READ, 4088, &seg, 1), 0);
+    assert_false(blk_info(b)->failed);
+    assert_int_equal(sim_stats(d)->driver_errors, 0);
+    free(buf);
+}
+
 static void test_remove_frees_everything(void **state)
 {
     (void)state;
@@ -609,11 +697,13 @@ int main(void)
         cmocka_unit_test_teardown(test_flush, teardown),
         cmocka_unit_test_teardown(test_queue_limits, teardown),
         cmocka_unit_test_teardown(test_many_in_flight_out_of_order, teardown),
+        cmocka_unit_test_teardown(test_indirect_and_packed, teardown),
         cmocka_unit_test_teardown(test_completes_without_interrupt, teardown),
         cmocka_unit_test_teardown(test_ring_watch_then_sleep, teardown),
         cmocka_unit_test_teardown(test_polled_device, teardown),
         cmocka_unit_test_teardown(test_timeout_fails_device, teardown),
         cmocka_unit_test_teardown(test_broken_queue_fails_outstanding, teardown),
+        cmocka_unit_test_teardown(test_capacity_change, teardown),
         cmocka_unit_test_teardown(test_remove_frees_everything, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

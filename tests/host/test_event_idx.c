@@ -16,6 +16,8 @@
 #include <virtio/os.h>
 #include <virtio/virtio.h>
 #include <virtio/virtqueue.h>
+
+#include "virtqueue_priv.h" /* the test looks inside the rings */
 #include <virtio_gen/virtio_ids.h>
 
 #include "fw_testdrv.h"

@@ -299,6 +299,40 @@ static void test_ping(void **state)
     assert_int_equal(icmp_ping(NET_IP_BROADCAST, 1, 8, NET_S, NULL), -EINVAL);
 }
 
+/* A packet to our own address is looped back: answered, never put on the wire; a frame from
+ * outside claiming our address as its source is still dropped. */
+static void test_loopback_to_own_address(void **state)
+{
+    (void)state;
+    uint64_t rtt = 1;
+    assert_int_equal(icmp_ping(OUR_IP, 1, 56, NET_S, &rtt), 0);
+    assert_true(rtt < NET_S);
+    assert_int_equal(icmp_ping(OUR_IP, 2, 56, NET_S, NULL), 0);
+    assert_int_equal(t.n, 0);
+    assert_int_equal(net_counters()->icmp_echo_out, 2);
+    assert_int_equal(net_counters()->ip_bad_src, 0);
+
+    int s = udp_socket();
+    assert_true(s >= 0);
+    assert_int_equal(udp_bind(s, 7000), 0);
+    assert_int_equal(udp_sendto(s, "self", 4, OUR_IP, 7000), 4);
+    char got[8];
+    uint32_t from = 0;
+    uint16_t port = 0;
+    assert_int_equal(udp_recvfrom(s, got, sizeof got, &from, &port, NET_S), 4);
+    assert_memory_equal(got, "self", 4);
+    assert_int_equal(from, OUR_IP);
+    assert_int_equal(port, 7000);
+    udp_close(s);
+    assert_int_equal(t.n, 0);
+
+    uint8_t payload[8] = {0};
+    size_t n = tnet_icmp(f, tnet_our_mac, OUR_IP, OUR_IP, 8, 1, 1, payload, sizeof payload);
+    tnet_rx(&t, f, n);
+    assert_int_equal(net_counters()->ip_bad_src, 1);
+    assert_int_equal(t.n, 0);
+}
+
 static void test_udp_receive(void **state)
 {
     (void)state;
@@ -557,6 +591,21 @@ static void test_addresses(void **state)
     assert_string_equal(t.nif.name, "net0");
 }
 
+static void test_strerror_words(void **state)
+{
+    (void)state;
+    assert_string_equal(net_strerror(-ENETDOWN), "link down");
+    assert_string_equal(net_strerror(-ENETUNREACH), "network unreachable (no route)");
+    assert_string_equal(net_strerror(-EINVAL), "invalid address or argument");
+    assert_string_equal(net_strerror(0), "success");
+    assert_string_equal(net_strerror(-12345), "unexpected error");
+    /* Every error the stack and the virtio-net driver return has its own words. */
+    const int known[] = {-ETIMEDOUT, -EHOSTUNREACH, -EMSGSIZE,   -EAGAIN, -ENOBUFS, -EIO,
+                         -ENODEV,    -ENOSPC,       -EADDRINUSE, -EBADF,  -ENFILE,  -ENOENT};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        assert_string_not_equal(net_strerror(known[i]), "unexpected error");
+}
+
 int main(void)
 {
     os_host_log_quiet(true);
@@ -571,6 +620,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_arp_cache_eviction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_icmp_echo_reply, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ping, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_loopback_to_own_address, setup, teardown),
         cmocka_unit_test_setup_teardown(test_udp_receive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_udp_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_udp_api, setup, teardown),
@@ -578,6 +628,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_icmp_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rx_queue_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_addresses, setup, teardown),
+        cmocka_unit_test(test_strerror_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -97,6 +98,29 @@ static void test_probe_modern(void **state)
     /* A NIC that is not ours is refused. */
     struct netif other = {0};
     assert_int_equal(virtio_net_info(&other, &info), -ENODEV);
+}
+
+/* The stack passes the driver's description through without knowing what is below. */
+static void test_describe(void **state)
+{
+    (void)state;
+    struct netif *nif = add_default(true);
+    struct virtio_net_info info = info_of(nif);
+    char want[160], got[384];
+    snprintf(want, sizeof(want),
+             "  virtio net0 %s %s, header 12, %u rx buffers (%u posted), %u tx buffers\n",
+             sim_vdev(dev)->ops->name, sim_vdev(dev)->location, info.rx_bufs, info.rx_posted,
+             info.tx_bufs);
+    assert_int_equal(net_netif_describe(nif, got, sizeof(got)), strlen(want));
+    assert_string_equal(got, want);
+    /* Truncated, still terminated. */
+    assert_int_equal(net_netif_describe(nif, got, 10), 9);
+    assert_int_equal(strlen(got), 9);
+    /* A driver without a description says nothing. */
+    struct netif_ops bare = {.transmit = nif->ops->transmit};
+    struct netif other = {.ops = &bare};
+    assert_int_equal(net_netif_describe(&other, got, sizeof(got)), 0);
+    assert_string_equal(got, "");
 }
 
 static void test_header_sizes(void **state)
@@ -462,6 +486,7 @@ int main(void)
     os_host_log_quiet(true);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_probe_modern, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_describe, setup, teardown),
         cmocka_unit_test_setup_teardown(test_header_sizes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mac_fallback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_link_status, setup, teardown),

@@ -1,6 +1,7 @@
-/* cmocka tests for the virtio PCI capability parser (kernel/pci/virtio_pci_caps.c): a QEMU-like
- * layout, then every way a device can lie: offsets and lengths past the BAR, unassigned or I/O
- * BARs, short capabilities, loops, bad pointers, bad multipliers, and notify offsets. */
+/* cmocka tests for the virtio PCI capability parser (transports/pci-common/virtio_pci_caps.c):
+ * a QEMU-like layout, then every way a device can lie: offsets and lengths past the BAR,
+ * unassigned or I/O BARs, short capabilities, loops, bad pointers, bad multipliers, and notify
+ * offsets. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "virtio_pci_caps.h"
+#include <virtio_pci/virtio_pci_caps.h>
 
 static uint8_t cfg[256];
 static struct virtio_pci_bar_view bars[6];

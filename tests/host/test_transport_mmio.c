@@ -12,13 +12,14 @@
 
 #include <cmocka.h>
 
-#include <kernel/platform.h>
 #include <sim.h>
 #include <virtio/virtio.h>
 #include <virtio/virtqueue.h>
 
+#include "virtqueue_priv.h" /* the test builds queue records by hand */
+
 extern const struct virtio_transport_ops virtio_mmio_v1_ops, virtio_mmio_v2_ops;
-int virtio_mmio_discover(void);
+int virtio_mmio_discover(const struct virtio_machine *machine);
 
 #define NODES     5
 #define WIN_WORDS (0x200 / 4)
@@ -26,20 +27,8 @@ int virtio_mmio_discover(void);
 #define R(w, reg) ((w)[(reg) / 4])
 
 static uint32_t win[NODES][WIN_WORDS];
-static struct platform plat;
-
-const struct platform *platform(void)
-{
-    return &plat;
-}
-
-const char *cmdline_get(const char *key, char *buf, unsigned len)
-{
-    (void)key;
-    (void)buf;
-    (void)len;
-    return NULL;
-}
+static struct virtio_mmio_window windows[NODES];
+static const struct virtio_machine machine = {windows, NODES, false};
 
 static void node(unsigned i, uint32_t magic, uint32_t version, uint32_t id)
 {
@@ -48,7 +37,7 @@ static void node(unsigned i, uint32_t magic, uint32_t version, uint32_t id)
     R(win[i], 0x004) = version;
     R(win[i], 0x008) = id;
     R(win[i], 0x00c) = 0x554d4551;
-    plat.mmio[i] = (struct platform_mmio){(uintptr_t)win[i], sizeof(win[i]), 1 + i};
+    windows[i] = (struct virtio_mmio_window){(uintptr_t)win[i], sizeof(win[i]), 1 + i};
 }
 
 static struct virtio_device *find_dev(unsigned i)
@@ -68,16 +57,14 @@ static struct virtio_device *v1, *v2;
 static int discover_all(void **state)
 {
     (void)state;
-    memset(&plat, 0, sizeof(plat));
     node(0, 0x74726976, 1, TEST_TYPE);
     node(1, 0x74726976, 2, TEST_TYPE);
     node(2, 0x74726976, 2, 0);         /* empty slot: skipped without a word */
     node(3, 0x12345678, 2, TEST_TYPE); /* not virtio */
     node(4, 0x74726976, 3, TEST_TYPE); /* a version we do not know */
-    plat.mmio[1].size = 0x180;         /* config space is clamped to the window */
-    plat.n_mmio = NODES;
+    windows[1].size = 0x180;           /* config space is clamped to the window */
     os_host_log_clear();
-    assert_int_equal(virtio_mmio_discover(), 2);
+    assert_int_equal(virtio_mmio_discover(&machine), 2);
     v1 = find_dev(0);
     v2 = find_dev(1);
     return v1 && v2 ? 0 : -1;

@@ -52,13 +52,13 @@ static void legacy_negotiation(void **state)
     assert_int_equal(vdev->state, VIRTIO_STATE_READY);
     assert_int_equal(fw_rec.probes, 1);
     assert_true((vdev->device_features >> 32) == 0);
-    /* RING_EVENT_IDX is a low bit: legacy transports carry it too. */
+    /* RING_EVENT_IDX and RING_INDIRECT_DESC are low bits: legacy transports carry them too. */
     assert_int_equal(vdev->features, BIT(VIRTIO_BLK_F_SIZE_MAX) | BIT(VIRTIO_BLK_F_FLUSH) |
-                                         BIT(VIRTIO_F_RING_EVENT_IDX));
+                                         BIT(VIRTIO_F_RING_EVENT_IDX) |
+                                         BIT(VIRTIO_F_RING_INDIRECT_DESC));
     assert_int_equal(sim_driver_features(d), vdev->features);
     assert_int_equal(fw_rec.features_at_probe, vdev->features);
     assert_false(virtio_has_feature(vdev, VIRTIO_F_VERSION_1));
-    assert_false(virtio_has_feature(vdev, SIM_F_INDIRECT_DESC));
     assert_int_equal(sim_status(d),
                      VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK);
     assert_int_equal(sim_stats(d)->driver_errors, 0);
@@ -76,11 +76,13 @@ static void modern_negotiation(void **state)
 
     assert_int_equal(vdev->state, VIRTIO_STATE_READY);
     assert_int_equal(vdev->features, BIT(VIRTIO_BLK_F_SIZE_MAX) | BIT(VIRTIO_BLK_F_FLUSH) |
-                                         BIT(VIRTIO_F_RING_EVENT_IDX) | BIT(VIRTIO_F_VERSION_1));
-    /* The device offered indirect descriptors and event idx; the core implements only event
-     * idx, so indirect descriptors stay off although the plugin lists them. */
-    assert_true(vdev->device_features & BIT(SIM_F_INDIRECT_DESC));
-    assert_false(virtio_has_feature(vdev, SIM_F_INDIRECT_DESC));
+                                         BIT(VIRTIO_F_RING_EVENT_IDX) | BIT(VIRTIO_F_VERSION_1) |
+                                         BIT(VIRTIO_F_RING_INDIRECT_DESC));
+    /* The device offered indirect descriptors and event idx, the plugin lists both: both on.
+     * It did not offer packed rings, so the queue is split. */
+    assert_true(virtio_has_feature(vdev, SIM_F_INDIRECT_DESC));
+    assert_false(virtio_has_feature(vdev, SIM_F_RING_PACKED));
+    assert_false(vq_packed(vdev->vqs[0]));
     assert_true(virtio_has_feature(vdev, SIM_F_EVENT_IDX));
     assert_int_equal(sim_driver_features(d), vdev->features);
     assert_int_equal(sim_status(d), VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
@@ -158,7 +160,8 @@ static void probe_failure_frees_queues(void **state)
     assert_int_equal(sim_vdev(d)->state, VIRTIO_STATE_FAILED);
     assert_int_equal(fw_rec.probes, 1);
     assert_int_equal(fw_rec.removes, 0);
-    assert_null(sim_vdev(d)->vqs[0]);
+    assert_null(sim_vdev(d)->vqs);
+    assert_int_equal(sim_vdev(d)->n_vqs, 0);
     assert_int_equal(os_host_dma_bytes(), 0);
     assert_int_equal(sim_queue_size(d, 0), 0);
     assert_true(os_host_log_contains("probe failed"));
@@ -206,7 +209,7 @@ static void queue_sizes(void **state)
     struct sim_device *a = make_blk(true, 0);
     assert_int_equal(sim_add(a), 0);
     assert_int_equal(sim_queue_size(a, 0), 64);
-    assert_int_equal(sim_vdev(a)->vqs[0]->size, 64);
+    assert_int_equal(vq_size(sim_vdev(a)->vqs[0]), 64);
 
     fw_cfg.queue_size[0] = 4096;
     struct sim_device *b = make_blk(true, 0);
@@ -229,11 +232,44 @@ static void queue_sizes(void **state)
 
     /* A queue index that cannot exist, and one asked for twice. */
     struct virtqueue *vq;
-    assert_int_equal(virtio_find_vq(sim_vdev(a), VIRTIO_MAX_QUEUES, 8, &vq), -EINVAL);
+    assert_int_equal(virtio_find_vq(sim_vdev(a), VIRTIO_QUEUES_MAX, 8, &vq), -EINVAL);
     assert_int_equal(virtio_find_vq(sim_vdev(a), 0, 8, &vq), -EINVAL);
     assert_int_equal(virtio_find_vq(sim_vdev(a), 1, 8, &vq), -ENOENT);
     assert_int_equal(sim_stats(a)->driver_errors, 0);
     assert_int_equal(sim_stats(c)->driver_errors, 0);
+}
+
+/* The queue count is the driver's to choose at probe (no fixed maximum of 4): a device with
+ * eight queues gets eight, each at its own index, all freed with the device. */
+static void eight_queues(void **state)
+{
+    (void)state;
+    fw_use_test_plugin(VIRTIO_ID_BLOCK, PLUGIN_FEATURES);
+    struct sim_params p;
+    sim_params_init(&p, SIM_TYPE_BLOCK, true);
+    p.n_queues = 8;
+    for (unsigned i = 0; i < 8; i++) {
+        p.queue_max[i] = (uint16_t)(16u << (i % 3));
+        fw_cfg.queue_size[i] = 1024;
+    }
+    fw_cfg.n_queues = 8;
+    struct sim_device *d = sim_create(&p);
+    assert_non_null(d);
+    assert_int_equal(sim_add(d), 0);
+    struct virtio_device *vdev = sim_vdev(d);
+    assert_int_equal(vdev->state, VIRTIO_STATE_READY);
+    assert_int_equal(vdev->n_vqs, 8);
+    for (unsigned i = 0; i < 8; i++) {
+        assert_non_null(vdev->vqs[i]);
+        assert_int_equal(vq_index(vdev->vqs[i]), i);
+        assert_int_equal(vq_size(vdev->vqs[i]), 16u << (i % 3));
+        assert_int_equal(sim_queue_size(d, i), 16u << (i % 3));
+    }
+    /* A ninth does not exist on this device. */
+    struct virtqueue *vq;
+    assert_int_equal(virtio_find_vq(vdev, 8, 8, &vq), -ENOENT);
+    assert_int_equal(vdev->n_vqs, 8);
+    assert_int_equal(sim_stats(d)->driver_errors, 0);
 }
 
 static void config_reads(void **state)
@@ -420,16 +456,18 @@ static void boot_log_line(void **state)
     struct sim_device *d = sim_create(&p);
     assert_int_equal(sim_add(d), 0);
     assert_true(os_host_log_contains("virtio: tst0 block sim 00:01.0 1af4:1042 irq 33 features: "
-                                     "RING_EVENT_IDX VERSION_1 BLK_F_SIZE_MAX BLK_F_FLUSH\n"));
+                                     "RING_INDIRECT_DESC RING_EVENT_IDX VERSION_1 BLK_F_SIZE_MAX "
+                                     "BLK_F_FLUSH\n"));
 
-    char buf[64];
+    char buf[96];
     size_t n = virtio_features_string(sim_vdev(d), buf, sizeof(buf));
-    assert_string_equal(buf, "RING_EVENT_IDX VERSION_1 BLK_F_SIZE_MAX BLK_F_FLUSH");
+    assert_string_equal(buf,
+                        "RING_INDIRECT_DESC RING_EVENT_IDX VERSION_1 BLK_F_SIZE_MAX BLK_F_FLUSH");
     assert_int_equal(n, strlen(buf));
     /* Cut, but always terminated. */
     n = virtio_features_string(sim_vdev(d), buf, 8);
     assert_int_equal(n, 7);
-    assert_string_equal(buf, "RING_EV");
+    assert_string_equal(buf, "RING_IN");
     assert_int_equal(virtio_features_string(sim_vdev(d), buf, 0), 0);
 }
 
@@ -528,7 +566,8 @@ static void incomplete_transport_refused(void **state)
     struct sim_device *d = sim_new(SIM_TYPE_BLOCK, true, NULL);
     assert_int_equal(virtio_transport_check(sim_vdev(d)->ops), 0);
     /* The host build has no generated transports: nothing found, no error. */
-    assert_int_equal(virtio_transports_start(), 0);
+    const struct virtio_machine machine = {0};
+    assert_int_equal(virtio_transports_start(&machine), 0);
 }
 
 static void remove_frees_everything(void **state)
@@ -555,6 +594,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(legacy_negotiation, fw_setup, fw_teardown),
+        cmocka_unit_test_setup_teardown(eight_queues, fw_setup, fw_teardown),
         cmocka_unit_test_setup_teardown(modern_negotiation, fw_setup, fw_teardown),
         cmocka_unit_test_setup_teardown(modern_without_version1_fails, fw_setup, fw_teardown),
         cmocka_unit_test_setup_teardown(driver_without_version1_fails_on_modern, fw_setup,

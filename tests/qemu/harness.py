@@ -9,7 +9,9 @@
 Every wait has a timeout; QEMU is killed when a test ends however it ends; when a test fails or
 errors, the console log of every guest it booted is printed. Python 3 standard library only.
 """
+import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -104,6 +106,13 @@ class Guest:
                                  f"{self.describe()}")
             time.sleep(0.005)
 
+    def wait_line(self, text, timeout=10.0):
+        """Waits for `text` and the end of its line: for lines the kernel prints on its own
+        (after the prompt), so that the next cmd() starts on a fresh line."""
+        out = self.wait_for(text, timeout)
+        self.wait_for("\n", 5)
+        return out
+
     def send(self, text):
         self.proc.stdin.write(text.encode())
         self.proc.stdin.flush()
@@ -173,6 +182,50 @@ class QemuTestCase(unittest.TestCase):
         d = tempfile.TemporaryDirectory(prefix="rumpk-test-")
         self.addCleanup(d.cleanup)
         return d.name
+
+
+class Qmp:
+    """A minimal QMP client on a unix socket (for tests that act on the machine from the host: set_link, block_resize, ...)."""
+
+    def __init__(self, path, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.settimeout(timeout)
+                self.sock.connect(path)
+                break
+            except OSError:
+                self.sock.close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        self.file = self.sock.makefile("rwb")
+        self._read()  # greeting
+        self.execute("qmp_capabilities")
+
+    def _read(self):
+        while True:
+            msg = json.loads(self.file.readline())
+            if "event" not in msg:
+                return msg
+
+    def execute(self, cmd, **args):
+        self.file.write(json.dumps({"execute": cmd, "arguments": args}).encode() + b"\n")
+        self.file.flush()
+        reply = self._read()
+        if "error" in reply:
+            raise AssertionError(f"QMP {cmd}: {reply}")
+        return reply["return"]
+
+    def close(self):
+        self.file.close()
+        self.sock.close()
+
+
+def qmp_args(path):
+    """QEMU arguments for a QMP server on the unix socket `path` (connect with Qmp(path))."""
+    return ["-qmp", f"unix:{path},server=on,wait=off"]
 
 
 def make_image(path, size_bytes, fill=None):

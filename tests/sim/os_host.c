@@ -123,11 +123,6 @@ uint32_t os_mmio_read32(uintptr_t addr)
     return *(volatile uint32_t *)addr;
 }
 
-uint64_t os_mmio_read64(uintptr_t addr)
-{
-    return *(volatile uint64_t *)addr;
-}
-
 void os_mmio_write8(uintptr_t addr, uint8_t v)
 {
     *(volatile uint8_t *)addr = v;
@@ -141,11 +136,6 @@ void os_mmio_write16(uintptr_t addr, uint16_t v)
 void os_mmio_write32(uintptr_t addr, uint32_t v)
 {
     *(volatile uint32_t *)addr = v;
-}
-
-void os_mmio_write64(uintptr_t addr, uint64_t v)
-{
-    *(volatile uint64_t *)addr = v;
 }
 
 uint8_t os_pio_read8(uintptr_t port)

@@ -27,6 +27,8 @@ struct sim_device;
 #define SIM_F_INDIRECT_DESC   28
 #define SIM_F_EVENT_IDX       29
 #define SIM_F_VERSION_1       32
+#define SIM_F_ACCESS_PLATFORM 33
+#define SIM_F_RING_PACKED     34 /* not offered by default: a test sets it in sim_params */
 #define SIM_BLK_F_SIZE_MAX    1
 #define SIM_BLK_F_SEG_MAX     2
 #define SIM_BLK_F_GEOMETRY    4
@@ -64,6 +66,7 @@ struct sim_device;
 #define SIM_NET_TX_QUEUE     1
 
 #define SIM_CONFIG_MAX 256
+#define SIM_MAX_QUEUES 8 /* queues one simulated device may have */
 
 /* The block model enforces what it advertises once negotiated: a request with more than
  * seg_max data segments (all but the header and status descriptors) or any descriptor longer
@@ -78,10 +81,10 @@ struct sim_params {
     uint64_t features;     /* offered (legacy: only the low 32 bits reach the driver) */
     unsigned irq;          /* 0: no interrupt line, the device is polled */
     unsigned n_queues;     /* queues that exist (default: net 2, others 1) */
-    uint16_t queue_max[VIRTIO_MAX_QUEUES]; /* largest size per queue (default 256; 0 = none) */
-    char location[40];                     /* shown in the boot log, default "sim:<n>" */
-    uint32_t config_len;                   /* bytes of config space exposed (default per type) */
-    uint8_t config[SIM_CONFIG_MAX];        /* initial config bytes (filled per type) */
+    uint16_t queue_max[SIM_MAX_QUEUES]; /* largest size per queue (default 256; 0 = none) */
+    char location[40];                  /* shown in the boot log, default "sim:<n>" */
+    uint32_t config_len;                /* bytes of config space exposed (default per type) */
+    uint8_t config[SIM_CONFIG_MAX];     /* initial config bytes (filled per type) */
     uint64_t blk_sectors; /* RAM disk size in 512-byte sectors (default 2048 = 1 MiB); the
                              config capacity is what the driver sees: change both (or
                              only one, to model a device that lies) */
@@ -130,13 +133,16 @@ unsigned sim_run(void);
 /* Chains fetched or kicked but not yet completed on queue q. */
 unsigned sim_pending(struct sim_device *d, unsigned q);
 
-/* Misbehaviour. `count` = how many times it applies (SIM_FOREVER: always; 0: off). */
+/* Misbehaviour. `count` = how many times it applies (SIM_FOREVER: always; 0: off). The used-ring
+ * faults apply to both layouts; on a packed ring "used idx" is the used element position. */
 enum sim_fault {
-    SIM_FAULT_USED_IDX_JUMP,      /* used idx advances by queue size + 1 more than it should */
+    SIM_FAULT_USED_IDX_JUMP,      /* split: used idx advances by queue size + 1 more than it
+                                     should; packed: a second used element (same id) is written
+                                     after this one, beyond what was made available */
     SIM_FAULT_USED_ID_RANGE,      /* used id = queue size + 7 */
-    SIM_FAULT_USED_ID_NOT_HEAD,   /* used id names a descriptor that is not an outstanding head
-                                     (the chain's second descriptor, or one no published chain
-                                     starts at) */
+    SIM_FAULT_USED_ID_NOT_HEAD,   /* used id names no outstanding chain (split: the chain's
+                                     second descriptor, or one no published chain starts at;
+                                     packed: a buffer id not outstanding) */
     SIM_FAULT_USED_LEN_LARGE,     /* used len = chain's writable bytes + 4096 */
     SIM_FAULT_FEATURES_CHANGE,    /* offered features flip bits 0 and 1 once FEATURES_OK is set
                                      (legacy: once the driver has written its features) */
@@ -144,6 +150,7 @@ enum sim_fault {
     SIM_FAULT_CONFIG_GEN,         /* config generation changes on each of the next reads */
     SIM_FAULT_RESET_STUCK,        /* status never reads 0 after a reset */
     SIM_FAULT_NO_INTERRUPT,       /* used entries are written but no interrupt is raised */
+    SIM_FAULT_USED_WRAP,          /* packed: the used element carries the wrong wrap counter */
     SIM_FAULT_COUNT_
 };
 void sim_fault(struct sim_device *d, enum sim_fault f, uint32_t count);

@@ -77,8 +77,8 @@ struct sim_device *sim_create(const struct sim_params *p)
     d->p = *p;
     if (d->p.config_len > SIM_CONFIG_MAX)
         d->p.config_len = SIM_CONFIG_MAX;
-    if (d->p.n_queues > VIRTIO_MAX_QUEUES)
-        d->p.n_queues = VIRTIO_MAX_QUEUES;
+    if (d->p.n_queues > SIM_MAX_QUEUES)
+        d->p.n_queues = SIM_MAX_QUEUES;
     d->seq = sim_seq++;
     d->rng = 0x1234567u + d->seq;
     memcpy(d->config, p->config, sizeof(d->config));
@@ -134,7 +134,7 @@ void sim_destroy(struct sim_device *d)
             break;
         }
     }
-    for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
+    for (unsigned i = 0; i < SIM_MAX_QUEUES; i++)
         sim_queue_free(&d->q[i]);
     sim_model_free(d);
     free(d);
@@ -166,9 +166,9 @@ void sim_set_completion(struct sim_device *d, enum sim_completion mode, enum sim
 
 unsigned sim_pending(struct sim_device *d, unsigned q)
 {
-    if (q >= VIRTIO_MAX_QUEUES || !d->q[q].size)
+    if (q >= SIM_MAX_QUEUES || !d->q[q].size)
         return 0;
-    return d->q[q].n_pending + (uint16_t)(d->q[q].avail->idx - d->q[q].last_avail);
+    return d->q[q].n_pending + sim_unfetched(&d->q[q]);
 }
 
 void sim_fault(struct sim_device *d, enum sim_fault f, uint32_t count)
@@ -179,7 +179,7 @@ void sim_fault(struct sim_device *d, enum sim_fault f, uint32_t count)
 
 void sim_set_queue_max(struct sim_device *d, unsigned q, uint16_t max)
 {
-    if (q < VIRTIO_MAX_QUEUES)
+    if (q < SIM_MAX_QUEUES)
         d->q[q].max = max;
 }
 
@@ -209,7 +209,7 @@ uint64_t sim_driver_features(struct sim_device *d)
 
 uint16_t sim_queue_size(struct sim_device *d, unsigned q)
 {
-    return q < VIRTIO_MAX_QUEUES ? d->q[q].size : 0;
+    return q < SIM_MAX_QUEUES ? d->q[q].size : 0;
 }
 
 const struct sim_stats *sim_stats(struct sim_device *d)

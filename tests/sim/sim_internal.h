@@ -4,20 +4,44 @@
 #define RUMPK_SIM_INTERNAL_H
 
 #include "sim.h"
+#include "virtqueue_priv.h" /* the device's side of the rings: their layout in memory */
 
 #define SIM_NET_BACKLOG   64
 #define SIM_NET_FRAME_MAX 1600
 
+/* A descriptor as the device read it (packed chains are copied at fetch: the driver may reuse
+ * their ring slots once earlier-placed chains complete). */
+struct sim_desc {
+    uint64_t addr;
+    uint32_t len;
+    uint16_t flags;
+    uint16_t index; /* ring position, or entry in the indirect table */
+};
+
+struct sim_pchain {
+    uint16_t slots; /* ring descriptors the chain took */
+    unsigned n;
+    struct sim_desc *descs; /* n entries, malloc'd at fetch */
+};
+
 struct sim_queue {
     uint16_t max;  /* what queue_max reports; 0 = no such queue */
     uint16_t size; /* 0 = not set up */
+    bool packed;   /* VIRTIO_F_RING_PACKED negotiated when it was set up */
     volatile struct vring_desc *desc;
     volatile struct vring_avail *avail;
     volatile struct vring_used *used;
-    uint16_t last_avail; /* next avail entry the device will fetch */
-    uint16_t used_idx;   /* the device's used index */
-    bool kicked;         /* deferred mode: notified since the last run */
-    uint16_t *pending;   /* heads fetched and not yet completed, oldest first */
+    volatile struct vring_packed_desc *pdesc;
+    volatile struct vring_packed_event *drv_event; /* the driver's: interrupt suppression */
+    volatile struct vring_packed_event *dev_event; /* ours: notification suppression */
+    uint16_t last_avail;          /* split: next avail entry the device will fetch */
+    uint16_t used_idx;            /* split: the device's used index */
+    uint16_t avail_pos, used_pos; /* packed: next position to fetch / to write a used element */
+    bool avail_wrap, used_wrap;   /* packed: the device's wrap counters */
+    bool kicked;                  /* deferred mode: notified since the last run */
+    uint16_t *pending; /* heads (split) or buffer ids (packed) fetched, not completed, oldest
+                          first */
+    struct sim_pchain *pchain; /* packed: the chain of each pending entry (same index) */
     unsigned n_pending;
     struct sim_seg *segs; /* chain walk scratch, size entries */
 };
@@ -30,7 +54,8 @@ struct sim_seg {
 };
 
 struct sim_chain {
-    uint16_t head;
+    uint16_t head;  /* head index (split) or buffer id (packed) */
+    uint16_t slots; /* ring descriptors it took (1 for an indirect chain) */
     unsigned n;
     struct sim_seg *segs;
     uint64_t readable, writable;
@@ -55,7 +80,7 @@ struct sim_device {
     bool broken; /* a driver error stopped the device until the next reset */
     bool in_process;
     uint8_t config[SIM_CONFIG_MAX];
-    struct sim_queue q[VIRTIO_MAX_QUEUES];
+    struct sim_queue q[SIM_MAX_QUEUES];
 
     enum sim_completion mode;
     enum sim_order order;
@@ -83,6 +108,8 @@ bool sim_fault_take(struct sim_device *d, enum sim_fault f);
 bool sim_negotiated(const struct sim_device *d, unsigned bit);
 /* Fetches newly published heads of queue qi into its pending list; false on a driver error. */
 bool sim_fetch(struct sim_device *d, unsigned qi);
+/* Chains made available on queue q and not fetched yet. */
+unsigned sim_unfetched(const struct sim_queue *q);
 /* Walks the chain starting at head with the device's own checks; false on a driver error. */
 bool sim_walk(struct sim_device *d, unsigned qi, uint16_t head, struct sim_chain *c);
 /* Writes one used entry (applying used-ring faults) and flags a queue interrupt. */

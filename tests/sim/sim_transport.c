@@ -11,6 +11,7 @@
 #include "sim_internal.h"
 
 #define VIRTQ_DESC_F_INDIRECT 4
+#define DESC_BYTES            16u
 
 static struct sim_device *dev_of(struct virtio_device *vdev)
 {
@@ -61,7 +62,11 @@ static uint64_t offered_features(const struct sim_device *d)
 
 void sim_queue_free(struct sim_queue *q)
 {
+    if (q->pchain)
+        for (unsigned i = 0; i < q->n_pending; i++)
+            free(q->pchain[i].descs);
     free(q->pending);
+    free(q->pchain);
     free(q->segs);
     uint16_t max = q->max;
     memset(q, 0, sizeof(*q));
@@ -75,7 +80,7 @@ static void device_reset(struct sim_device *d)
     d->features_changed = false;
     d->isr = 0;
     d->broken = false;
-    for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
+    for (unsigned i = 0; i < SIM_MAX_QUEUES; i++)
         sim_queue_free(&d->q[i]);
     d->stats.resets++;
 }
@@ -188,17 +193,19 @@ static uint32_t sim_config_generation(struct virtio_device *vdev)
 static uint16_t sim_queue_max(struct virtio_device *vdev, unsigned index)
 {
     struct sim_device *d = dev_of(vdev);
-    return index < VIRTIO_MAX_QUEUES ? d->q[index].max : 0;
+    return index < SIM_MAX_QUEUES ? d->q[index].max : 0;
 }
 
 static int sim_queue_setup(struct virtio_device *vdev, struct virtqueue *vq)
 {
     struct sim_device *d = dev_of(vdev);
-    unsigned idx = vq->index;
-    uint16_t n = vq->size;
+    unsigned idx = vq_index(vq);
+    uint16_t n = vq_size(vq);
+    uint64_t desc_pa, avail_pa, used_pa;
     struct sim_queue *q;
 
-    if (idx >= VIRTIO_MAX_QUEUES || d->q[idx].max == 0) {
+    vq_ring_addrs(vq, &desc_pa, &avail_pa, &used_pa);
+    if (idx >= SIM_MAX_QUEUES || d->q[idx].max == 0) {
         sim_driver_error(d, "setup of a queue that does not exist", idx);
         return -ENOENT;
     }
@@ -211,15 +218,15 @@ static int sim_queue_setup(struct virtio_device *vdev, struct virtqueue *vq)
         sim_driver_error(d, "bad queue size", n);
         return -EINVAL;
     }
-    if ((vq->desc_pa & 15) || (vq->avail_pa & 1) || (vq->used_pa & 3) || !vq->desc_pa) {
+    if ((desc_pa & 15) || (avail_pa & (d->p.modern ? 3 : 1)) || (used_pa & 3) || !desc_pa) {
         sim_driver_error(d, "misaligned ring", idx);
         return -EINVAL;
     }
     if (!d->p.modern) {
         /* A legacy device knows only the page number and derives the rest itself. */
-        uint64_t avail = vq->desc_pa + 16ull * n;
+        uint64_t avail = desc_pa + 16ull * n;
         uint64_t used = (avail + 6 + 2ull * n + 4095) & ~4095ull;
-        if ((vq->desc_pa & 4095) || vq->avail_pa != avail || vq->used_pa != used) {
+        if ((desc_pa & 4095) || avail_pa != avail || used_pa != used) {
             sim_driver_error(d, "ring not in the legacy layout", idx);
             return -EINVAL;
         }
@@ -228,15 +235,25 @@ static int sim_queue_setup(struct virtio_device *vdev, struct virtqueue *vq)
         sim_driver_error(d, "queue setup outside DRIVER..DRIVER_OK", d->status);
         return -EINVAL;
     }
+    q->packed = sim_negotiated(d, SIM_F_RING_PACKED);
     q->pending = calloc(n, sizeof(*q->pending));
     q->segs = calloc(n, sizeof(*q->segs));
-    if (!q->pending || !q->segs) {
+    q->pchain = q->packed ? calloc(n, sizeof(*q->pchain)) : NULL;
+    if (!q->pending || !q->segs || (q->packed && !q->pchain)) {
         sim_queue_free(q);
         return -ENOMEM;
     }
-    q->desc = (volatile struct vring_desc *)(uintptr_t)vq->desc_pa;
-    q->avail = (volatile struct vring_avail *)(uintptr_t)vq->avail_pa;
-    q->used = (volatile struct vring_used *)(uintptr_t)vq->used_pa;
+    if (q->packed) {
+        /* Descriptor area: the ring; driver area and device area: the event structures. */
+        q->pdesc = (volatile struct vring_packed_desc *)(uintptr_t)desc_pa;
+        q->drv_event = (volatile struct vring_packed_event *)(uintptr_t)avail_pa;
+        q->dev_event = (volatile struct vring_packed_event *)(uintptr_t)used_pa;
+        q->avail_wrap = q->used_wrap = true;
+    } else {
+        q->desc = (volatile struct vring_desc *)(uintptr_t)desc_pa;
+        q->avail = (volatile struct vring_avail *)(uintptr_t)avail_pa;
+        q->used = (volatile struct vring_used *)(uintptr_t)used_pa;
+    }
     q->size = n;
     return 0;
 }
@@ -244,11 +261,170 @@ static int sim_queue_setup(struct virtio_device *vdev, struct virtqueue *vq)
 static void sim_queue_teardown(struct virtio_device *vdev, unsigned index)
 {
     struct sim_device *d = dev_of(vdev);
-    if (index < VIRTIO_MAX_QUEUES)
+    if (index < SIM_MAX_QUEUES)
         sim_queue_free(&d->q[index]);
 }
 
 /* Device side: fetching, walking, completing. */
+
+static bool n_pending_full(const struct sim_queue *q)
+{
+    return q->n_pending >= q->size;
+}
+
+/* Packed: AVAIL matches the device's wrap counter and USED does not (virtio 1.2, 2.8.1). */
+static bool packed_avail(uint16_t flags, bool wrap)
+{
+    bool a = (flags & VRING_PACKED_DESC_F_AVAIL) != 0, u = (flags & VRING_PACKED_DESC_F_USED) != 0;
+    return a == wrap && u != wrap;
+}
+
+/* Reads an indirect table into `out` (the device's checks: length, count, nesting, loops).
+ * Split tables are chains linked by index from entry 0; packed ones are read in order. */
+static bool read_table(struct sim_device *d, struct sim_queue *q, uint64_t addr, uint32_t len,
+                       struct sim_desc *out, unsigned *n_out)
+{
+    unsigned n = len / DESC_BYTES;
+
+    if (!sim_negotiated(d, SIM_F_INDIRECT_DESC)) {
+        sim_driver_error(d, "indirect descriptor without INDIRECT_DESC", len);
+        return false;
+    }
+    if (!addr || len == 0 || len % DESC_BYTES || n > q->size) {
+        sim_driver_error(d, "indirect table of a bad length", len);
+        return false;
+    }
+    if (q->packed) {
+        const volatile struct vring_packed_desc *t =
+            (const volatile struct vring_packed_desc *)(uintptr_t)addr;
+        for (unsigned i = 0; i < n; i++) {
+            out[i] = (struct sim_desc){t[i].addr, t[i].len, t[i].flags, (uint16_t)i};
+            if (out[i].flags & VIRTQ_DESC_F_INDIRECT) {
+                sim_driver_error(d, "indirect descriptor inside an indirect table", i);
+                return false;
+            }
+        }
+        *n_out = n;
+        return true;
+    }
+    const volatile struct vring_desc *t = (const volatile struct vring_desc *)(uintptr_t)addr;
+    unsigned k = 0;
+    for (uint16_t i = 0;; k++) {
+        if (i >= n) {
+            sim_driver_error(d, "indirect table index out of range", i);
+            return false;
+        }
+        if (k >= n) {
+            sim_driver_error(d, "indirect table chain loops", i);
+            return false;
+        }
+        out[k] = (struct sim_desc){t[i].addr, t[i].len, t[i].flags, i};
+        if (out[k].flags & VIRTQ_DESC_F_INDIRECT) {
+            sim_driver_error(d, "indirect descriptor inside an indirect table", i);
+            return false;
+        }
+        if (!(out[k].flags & VRING_DESC_F_NEXT))
+            break;
+        i = t[i].next;
+    }
+    *n_out = k + 1;
+    return true;
+}
+
+/* Packed: reads every newly available chain whole (its ring slots may be reused by the driver
+ * before it completes, once chains placed earlier complete) into the pending list. */
+static bool packed_fetch(struct sim_device *d, unsigned qi)
+{
+    struct sim_queue *q = &d->q[qi];
+
+    while (packed_avail(q->pdesc[q->avail_pos].flags, q->avail_wrap)) {
+        struct sim_desc *descs = calloc(q->size, sizeof(*descs));
+        uint16_t pos = q->avail_pos, slots = 0, id = 0;
+        bool wrap = q->avail_wrap;
+        unsigned n = 0;
+
+        if (!descs)
+            return false;
+        os_rmb();
+        for (;;) {
+            volatile struct vring_packed_desc *pd = &q->pdesc[pos];
+            uint16_t flags = pd->flags;
+            if (slots >= q->size || (slots && !packed_avail(flags, wrap))) {
+                sim_driver_error(d,
+                                 slots >= q->size ? "descriptor chain longer than the queue"
+                                                  : "chain continues into an unavailable slot",
+                                 pos);
+                free(descs);
+                return false;
+            }
+            slots++;
+            id = pd->id;
+            if (flags & VIRTQ_DESC_F_INDIRECT) {
+                if (n || (flags & VRING_DESC_F_NEXT)) {
+                    sim_driver_error(d, "indirect descriptor inside a chain", pos);
+                    free(descs);
+                    return false;
+                }
+                if (!read_table(d, q, pd->addr, pd->len, descs, &n)) {
+                    free(descs);
+                    return false;
+                }
+            } else {
+                descs[n++] = (struct sim_desc){pd->addr, pd->len, flags, pos};
+            }
+            if (++pos == q->size) {
+                pos = 0;
+                wrap = !wrap;
+            }
+            if (!(flags & VRING_DESC_F_NEXT) || (flags & VIRTQ_DESC_F_INDIRECT))
+                break;
+        }
+        if (n_pending_full(q) || id >= q->size) {
+            sim_driver_error(d, id >= q->size ? "buffer id out of range" : "more chains than slots",
+                             id);
+            free(descs);
+            return false;
+        }
+        for (unsigned j = 0; j < q->n_pending; j++) {
+            if (q->pending[j] == id) {
+                sim_driver_error(d, "buffer id published twice", id);
+                free(descs);
+                return false;
+            }
+        }
+        q->pchain[q->n_pending] = (struct sim_pchain){slots, n, descs};
+        q->pending[q->n_pending++] = id;
+        q->avail_pos = pos;
+        q->avail_wrap = wrap;
+    }
+    if (sim_negotiated(d, SIM_F_EVENT_IDX)) {
+        /* Notify me once you make the descriptor at avail_pos (this lap) available. */
+        q->dev_event->off_wrap = (uint16_t)(q->avail_pos | (q->avail_wrap ? 0x8000u : 0));
+        q->dev_event->flags = VRING_PACKED_EVENT_DESC;
+        os_mb();
+    }
+    return true;
+}
+
+unsigned sim_unfetched(const struct sim_queue *q)
+{
+    uint16_t pos = q->avail_pos;
+    bool wrap = q->avail_wrap;
+    unsigned chains = 0;
+
+    if (!q->packed)
+        return (uint16_t)(q->avail->idx - q->last_avail);
+    for (unsigned seen = 0; seen < q->size && packed_avail(q->pdesc[pos].flags, wrap); seen++) {
+        uint16_t flags = q->pdesc[pos].flags;
+        if (++pos == q->size) {
+            pos = 0;
+            wrap = !wrap;
+        }
+        if (!(flags & VRING_DESC_F_NEXT) || (flags & VIRTQ_DESC_F_INDIRECT))
+            chains++;
+    }
+    return chains;
+}
 
 bool sim_fetch(struct sim_device *d, unsigned qi)
 {
@@ -257,6 +433,8 @@ bool sim_fetch(struct sim_device *d, unsigned qi)
 
     if (!q->size)
         return true;
+    if (q->packed)
+        return packed_fetch(d, qi);
     avail_idx = q->avail->idx;
     fresh = (uint16_t)(avail_idx - q->last_avail);
     if (fresh > q->size - q->n_pending) {
@@ -287,6 +465,48 @@ bool sim_fetch(struct sim_device *d, unsigned qi)
     return true;
 }
 
+/* The chain's segments from descriptors already read (packed fetch, or an indirect table). */
+static bool walk_descs(struct sim_device *d, const struct sim_desc *descs, unsigned n,
+                       struct sim_chain *c)
+{
+    bool seen_write = false;
+
+    for (unsigned i = 0; i < n; i++) {
+        const struct sim_desc *s = &descs[i];
+        bool write = (s->flags & VRING_DESC_F_WRITE) != 0;
+        if (!s->addr) {
+            sim_driver_error(d, "descriptor with a null address", s->index);
+            return false;
+        }
+        if (!write && seen_write) {
+            sim_driver_error(d, "readable descriptor after a writable one", s->index);
+            return false;
+        }
+        seen_write |= write;
+        c->segs[c->n++] = (struct sim_seg){
+            .p = (uint8_t *)(uintptr_t)s->addr, .len = s->len, .write = write, .desc = s->index};
+        if (write)
+            c->writable += s->len;
+        else
+            c->readable += s->len;
+    }
+    if (c->n > d->stats.max_chain_segs)
+        d->stats.max_chain_segs = c->n;
+    return true;
+}
+
+static bool walk_packed(struct sim_device *d, struct sim_queue *q, uint16_t id, struct sim_chain *c)
+{
+    for (unsigned j = 0; j < q->n_pending; j++) {
+        if (q->pending[j] == id) {
+            c->slots = q->pchain[j].slots;
+            return walk_descs(d, q->pchain[j].descs, q->pchain[j].n, c);
+        }
+    }
+    sim_driver_error(d, "walk of a buffer id not pending", id);
+    return false;
+}
+
 bool sim_walk(struct sim_device *d, unsigned qi, uint16_t head, struct sim_chain *c)
 {
     struct sim_queue *q = &d->q[qi];
@@ -296,6 +516,8 @@ bool sim_walk(struct sim_device *d, unsigned qi, uint16_t head, struct sim_chain
     memset(c, 0, sizeof(*c));
     c->head = head;
     c->segs = q->segs;
+    if (q->packed)
+        return walk_packed(d, q, head, c);
     for (;;) {
         struct vring_desc desc;
         if (idx >= q->size) {
@@ -311,8 +533,20 @@ bool sim_walk(struct sim_device *d, unsigned qi, uint16_t head, struct sim_chain
         desc.flags = q->desc[idx].flags;
         desc.next = q->desc[idx].next;
         if (desc.flags & VIRTQ_DESC_F_INDIRECT) {
-            sim_driver_error(d, "indirect descriptor without INDIRECT_DESC", idx);
-            return false;
+            struct sim_desc *table;
+            unsigned n = 0;
+            bool ok;
+            if (c->n || (desc.flags & VRING_DESC_F_NEXT)) {
+                sim_driver_error(d, "indirect descriptor inside a chain", idx);
+                return false;
+            }
+            table = calloc(q->size, sizeof(*table));
+            if (!table)
+                return false;
+            ok = read_table(d, q, desc.addr, desc.len, table, &n) && walk_descs(d, table, n, c);
+            free(table);
+            c->slots = 1;
+            return ok;
         }
         if (!desc.addr) {
             sim_driver_error(d, "descriptor with a null address", idx);
@@ -327,6 +561,7 @@ bool sim_walk(struct sim_device *d, unsigned qi, uint16_t head, struct sim_chain
         c->segs[c->n] = (struct sim_seg){
             .p = (uint8_t *)(uintptr_t)desc.addr, .len = desc.len, .write = write, .desc = idx};
         c->n++;
+        c->slots++;
         if (write)
             c->writable += desc.len;
         else
@@ -355,7 +590,17 @@ static bool is_pending_head(const struct sim_queue *q, uint16_t id)
 
 static uint32_t not_a_head(const struct sim_queue *q, const struct sim_chain *c)
 {
-    if (c->n >= 2)
+    if (q->packed) {
+        for (uint32_t id = 0; id < q->size; id++) {
+            bool pending = id == c->head;
+            for (unsigned j = 0; j < q->n_pending && !pending; j++)
+                pending = q->pending[j] == id;
+            if (!pending)
+                return id;
+        }
+        return q->size + 7u;
+    }
+    if (c->slots >= 2)
         return c->segs[1].desc;
     for (uint32_t k = 1; k < q->size; k++) {
         uint16_t id = (uint16_t)((c->head + k) & (q->size - 1u));
@@ -363,6 +608,57 @@ static uint32_t not_a_head(const struct sim_queue *q, const struct sim_chain *c)
             return id;
     }
     return q->size + 7u;
+}
+
+/* Packed: the element goes at used_pos over the ring, then used_pos skips the chain's slots.
+ * The driver's event structure says whether it wants an interrupt for it. */
+static void packed_write_used(struct sim_queue *q, uint16_t id, uint32_t len, uint16_t slots,
+                              bool wrap)
+{
+    volatile struct vring_packed_desc *pd = &q->pdesc[q->used_pos];
+
+    pd->id = id;
+    pd->len = len;
+    os_wmb();
+    pd->flags = wrap ? (uint16_t)(VRING_PACKED_DESC_F_AVAIL | VRING_PACKED_DESC_F_USED) : 0;
+    q->used_pos = (uint16_t)(q->used_pos + slots);
+    if (q->used_pos >= q->size) {
+        q->used_pos = (uint16_t)(q->used_pos - q->size);
+        q->used_wrap = !q->used_wrap;
+    }
+}
+
+static void packed_push_used(struct sim_device *d, struct sim_queue *q, const struct sim_chain *c,
+                             uint32_t id, uint32_t len)
+{
+    uint16_t slots = c->slots ? c->slots : 1;
+    bool wrap = q->used_wrap;
+
+    if (sim_fault_take(d, SIM_FAULT_USED_WRAP))
+        wrap = !wrap;
+    packed_write_used(q, (uint16_t)id, len, slots, wrap);
+    if (sim_fault_take(d, SIM_FAULT_USED_IDX_JUMP))
+        packed_write_used(q, (uint16_t)id, len, 1, q->used_wrap);
+    os_mb();
+    d->stats.chains++;
+    uint16_t flags = q->drv_event->flags;
+    if (flags == VRING_PACKED_EVENT_DESC) {
+        uint16_t off_wrap = q->drv_event->off_wrap;
+        uint16_t event = (uint16_t)(off_wrap & 0x7fffu);
+        uint16_t new_pos = q->used_pos, old = (uint16_t)(q->used_pos - slots);
+        if (!sim_negotiated(d, SIM_F_EVENT_IDX)) {
+            sim_driver_error(d, "event suppression DESC mode without EVENT_IDX", flags);
+            return;
+        }
+        if ((bool)(off_wrap >> 15) != q->used_wrap)
+            event = (uint16_t)(event - q->size);
+        if ((uint16_t)(new_pos - event - 1) < (uint16_t)(new_pos - old))
+            d->isr |= VIRTIO_ISR_QUEUE;
+    } else if (flags == VRING_PACKED_EVENT_ENABLE) {
+        d->isr |= VIRTIO_ISR_QUEUE;
+    } else if (flags != VRING_PACKED_EVENT_DISABLE) {
+        sim_driver_error(d, "bad event suppression flags", flags);
+    }
 }
 
 void sim_push_used(struct sim_device *d, unsigned qi, const struct sim_chain *c, uint32_t len)
@@ -378,6 +674,10 @@ void sim_push_used(struct sim_device *d, unsigned qi, const struct sim_chain *c,
         id = not_a_head(q, c);
     if (sim_fault_take(d, SIM_FAULT_USED_LEN_LARGE))
         len = (uint32_t)(c->writable + 4096);
+    if (q->packed) {
+        packed_push_used(d, q, c, id, len);
+        return;
+    }
     q->used->ring[slot].id = id;
     q->used->ring[slot].len = len;
     os_wmb();
@@ -403,6 +703,10 @@ void sim_pending_remove(struct sim_queue *q, unsigned i)
     if (i >= q->n_pending)
         return;
     memmove(&q->pending[i], &q->pending[i + 1], (q->n_pending - i - 1) * sizeof(q->pending[0]));
+    if (q->pchain) {
+        free(q->pchain[i].descs);
+        memmove(&q->pchain[i], &q->pchain[i + 1], (q->n_pending - i - 1) * sizeof(q->pchain[0]));
+    }
     q->n_pending--;
 }
 
@@ -428,8 +732,9 @@ static unsigned complete_queue(struct sim_device *d, unsigned qi, bool ordered)
         else if (ordered && d->order == SIM_ORDER_SHUFFLE)
             pick = next_rand(d) % q->n_pending;
         uint16_t head = q->pending[pick];
+        bool ok = sim_walk(d, qi, head, &c);
         sim_pending_remove(q, pick);
-        if (!sim_walk(d, qi, head, &c) || !sim_model_process(d, qi, &c))
+        if (!ok || !sim_model_process(d, qi, &c))
             break;
         done++;
     }
@@ -457,7 +762,7 @@ unsigned sim_device_run(struct sim_device *d, bool only_kicked)
     d->in_process = true;
     for (;;) {
         bool any = false;
-        for (unsigned qi = 0; qi < VIRTIO_MAX_QUEUES; qi++) {
+        for (unsigned qi = 0; qi < SIM_MAX_QUEUES; qi++) {
             struct sim_queue *q = &d->q[qi];
             if (!q->size || (only_kicked && !q->kicked))
                 continue;
@@ -469,7 +774,7 @@ unsigned sim_device_run(struct sim_device *d, bool only_kicked)
         if (!any || !only_kicked)
             break;
         bool again = false;
-        for (unsigned qi = 0; qi < VIRTIO_MAX_QUEUES; qi++)
+        for (unsigned qi = 0; qi < SIM_MAX_QUEUES; qi++)
             again |= d->q[qi].kicked;
         if (!again)
             break;
@@ -482,10 +787,10 @@ unsigned sim_device_run(struct sim_device *d, bool only_kicked)
 static void sim_notify(struct virtio_device *vdev, struct virtqueue *vq)
 {
     struct sim_device *d = dev_of(vdev);
-    unsigned qi = vq->index;
+    unsigned qi = vq_index(vq);
 
     d->stats.notifies++;
-    if (qi >= VIRTIO_MAX_QUEUES || !d->q[qi].size) {
+    if (qi >= SIM_MAX_QUEUES || !d->q[qi].size) {
         sim_driver_error(d, "notify of a queue that is not set up", qi);
         return;
     }

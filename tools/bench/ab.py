@@ -57,7 +57,7 @@ def build_base(rev):
 def one_rep(kernel, transports, ms, path):
     """One boot per transport of `kernel`, one rep each; the JSON records it printed."""
     cmd = [sys.executable, os.path.join(ROOT, "tools", "bench", "blk.py"), "--reps", "1",
-           "--ms", str(ms), "--out", path]
+           "--ms", str(ms), "--out", path, "--ring", "split"]
     for t in transports:
         cmd += ["--transport", t]
     env = dict(os.environ, RUMPK_KERNEL=kernel)

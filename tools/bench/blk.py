@@ -4,6 +4,13 @@ in-guest `bench blk` (nipbox/cmd_bench.c), which times itself with the guest tim
 
     ./rumpk bench blk [--transport T ...|all] [--backend file|null] [--reps N] [--ms MS]
                       [--polled] [--cache C] [--aio A] [--out FILE]
+                      [--ring split|packed ...] [--indirect on|off|both] [--queue-size N]
+
+Rings: split and packed side by side (the default) on every transport that offers both
+(pci-modern, pci-transitional, mmio-v2: QEMU device flag packed=on); legacy transports run split
+only. --indirect off adds indirect_desc=off (both: one boot each); --queue-size N the device's
+queue-size=N (a small ring shows what indirect tables change: the `inflight` figure, device
+requests outstanding once the first qd requests are handed out).
 
 The machine, memory, disk and device flags are those of ../shared/peer-bench/uboot_blk.py
 (-smp 1 -m 1G, -drive ...,cache=writeback [,aio=], the same -device strings; null-co for
@@ -31,6 +38,7 @@ import qemu_cmd  # noqa: E402
 from harness import Guest, GuestError  # noqa: E402
 
 TRANSPORTS = ["pci-legacy", "pci-modern", "pci-transitional", "mmio-v1", "mmio-v2"]
+PACKED_TRANSPORTS = ["pci-modern", "pci-transitional", "mmio-v2"]  # VERSION_1: bit 34 exists
 IMAGE_BYTES = 64 << 20
 BENCH_RE = re.compile(r"^BENCH (.*)$", re.M)
 # Floors from the task (4 KiB random reads, 1 MiB sequential): reported, not asserted.
@@ -51,7 +59,7 @@ def make_disk(path):
             f.write(block)
 
 
-def qemu_args(transport, backend, disk, cache, aio):
+def qemu_args(transport, backend, disk, cache, aio, device_extra=""):
     if backend == "null":
         drive = "driver=null-co,size=%d,read-zeroes=off,if=none,id=hd0" % IMAGE_BYTES
     else:
@@ -61,7 +69,7 @@ def qemu_args(transport, backend, disk, cache, aio):
     extra = []
     if transport == "mmio-v1":  # QEMU's default, spelled out as the peer does
         extra = ["-global", "virtio-mmio.force-legacy=true"]
-    return extra + ["-drive", drive] + qemu_cmd.device_args("blk", transport, "hd0")
+    return extra + ["-drive", drive] + qemu_cmd.device_args("blk", transport, "hd0", device_extra)
 
 
 def parse_bench(out):
@@ -85,13 +93,17 @@ def emit(rec, out):
         out.flush()
 
 
-def run_transport(a, transport, workdir, out):
+def run_transport(a, transport, workdir, out, ring="split", indirect="on"):
     tag = {"bench": "rumpk-blk", "transport": transport, "backend": a.backend,
-           "cache": a.cache if a.backend == "file" else None, "aio": a.aio}
+           "cache": a.cache if a.backend == "file" else None, "aio": a.aio, "ring": ring,
+           "indirect": indirect, "queue_size": a.queue_size}
     disk = os.path.join(workdir, "bench-%s.img" % transport)
     if a.backend == "file":
         make_disk(disk)
-    args = qemu_args(transport, a.backend, disk, a.cache, a.aio)
+    device_extra = (",packed=on" if ring == "packed" else "") + \
+        (",indirect_desc=off" if indirect == "off" else "") + \
+        (",queue-size=%d" % a.queue_size if a.queue_size else "")
+    args = qemu_args(transport, a.backend, disk, a.cache, a.aio, device_extra)
     g = Guest(args, transports=[transport], memory="1G", boot_timeout=60,
               name="bench-" + transport)
     try:
@@ -123,12 +135,35 @@ def run_transport(a, transport, workdir, out):
                    kicks_per_req=round(sum(r["kicks"] for r in rows) /
                                        max(1, sum(r["requests"] for r in rows)), 3),
                    irqs_per_req=round(sum(r["irqs"] for r in rows) /
-                                      max(1, sum(r["requests"] for r in rows)), 3))
+                                      max(1, sum(r["requests"] for r in rows)), 3),
+                   inflight=max(r.get("inflight", 0) for r in rows))
         if test in TARGETS:
             key, floor = TARGETS[test]
             rec["target"] = {key: floor}
             rec["meets"] = rec[key]["median"] >= floor
         emit(rec, out)
+        summary.append(rec)
+
+
+def side_by_side(summary):
+    """A table of every (transport, test, mode) with split and packed (and indirect on/off)
+    next to each other: median iops for 4 KiB, MiB/s for 1 MiB, and the in-flight count."""
+    cols = sorted({(r["ring"], r["indirect"]) for r in summary})
+    rows = {}
+    for r in summary:
+        metric = "mib_s" if r["req_bytes"] >= (1 << 20) else "iops"
+        cell = "%.0f %s (inflight %d)" % (r[metric]["median"], metric, r["inflight"])
+        rows.setdefault((r["transport"], r["test"], r["mode"]), {})[(r["ring"], r["indirect"])] = cell
+    head = " | ".join("%s, indirect %s" % c for c in cols)
+    lines = ["", "| transport | test | mode | " + head + " |",
+             "|---|---|---|" + "---|" * len(cols)]
+    for (t, test, mode), cells in sorted(rows.items()):
+        lines.append("| %s | %s | %s | %s |" % (t, test, mode,
+                                                " | ".join(cells.get(c, "-") for c in cols)))
+    print("\n".join(lines), flush=True)
+
+
+summary = []
 
 
 def main():
@@ -145,7 +180,13 @@ def main():
     ap.add_argument("--polled", action="store_true", help="also run with polled completion")
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--out", default=None, help="also append JSON lines to this file")
+    ap.add_argument("--ring", action="append", choices=["split", "packed"],
+                    help="ring layouts to run (repeatable; default both where offered)")
+    ap.add_argument("--indirect", default="on", choices=["on", "off", "both"])
+    ap.add_argument("--queue-size", type=int, default=0, help="QEMU queue-size= for the disk")
     a = ap.parse_args()
+    rings = a.ring or ["split", "packed"]
+    indirects = ["on", "off"] if a.indirect == "both" else [a.indirect]
 
     wanted = a.transport or ["all"]
     transports = []
@@ -164,11 +205,17 @@ def main():
     status = 0
     try:
         for t in transports:
-            try:
-                run_transport(a, t, workdir, out)
-            except GuestError as e:
-                print("bench blk: %s: %s" % (t, e), file=sys.stderr)
-                status = 1
+            for ring in rings:
+                if ring == "packed" and t not in PACKED_TRANSPORTS:
+                    continue
+                for ind in indirects:
+                    try:
+                        run_transport(a, t, workdir, out, ring, ind)
+                    except GuestError as e:
+                        print("bench blk: %s %s: %s" % (t, ring, e), file=sys.stderr)
+                        status = 1
+        if len(rings) > 1 or len(indirects) > 1:
+            side_by_side(summary)
     finally:
         if tmp:
             tmp.cleanup()

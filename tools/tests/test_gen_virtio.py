@@ -303,8 +303,8 @@ const struct virtio_driver drv_alpha = {.name = "alpha"};
 const struct virtio_driver drv_beta = {.name = "beta"};
 const struct virtio_transport_ops bus_late_ops = {.name = "late"};
 const struct virtio_transport_ops bus_early_ops = {.name = "early"};
-int bus_late_discover(void) { return 2; }
-int bus_early_discover(void) { return 1; }
+int bus_late_discover(const struct virtio_machine *m) { return m ? 2 : -1; }
+int bus_early_discover(const struct virtio_machine *m) { return m ? 1 : -1; }
 
 int main(void)
 {
@@ -320,7 +320,9 @@ int main(void)
     bad |= virtio_transport_count != 2;
     bad |= strcmp(virtio_transports[0].name, "bus-early") != 0;
     bad |= virtio_transports[0].ops != &bus_early_ops;
-    bad |= virtio_transports[0].discover() != 1 || virtio_transports[1].discover() != 2;
+    const struct virtio_machine machine = {0};
+    bad |= virtio_transports[0].discover(&machine) != 1;
+    bad |= virtio_transports[1].discover(&machine) != 2;
     puts(bad ? "registry wrong" : "registry ok");
     return bad;
 }

@@ -248,7 +248,7 @@ def virtio_registry_c(model):
         out.append(f"extern const struct virtio_driver {p.driver}; /* {p.origin.where()} */\n")
     for p in transports:
         out.append(f"extern const struct virtio_transport_ops {p.ops}; /* {p.origin.where()} */\n")
-        out.append(f"extern int {p.discover}(void);\n")
+        out.append(f"extern int {p.discover}(const struct virtio_machine *machine);\n")
     for p in devices:
         ids = ", ".join(f"VIRTIO_ID_{t.name.upper()}" for t in p.types)
         out.append(f"\nstatic const uint16_t types_{_ident(p.name)}[] = {{{ids}}};\n")

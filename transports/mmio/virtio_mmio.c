@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include <kernel/platform.h>
 #include <virtio/config_access.h>
 #include <virtio/os.h>
 #include <virtio/virtio.h>
@@ -38,7 +37,6 @@
 
 #define MMIO_MAGIC     0x74726976u /* "virt" */
 #define MMIO_PAGE_SIZE 4096u
-#define MMIO_PFN_SHIFT 12
 /* The spec gives MMIO no config-space length. We use the extent of the fields the generated
  * tables know for the type, or this bound when they know none; never past the node's window. */
 #define MMIO_CONFIG_FALLBACK 0x100u
@@ -124,28 +122,22 @@ static uint16_t vmm_queue_max(struct virtio_device *vdev, unsigned index)
 }
 
 /* A v1 device derives the rings from the PFN, QueueNum and QueueAlign: avail right after the
- * descriptors, used at the next QueueAlign boundary. */
-static bool legacy_layout_ok(const struct virtqueue *vq)
-{
-    uint64_t avail_end = vq->avail_pa + 2u * (3u + vq->size);
-    uint64_t used = (avail_end + MMIO_PAGE_SIZE - 1) & ~(uint64_t)(MMIO_PAGE_SIZE - 1);
-    return (vq->desc_pa & (MMIO_PAGE_SIZE - 1)) == 0 &&
-           (vq->desc_pa >> MMIO_PFN_SHIFT) <= 0xffffffffu &&
-           vq->avail_pa == vq->desc_pa + 16u * vq->size && vq->used_pa == used;
-}
-
+ * descriptors, used at the next QueueAlign boundary (vq_legacy_pfn checks the core's layout). */
 static int setup_v1(struct virtio_device *vdev, struct virtqueue *vq)
 {
+    uint32_t pfn;
+
     if (rd32(vdev, MMIO_QUEUE_PFN) != 0)
         return -EBUSY;
-    if (!legacy_layout_ok(vq)) {
-        os_log("mmio-v1 %s: queue %u ring is not in the legacy layout", vdev->location, vq->index);
+    if (!vq_legacy_pfn(vq, MMIO_PAGE_SIZE, &pfn)) {
+        os_log("mmio-v1 %s: queue %u ring is not in the legacy layout", vdev->location,
+               vq_index(vq));
         return -EINVAL;
     }
     wr32(vdev, MMIO_GUEST_PAGESIZE, MMIO_PAGE_SIZE);
-    wr32(vdev, MMIO_QUEUE_NUM, vq->size);
+    wr32(vdev, MMIO_QUEUE_NUM, vq_size(vq));
     wr32(vdev, MMIO_QUEUE_ALIGN, MMIO_PAGE_SIZE);
-    wr32(vdev, MMIO_QUEUE_PFN, (uint32_t)(vq->desc_pa >> MMIO_PFN_SHIFT));
+    wr32(vdev, MMIO_QUEUE_PFN, pfn);
     return 0;
 }
 
@@ -157,22 +149,25 @@ static void write64(struct virtio_device *vdev, unsigned reg_lo, uint64_t v)
 
 static int setup_v2(struct virtio_device *vdev, struct virtqueue *vq)
 {
+    uint64_t desc, driver, device;
+
     if (rd32(vdev, MMIO_QUEUE_READY) != 0)
         return -EBUSY;
-    wr32(vdev, MMIO_QUEUE_NUM, vq->size);
-    write64(vdev, MMIO_QUEUE_DESC_LO, vq->desc_pa);
-    write64(vdev, MMIO_QUEUE_DRV_LO, vq->avail_pa);
-    write64(vdev, MMIO_QUEUE_DEV_LO, vq->used_pa);
+    vq_ring_addrs(vq, &desc, &driver, &device);
+    wr32(vdev, MMIO_QUEUE_NUM, vq_size(vq));
+    write64(vdev, MMIO_QUEUE_DESC_LO, desc);
+    write64(vdev, MMIO_QUEUE_DRV_LO, driver);
+    write64(vdev, MMIO_QUEUE_DEV_LO, device);
     wr32(vdev, MMIO_QUEUE_READY, 1);
     return 0;
 }
 
 static int vmm_queue_setup(struct virtio_device *vdev, struct virtqueue *vq)
 {
-    uint16_t max = vmm_queue_max(vdev, vq->index); /* leaves the queue selected */
+    uint16_t max = vmm_queue_max(vdev, vq_index(vq)); /* leaves the queue selected */
     if (max == 0)
         return -ENOENT;
-    if (vq->size == 0 || vq->size > max)
+    if (vq_size(vq) == 0 || vq_size(vq) > max)
         return -EINVAL;
     return is_v1(vdev) ? setup_v1(vdev, vq) : setup_v2(vdev, vq);
 }
@@ -190,7 +185,7 @@ static void vmm_queue_teardown(struct virtio_device *vdev, unsigned index)
 
 static void vmm_notify(struct virtio_device *vdev, struct virtqueue *vq)
 {
-    wr32(vdev, MMIO_QUEUE_NOTIFY, vq->index);
+    wr32(vdev, MMIO_QUEUE_NOTIFY, vq_index(vq));
 }
 
 static uint8_t vmm_ack_interrupt(struct virtio_device *vdev)
@@ -231,7 +226,7 @@ static uint32_t config_len_for(uint16_t type, uint64_t window)
     return end < room ? end : (uint32_t)room;
 }
 
-static int add_node(const struct platform_mmio *node)
+static int add_node(const struct virtio_mmio_window *node)
 {
     uintptr_t base = (uintptr_t)node->base;
     if (node->size < MMIO_CONFIG + 4) {
@@ -281,12 +276,11 @@ static int add_node(const struct platform_mmio *node)
     return rc;
 }
 
-int virtio_mmio_discover(void)
+int virtio_mmio_discover(const struct virtio_machine *machine)
 {
-    const struct platform *p = platform();
     int found = 0;
-    for (unsigned i = 0; i < p->n_mmio && i < PLATFORM_MAX_MMIO; i++)
-        if (add_node(&p->mmio[i]) == 0)
+    for (unsigned i = 0; i < machine->n_mmio; i++)
+        if (add_node(&machine->mmio[i]) == 0)
             found++;
     return found;
 }

@@ -2,19 +2,12 @@
  * pci-modern left unclaimed, driven through the legacy register block in I/O BAR0.
  * Never touches rings, and never another function's ports: every access is inside BAR0. */
 #include <errno.h>
-#include <stdio.h>
 
 #include <virtio/config_access.h>
 #include <virtio/os.h>
 #include <virtio/virtio.h>
 #include <virtio/virtqueue.h>
-#include <virtio_gen/virtio_tables.h>
-
-#include "pci/pci.h"
-
-#define VIRTIO_PCI_VENDOR      0x1af4
-#define VIRTIO_PCI_TRANS_FIRST 0x1000
-#define VIRTIO_PCI_TRANS_LAST  0x103f
+#include <virtio_pci/virtio_pci.h>
 
 /* Legacy register block. */
 #define LEG_HOST_FEATURES  0x00
@@ -28,7 +21,6 @@
 #define LEG_CONFIG         0x14 /* device config when MSI-X is off */
 #define LEG_CONFIG_MSIX    0x18 /* ...and when it is on (two vector registers come first) */
 #define LEG_QUEUE_ALIGN    4096u
-#define LEG_PFN_SHIFT      12
 #define MSIX_CTRL_ENABLE   0x8000
 
 struct virtio_pci_legacy {
@@ -96,28 +88,21 @@ static uint16_t vpl_queue_max(struct virtio_device *vdev, unsigned index)
 
 /* The device derives the avail and used rings from the PFN alone, so the core's layout must be
  * exactly the legacy one: avail right after the descriptors, used at the next 4096 boundary. */
-static bool legacy_layout_ok(const struct virtqueue *vq)
-{
-    uint64_t avail_end = vq->avail_pa + 2u * (3u + vq->size);
-    uint64_t used = (avail_end + LEG_QUEUE_ALIGN - 1) & ~(uint64_t)(LEG_QUEUE_ALIGN - 1);
-    return (vq->desc_pa & (LEG_QUEUE_ALIGN - 1)) == 0 &&
-           (vq->desc_pa >> LEG_PFN_SHIFT) <= 0xffffffffu &&
-           vq->avail_pa == vq->desc_pa + 16u * vq->size && vq->used_pa == used;
-}
-
 static int vpl_queue_setup(struct virtio_device *vdev, struct virtqueue *vq)
 {
-    uint16_t max = vpl_queue_max(vdev, vq->index);
+    uint16_t max = vpl_queue_max(vdev, vq_index(vq));
+    uint32_t pfn;
+
     if (max == 0)
         return -ENOENT;
-    if (vq->size != max) /* the queue size register is read-only */
+    if (vq_size(vq) != max) /* the queue size register is read-only */
         return -EINVAL;
-    if (!legacy_layout_ok(vq)) {
+    if (!vq_legacy_pfn(vq, LEG_QUEUE_ALIGN, &pfn)) {
         os_log("pci-legacy %s: queue %u ring is not in the legacy layout", vdev->location,
-               vq->index);
+               vq_index(vq));
         return -EINVAL;
     }
-    os_pio_write32(port(vdev, LEG_QUEUE_PFN), (uint32_t)(vq->desc_pa >> LEG_PFN_SHIFT));
+    os_pio_write32(port(vdev, LEG_QUEUE_PFN), pfn);
     return 0;
 }
 
@@ -131,7 +116,7 @@ static void vpl_queue_teardown(struct virtio_device *vdev, unsigned index)
 
 static void vpl_notify(struct virtio_device *vdev, struct virtqueue *vq)
 {
-    os_pio_write16(port(vdev, LEG_QUEUE_NOTIFY), (uint16_t)vq->index);
+    os_pio_write16(port(vdev, LEG_QUEUE_NOTIFY), (uint16_t)vq_index(vq));
 }
 
 /* Reading the ISR register acknowledges it and deasserts INTx. */
@@ -166,12 +151,6 @@ static unsigned config_offset(const struct pci_func *f)
     return LEG_CONFIG;
 }
 
-static uint16_t device_type(const struct pci_func *f)
-{
-    const struct virtio_type_desc *t = virtio_type_by_pci_id(f->device);
-    return t != NULL ? t->type : f->subsys_id; /* subsystem ID = type (4.1.2.1) */
-}
-
 static int add_device(struct pci_func *f, uint16_t type)
 {
     const struct pci_bar *io = &f->bar[0];
@@ -194,32 +173,27 @@ static int add_device(struct pci_func *f, uint16_t type)
     l->vdev.type = type;
     l->vdev.modern = false;
     l->vdev.config_len = (uint32_t)(io->size - cfg); /* the rest of BAR0 */
-    l->vdev.irq = f->irq;
-    snprintf(l->vdev.location, sizeof(l->vdev.location), "%02x:%02x.%x %04x:%04x", f->bus, f->dev,
-             f->fn, f->vendor, f->device);
-    l->vdev.order = VIRTIO_ORDER_PCI(f->bus, f->dev, f->fn);
-    pci_claim(f);
     /* The core logs and lists a device that fails; one it could not list is not ours to keep. */
-    int rc = virtio_device_add(&l->vdev);
+    int rc = virtio_pci_add_device(f, &l->vdev);
     if (rc)
         os_free(l, sizeof(*l));
     return rc;
 }
 
-int virtio_pci_legacy_discover(void)
+int virtio_pci_legacy_discover(const struct virtio_machine *machine)
 {
+    (void)machine;
     int found = 0;
     for (unsigned i = 0; i < pci_func_count(); i++) {
         struct pci_func *f = pci_func_at(i);
-        if (f->vendor != VIRTIO_PCI_VENDOR || f->header_type != 0 || f->claimed ||
-            f->device < VIRTIO_PCI_TRANS_FIRST || f->device > VIRTIO_PCI_TRANS_LAST)
+        if (virtio_pci_kind(f) != VIRTIO_PCI_TRANSITIONAL)
             continue;
         if (!f->enabled || f->bar[0].kind != PCI_BAR_IO || !f->bar[0].assigned) {
             os_log("pci-legacy %02x:%02x.%x %04x:%04x: no assigned I/O BAR0; skipped", f->bus,
                    f->dev, f->fn, f->vendor, f->device);
             continue;
         }
-        uint16_t type = device_type(f);
+        uint16_t type = virtio_pci_device_type(f);
         if (type != 0 && add_device(f, type) == 0)
             found++;
     }

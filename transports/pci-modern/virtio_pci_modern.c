@@ -2,24 +2,13 @@
  * capabilities and moves register values through the common, notify, ISR and device structures.
  * Touches only the BAR regions its validated capabilities name; never touches rings. */
 #include <errno.h>
-#include <stdio.h>
-#include <string.h>
 
-#include <kernel/platform.h>
 #include <virtio/config_access.h>
 #include <virtio/os.h>
 #include <virtio/virtio.h>
 #include <virtio/virtqueue.h>
-#include <virtio_gen/virtio_tables.h>
-
-#include "pci/pci.h"
-#include "pci/virtio_pci_caps.h"
-
-#define VIRTIO_PCI_VENDOR       0x1af4
-#define VIRTIO_PCI_MODERN_FIRST 0x1040
-#define VIRTIO_PCI_MODERN_LAST  0x107f
-#define VIRTIO_PCI_TRANS_FIRST  0x1000
-#define VIRTIO_PCI_TRANS_LAST   0x103f
+#include <virtio_pci/virtio_pci.h>
+#include <virtio_pci/virtio_pci_caps.h>
 
 /* struct virtio_pci_common_cfg */
 #define COMMON_DFSELECT      0x00
@@ -48,7 +37,6 @@ struct virtio_pci_modern {
     struct pci_func *pci;
     struct virtio_pci_caps caps;
     uintptr_t common, isr, device, notify_bar; /* CPU addresses */
-    uintptr_t doorbell[VIRTIO_MAX_QUEUES];     /* 0 = queue not set up */
 };
 
 static struct virtio_pci_modern *to_modern(struct virtio_device *vdev)
@@ -121,15 +109,15 @@ static int vpm_queue_setup(struct virtio_device *vdev, struct virtqueue *vq)
 {
     struct virtio_pci_modern *m = to_modern(vdev);
     uintptr_t c = m->common;
-    unsigned index = vq->index;
-    uint64_t off;
+    unsigned index = vq_index(vq);
+    uint64_t off, desc, driver, device;
 
-    if (index >= VIRTIO_MAX_QUEUES || vq->size == 0)
+    if (index > 0xffff || vq_size(vq) == 0)
         return -EINVAL;
     uint16_t max = vpm_queue_max(vdev, index);
     if (max == 0)
         return -ENOENT;
-    if (vq->size > max)
+    if (vq_size(vq) > max)
         return -EINVAL;
     /* vpm_queue_max left queue `index` selected. */
     uint16_t noff = os_mmio_read16(c + COMMON_Q_NOFF);
@@ -138,29 +126,32 @@ static int vpm_queue_setup(struct virtio_device *vdev, struct virtqueue *vq)
                vdev->location, index, noff);
         return -EIO;
     }
-    os_mmio_write16(c + COMMON_Q_SIZE, vq->size);
-    write64(c + COMMON_Q_DESCLO, vq->desc_pa);
-    write64(c + COMMON_Q_AVAILLO, vq->avail_pa);
-    write64(c + COMMON_Q_USEDLO, vq->used_pa);
+    vq_ring_addrs(vq, &desc, &driver, &device);
+    os_mmio_write16(c + COMMON_Q_SIZE, vq_size(vq));
+    write64(c + COMMON_Q_DESCLO, desc);
+    write64(c + COMMON_Q_AVAILLO, driver);
+    write64(c + COMMON_Q_USEDLO, device);
     os_mmio_write16(c + COMMON_Q_MSIX, VIRTIO_MSI_NO_VECTOR);
-    m->doorbell[index] = m->notify_bar + (uintptr_t)off;
+    vq_set_transport_data(vq, m->notify_bar + (uintptr_t)off); /* the queue's doorbell */
     os_mmio_write16(c + COMMON_Q_ENABLE, 1);
     return 0;
 }
 
 /* A queue cannot be disabled by writing 0 to queue_enable; the core resets the device before
- * tearing queues down, which disables them. We only forget the doorbell. */
+ * tearing queues down, which disables them; the doorbell goes with the queue's record. */
 static void vpm_queue_teardown(struct virtio_device *vdev, unsigned index)
 {
-    if (index < VIRTIO_MAX_QUEUES)
-        to_modern(vdev)->doorbell[index] = 0;
+    (void)vdev;
+    (void)index;
 }
 
 static void vpm_notify(struct virtio_device *vdev, struct virtqueue *vq)
 {
-    struct virtio_pci_modern *m = to_modern(vdev);
-    if (vq->index < VIRTIO_MAX_QUEUES && m->doorbell[vq->index] != 0)
-        os_mmio_write16(m->doorbell[vq->index], (uint16_t)vq->index);
+    uintptr_t doorbell = vq_transport_data(vq);
+
+    (void)vdev;
+    if (doorbell != 0)
+        os_mmio_write16(doorbell, (uint16_t)vq_index(vq));
 }
 
 /* Reading the ISR byte acknowledges it and deasserts INTx. */
@@ -185,32 +176,6 @@ const struct virtio_transport_ops virtio_pci_modern_ops = {
     .ack_interrupt = vpm_ack_interrupt,
     .can_resize_queue = true,
 };
-
-static bool prefer_legacy(void)
-{
-    char buf[16];
-    const char *v = cmdline_get("virtio.pci", buf, sizeof(buf));
-    return v != NULL && strcmp(v, "legacy") == 0;
-}
-
-static void snapshot_config(const struct pci_func *f, uint8_t cfg[PCI_CFG_SIZE])
-{
-    for (unsigned off = 0; off < PCI_CFG_SIZE; off += 4) {
-        uint32_t v = pci_cfg_read32(f, off);
-        cfg[off] = (uint8_t)v;
-        cfg[off + 1] = (uint8_t)(v >> 8);
-        cfg[off + 2] = (uint8_t)(v >> 16);
-        cfg[off + 3] = (uint8_t)(v >> 24);
-    }
-}
-
-static uint16_t device_type(const struct pci_func *f)
-{
-    if (f->device >= VIRTIO_PCI_MODERN_FIRST)
-        return (uint16_t)(f->device - VIRTIO_PCI_MODERN_FIRST);
-    const struct virtio_type_desc *t = virtio_type_by_pci_id(f->device);
-    return t != NULL ? t->type : f->subsys_id; /* transitional: subsystem ID = type (4.1.2.1) */
-}
 
 static uintptr_t region_addr(const struct pci_func *f, const struct virtio_pci_region *r)
 {
@@ -237,31 +202,23 @@ static int add_device(struct pci_func *f, const struct virtio_pci_caps *caps, ui
     m->vdev.type = type;
     m->vdev.modern = true;
     m->vdev.config_len = caps->device.present ? caps->device.length : 0;
-    m->vdev.irq = f->irq;
-    snprintf(m->vdev.location, sizeof(m->vdev.location), "%02x:%02x.%x %04x:%04x", f->bus, f->dev,
-             f->fn, f->vendor, f->device);
-    m->vdev.order = VIRTIO_ORDER_PCI(f->bus, f->dev, f->fn);
-    pci_claim(f);
     /* The core logs and lists a device that fails; one it could not list is not ours to keep. */
-    int rc = virtio_device_add(&m->vdev);
+    int rc = virtio_pci_add_device(f, &m->vdev);
     if (rc)
         os_free(m, sizeof(*m));
     return rc;
 }
 
-int virtio_pci_modern_discover(void)
+int virtio_pci_modern_discover(const struct virtio_machine *machine)
 {
-    bool legacy_first = prefer_legacy();
+    bool legacy_first = machine->pci_legacy_first;
     int found = 0;
 
     for (unsigned i = 0; i < pci_func_count(); i++) {
         struct pci_func *f = pci_func_at(i);
-        bool modern_only =
-            f->device >= VIRTIO_PCI_MODERN_FIRST && f->device <= VIRTIO_PCI_MODERN_LAST;
-        bool transitional =
-            f->device >= VIRTIO_PCI_TRANS_FIRST && f->device <= VIRTIO_PCI_TRANS_LAST;
-        if (f->vendor != VIRTIO_PCI_VENDOR || f->header_type != 0 || f->claimed ||
-            (!modern_only && !transitional) || (transitional && legacy_first))
+        enum virtio_pci_kind kind = virtio_pci_kind(f);
+        bool modern_only = kind == VIRTIO_PCI_MODERN_ONLY;
+        if (kind == VIRTIO_PCI_NOT_OURS || (kind == VIRTIO_PCI_TRANSITIONAL && legacy_first))
             continue;
         if (!f->enabled) {
             if (modern_only)
@@ -270,16 +227,8 @@ int virtio_pci_modern_discover(void)
             continue;
         }
 
-        uint8_t cfg[PCI_CFG_SIZE];
-        struct virtio_pci_bar_view bars[PCI_NUM_BARS];
         struct virtio_pci_caps caps;
-        snapshot_config(f, cfg);
-        for (unsigned b = 0; b < PCI_NUM_BARS; b++)
-            bars[b] = (struct virtio_pci_bar_view){.assigned = f->bar[b].assigned,
-                                                   .memory = f->bar[b].kind == PCI_BAR_MEM32 ||
-                                                             f->bar[b].kind == PCI_BAR_MEM64,
-                                                   .size = f->bar[b].size};
-        int rc = virtio_pci_parse_caps(cfg, bars, &caps);
+        int rc = virtio_pci_read_caps(f, &caps);
         bool partial = caps.common.present || caps.notify.present || caps.isr.present;
         if (rc != 0) {
             /* A transitional device without modern structures is pci-legacy's: say nothing. */
@@ -288,7 +237,7 @@ int virtio_pci_modern_discover(void)
                        f->vendor, f->device, caps.why ? caps.why : "bad capabilities", rc);
             continue;
         }
-        uint16_t type = device_type(f);
+        uint16_t type = virtio_pci_device_type(f);
         if (type == 0)
             continue;
         if (add_device(f, &caps, type) == 0)

@@ -23,7 +23,8 @@ struct valve_bio {
     void *ctx;
 };
 
-/* What stays true for the device's whole life, given at registration. */
+/* What stays true for the device's whole life, given at registration; only `blocks` may change
+ * later (valve_set_blocks). */
 struct valve_geometry {
     uint32_t block_size; /* bytes: a power of two, 512 or more */
     uint64_t blocks;
@@ -54,6 +55,10 @@ struct valve_backend_ops {
  * name is taken), -ENOSPC (BLOCK_MAX_DEVICES registered). */
 int valve_register(const char *name, const struct valve_backend_ops *ops, void *priv,
                    const struct valve_geometry *geom);
+/* The device's size changed (a disk resized on the host): requests are checked against the new
+ * number of blocks from now on; those already queued past a smaller end are the device's to
+ * fail. May be called from interrupt context. 0 or -ENODEV. */
+int valve_set_blocks(int handle, uint64_t blocks);
 /* The device goes away. The backend has already called done() for every bio it took; requests
  * still waiting for queue room end with -ENODEV. The handle answers -ENODEV from now on. */
 void valve_unregister(int handle);

@@ -1,5 +1,5 @@
 /* The OS abstraction: everything the virtio core and the device plugins need from the system.
- * The kernel implements it in kernel/os_kernel.c, the host test build in tests/sim/os_host.c.
+ * The kernel implements it in kernel/port/os_kernel.c, the host test build in tests/sim/os_host.c.
  * Core and plugins include this header and never a kernel header. */
 #ifndef VIRTIO_OS_H
 #define VIRTIO_OS_H
@@ -29,11 +29,9 @@ void os_wmb(void);
 uint8_t os_mmio_read8(uintptr_t addr);
 uint16_t os_mmio_read16(uintptr_t addr);
 uint32_t os_mmio_read32(uintptr_t addr);
-uint64_t os_mmio_read64(uintptr_t addr);
 void os_mmio_write8(uintptr_t addr, uint8_t v);
 void os_mmio_write16(uintptr_t addr, uint16_t v);
 void os_mmio_write32(uintptr_t addr, uint32_t v);
-void os_mmio_write64(uintptr_t addr, uint64_t v);
 uint8_t os_pio_read8(uintptr_t port);
 uint16_t os_pio_read16(uintptr_t port);
 uint32_t os_pio_read32(uintptr_t port);

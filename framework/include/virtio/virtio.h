@@ -25,7 +25,7 @@ struct virtqueue;
 #define VIRTIO_ISR_CONFIG 0x2
 
 #define VIRTIO_MAX_DEVICES 32
-#define VIRTIO_MAX_QUEUES  4
+#define VIRTIO_QUEUES_MAX  1024 /* queue indexes a driver may ask for: 0 .. this - 1 */
 
 /* A transport: a table of register operations. Every member is required; the core checks the
  * table once (virtio_transport_check) before it drives a device through it. */
@@ -44,7 +44,7 @@ struct virtio_transport_ops {
     uint32_t (*config_generation)(struct virtio_device *vdev); /* legacy: always 0 */
     /* Largest size the device allows for queue `index`, 0 when the queue does not exist. */
     uint16_t (*queue_max)(struct virtio_device *vdev, unsigned index);
-    /* Tell the device where queue vq->index lives (vq->size, desc/avail/used bus addresses)
+    /* Tell the device where queue vq_index(vq) lives (vq_size, vq_ring_addrs)
      * and enable it. Returns 0 or -errno. */
     int (*queue_setup)(struct virtio_device *vdev, struct virtqueue *vq);
     void (*queue_teardown)(struct virtio_device *vdev, unsigned index);
@@ -72,6 +72,10 @@ struct virtio_driver {
     void (*remove)(struct virtio_device *vdev); /* after reset; frees what probe made */
     /* A used-buffer interrupt arrived (already acknowledged at the transport). */
     void (*interrupt)(struct virtio_device *vdev);
+    /* Optional: the device changed its configuration space (a configuration-change interrupt
+     * on a READY device, e.g. a disk resized on the host). Interrupt context: re-read and
+     * validate what the driver keeps of the config. */
+    void (*config_changed)(struct virtio_device *vdev);
 };
 
 /* One registry entry, generated from a device plugin's manifest. */
@@ -82,13 +86,26 @@ struct virtio_plugin {
     uint64_t features; /* feature bits it understands (device and transport bits) */
 };
 
+/* What the machine tells the transports when they start. Whoever starts them fills it (the
+ * kernel: from the device tree and the command line); a transport never asks the kernel. */
+struct virtio_mmio_window {
+    uint64_t base, size;
+    unsigned irq; /* platform interrupt line, 0 = none */
+};
+
+struct virtio_machine {
+    const struct virtio_mmio_window *mmio; /* the device tree's virtio,mmio nodes, in order */
+    unsigned n_mmio;
+    bool pci_legacy_first; /* virtio.pci=legacy: pci-modern leaves transitional devices alone */
+};
+
 /* One transport entry, generated from a transport's manifest (kernel build only). */
 struct virtio_transport {
     const char *name;
     const struct virtio_transport_ops *ops;
-    /* Find this transport's devices and virtio_device_add() each one. Returns how many were
-     * added, or -errno. Called in manifest `order`. */
-    int (*discover)(void);
+    /* Find this transport's devices on `machine` and virtio_device_add() each one. Returns how
+     * many were added, or -errno. Called in manifest `order`. */
+    int (*discover)(const struct virtio_machine *machine);
 };
 
 /* A virtio device. The transport embeds it in its own record (first member) and fills the
@@ -108,11 +125,11 @@ struct virtio_device {
     uint64_t device_features; /* what the device offered */
     uint64_t features;        /* what was negotiated */
     const struct virtio_plugin *plugin;
-    void *driver_priv; /* the driver's per-device state */
-    struct virtqueue *vqs[VIRTIO_MAX_QUEUES];
-    unsigned n_vqs;
-    bool polled; /* no usable interrupt: drivers poll */
-    bool probed; /* driver probe succeeded: remove() is owed */
+    void *driver_priv;      /* the driver's per-device state */
+    struct virtqueue **vqs; /* n_vqs entries (NULL where a queue was not asked for) */
+    unsigned n_vqs;         /* the highest queue index the driver asked for, plus one */
+    bool polled;            /* no usable interrupt: drivers poll */
+    bool probed;            /* driver probe succeeded: remove() is owed */
     uint32_t interrupts;
 };
 
@@ -132,6 +149,12 @@ struct virtio_census {
     unsigned failed;    /* FAILED or NEEDS_RESET */
     unsigned refused;   /* found but not added since boot: the list (VIRTIO_MAX_DEVICES) full */
 };
+
+/* Ring layout policy, set by the OS before discovery (the kernel from `virtio.ring=`):
+ * AUTO negotiates VIRTIO_F_RING_PACKED when the device and the plugin both support it, SPLIT
+ * never does. Applies to devices brought up afterwards. */
+enum virtio_ring_policy { VIRTIO_RING_AUTO, VIRTIO_RING_SPLIT };
+void virtio_set_ring_policy(enum virtio_ring_policy policy);
 
 /* Registry and lifecycle. */
 
@@ -160,9 +183,9 @@ void virtio_device_ready(struct virtio_device *vdev);
  * touching memory, marks it FAILED and logs why. Returns 0, or -ETIMEDOUT if the reset did not
  * read back 0. The driver then fails its outstanding requests. */
 int virtio_device_fail(struct virtio_device *vdev, const char *why);
-/* Runs every generated transport's discover() inside virtio_discovery_begin/_end. Returns the
- * devices added to the list, or -errno when none was and a transport failed. */
-int virtio_transports_start(void);
+/* Runs every generated transport's discover(machine) inside virtio_discovery_begin/_end.
+ * Returns the devices added to the list, or -errno when none was and a transport failed. */
+int virtio_transports_start(const struct virtio_machine *machine);
 /* Counts the device list by state (and devices refused since boot). */
 void virtio_census(struct virtio_census *out);
 /* NEEDS_RESET / FAILED recovery: remove, reset and probe again. */

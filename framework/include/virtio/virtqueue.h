@@ -1,5 +1,7 @@
-/* Split virtqueues: the only code that touches descriptor tables and rings.
- * Ownership: the driver side (this file) owns the descriptor table, the available ring and the
+/* Virtqueues as a plugin and a transport see them: an opaque queue, chains of segments in,
+ * completed chains out, and queries. The ring layout (split or packed, chosen at negotiation)
+ * and indirect tables are the core's business alone (framework/virtqueue_priv.h).
+ * Ownership: the driver side (the core) owns the descriptor table, the available ring and the
  * private per-descriptor records; the device owns the used ring. Everything read from the used
  * ring is validated before use; a queue that sees an impossible value is marked broken. */
 #ifndef VIRTIO_VIRTQUEUE_H
@@ -9,105 +11,13 @@
 #include <stdint.h>
 
 struct virtio_device;
-
-/* Ring layout in guest memory (virtio 1.2, 2.7). Little-endian on every target we build. */
-struct vring_desc {
-    uint64_t addr;
-    uint32_t len;
-    uint16_t flags;
-    uint16_t next;
-};
-#define VRING_DESC_F_NEXT          1
-#define VRING_DESC_F_WRITE         2
-#define VRING_AVAIL_F_NO_INTERRUPT 1
-#define VRING_USED_F_NO_NOTIFY     1
-
-struct vring_avail {
-    uint16_t flags;
-    uint16_t idx;
-    uint16_t ring[];
-};
-
-struct vring_used_elem {
-    uint32_t id;
-    uint32_t len;
-};
-
-struct vring_used {
-    uint16_t flags;
-    uint16_t idx;
-    struct vring_used_elem ring[];
-};
-
-/* The event-index fields (VIRTIO_F_RING_EVENT_IDX, virtio 1.2 2.7.7 and 2.7.10): used_event is
- * the uint16 after avail->ring[size] (driver-written: "interrupt me when your used idx passes
- * this"), avail_event the uint16 after used->ring[size] (device-written: "notify me when your
- * avail idx passes this"). Located by byte offset: nothing of another type is aliased. */
-static inline volatile uint16_t *vring_used_event(volatile struct vring_avail *avail, uint16_t size)
-{
-    return (volatile uint16_t *)(volatile void *)((volatile uint8_t *)avail +
-                                                  sizeof(struct vring_avail) +
-                                                  (uintptr_t)size * sizeof(uint16_t));
-}
-
-static inline volatile uint16_t *vring_avail_event(volatile struct vring_used *used, uint16_t size)
-{
-    return (volatile uint16_t *)(volatile void *)((volatile uint8_t *)used +
-                                                  sizeof(struct vring_used) +
-                                                  (uintptr_t)size * sizeof(struct vring_used_elem));
-}
+struct virtqueue;
 
 /* One segment of a request: `len` bytes at bus address `addr`. */
 struct vq_seg {
     uint64_t addr;
     uint32_t len;
 };
-
-/* What the driver remembers about each descriptor; the device never sees this memory. */
-struct vq_desc_state {
-    uint64_t addr;
-    uint32_t len;
-    uint16_t flags;
-    uint16_t next;
-    uint16_t chain_len; /* on a head: descriptors in the chain */
-    uint32_t writable;  /* on a head: bytes the device may write */
-    void *cookie;       /* on a head: the caller's token; NULL when the head is free */
-};
-
-struct virtqueue {
-    struct virtio_device *vdev;
-    unsigned index;
-    uint16_t size; /* entries, a power of two */
-
-    /* Shared with the device. */
-    struct vring_desc *desc;
-    struct vring_avail *avail;
-    struct vring_used *used;
-    uint64_t desc_pa, avail_pa, used_pa;
-    void *ring_mem; /* one DMA allocation holding all three areas */
-    uint64_t ring_mem_size;
-
-    /* Driver-private. */
-    struct vq_desc_state *state; /* size entries */
-    uint16_t free_head;          /* first free descriptor, chained through state[].next */
-    uint16_t num_free;
-    uint16_t avail_idx;     /* our copy of avail->idx */
-    uint16_t last_used_idx; /* next used entry we will consume */
-    bool broken;
-    bool event_idx;   /* VIRTIO_F_RING_EVENT_IDX negotiated: used_event / avail_event in use */
-    bool cb_disabled; /* vq_disable_cb called more recently than vq_enable_cb */
-
-    /* Counters, for lsdev and the benchmark. */
-    uint64_t kicks;
-    uint64_t completions;
-    uint64_t len_clamped; /* used.len larger than the chain's writable bytes */
-};
-
-/* Allocates the rings (legacy single-block layout with the used ring on the next 4096 boundary,
- * or modern separate areas) and the private records. Called by virtio_find_vq. */
-int vq_init(struct virtqueue *vq, struct virtio_device *vdev, unsigned index, uint16_t size,
-            bool legacy_layout);
-void vq_destroy(struct virtqueue *vq);
 
 /* Publishes a chain: `out` device-readable segments then `in` device-writable ones.
  * `cookie` (non-NULL) comes back from vq_pop. Returns 0, -ENOSPC when fewer than out+in
@@ -130,6 +40,45 @@ void vq_disable_cb(struct virtqueue *vq);
 void vq_enable_cb(struct virtqueue *vq);
 /* True when used entries are waiting. */
 bool vq_has_used(const struct virtqueue *vq);
-unsigned vq_num_free(const struct virtqueue *vq);
+
+/* Probe time: lets chains of at least `min_chain` (>= 2) and at most `max_entries` descriptors
+ * go as one indirect table, so each takes a single ring descriptor. Preallocates one table of
+ * max_entries (capped at the queue size) per ring slot; a table is reused only after the device
+ * has returned its chain. Returns 0, -ENOTSUP when VIRTIO_F_RING_INDIRECT_DESC was not
+ * negotiated (the queue works as before), -EINVAL, -ENOMEM. */
+int vq_use_indirect(struct virtqueue *vq, unsigned max_entries, unsigned min_chain);
+
+/* Queries. */
+uint16_t vq_size(const struct virtqueue *vq);  /* entries, a power of two */
+unsigned vq_index(const struct virtqueue *vq); /* the queue's number on its device */
+bool vq_packed(const struct virtqueue *vq);    /* true: the packed layout (virtio 1.2, 2.8) */
+/* Most descriptors one chain may take: a request needing more must be split. */
+unsigned vq_max_chain(const struct virtqueue *vq);
+/* Ring descriptors a chain of `n` descriptors takes: n, or 1 when it goes indirect. */
+unsigned vq_chain_cost(const struct virtqueue *vq, unsigned n);
+/* True when `n` ring descriptors are free now, so a chain whose vq_chain_cost is n can be added
+ * (vq_add would not say -ENOSPC); for several chains, `n` is the sum of their costs. False on
+ * a broken queue. */
+bool vq_chain_fits(const struct virtqueue *vq, unsigned n);
+/* True once the queue saw an impossible value from the device (see vq_pop). */
+bool vq_broken(const struct virtqueue *vq);
+
+struct vq_counters {
+    uint64_t kicks;       /* device notifications sent */
+    uint64_t completions; /* used entries taken back */
+    uint64_t len_clamped; /* used.len larger than the chain's writable bytes */
+};
+void vq_get_counters(const struct virtqueue *vq, struct vq_counters *out);
+
+/* For transports: where the device finds the three areas (split: descriptor table, available
+ * ring, used ring), and a word of the transport's own per queue (e.g. its notify address). */
+void vq_ring_addrs(const struct virtqueue *vq, uint64_t *desc, uint64_t *driver, uint64_t *device);
+void vq_set_transport_data(struct virtqueue *vq, uintptr_t v);
+/* For legacy transports, whose device derives the rings from one page frame number: true when
+ * the rings sit exactly where such a device computes them for `align` (available ring right
+ * after the descriptors, used ring at the next `align` boundary) with a PFN (address >> 12)
+ * that fits 32 bits; then *pfn is it. */
+bool vq_legacy_pfn(const struct virtqueue *vq, uint64_t align, uint32_t *pfn);
+uintptr_t vq_transport_data(const struct virtqueue *vq);
 
 #endif

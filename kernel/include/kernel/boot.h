@@ -27,13 +27,12 @@ int plic_init(const struct platform *p);
 void plic_dispatch(void);
 void timer_init(uint64_t timebase_hz);
 void timer_tick(void);
+/* Runs fn at every tick, in interrupt context (one hook: the port's, for the drivers' hooks). */
+void timer_set_hook(void (*fn)(void));
 /* Timer ticks since timer_init (100 Hz). */
 uint64_t timer_ticks(void);
 /* Page allocator over [free_start, ram_end), keeping [keep_start, keep_end) (the DTB) out. */
 int page_init(uint64_t ram_base, uint64_t ram_size, uintptr_t free_start, uintptr_t keep_start,
               uintptr_t keep_end);
-
-/* The shell; never returns. */
-void nipbox_main(void) __attribute__((noreturn));
 
 #endif

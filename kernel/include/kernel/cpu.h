@@ -5,11 +5,10 @@
 
 #include <stdint.h>
 
-#define SSTATUS_SIE        (1ul << 1)
-#define SSTATUS_FS_INITIAL (1ul << 13)
-#define SIE_SSIE           (1ul << 1)
-#define SIE_STIE           (1ul << 5)
-#define SIE_SEIE           (1ul << 9)
+#define SSTATUS_SIE (1ul << 1)
+#define SIE_SSIE    (1ul << 1)
+#define SIE_STIE    (1ul << 5)
+#define SIE_SEIE    (1ul << 9)
 
 static inline void cpu_set_sie_bits(unsigned long bits)
 {

@@ -1,5 +1,6 @@
-/* Kernel services other kernel-side code (transports, PCI, Valve, NipBox) may call.
- * The virtio core and device plugins never include this: they use virtio/os.h. */
+/* Kernel services for the layers that may use the kernel base (the PCI bus layer, the port in
+ * kernel/port/, NipBox; docs/design.md, "Layers"). The virtio core, transports, device plugins,
+ * the Valve and the network stack never include this: they use virtio/os.h. */
 #ifndef KERNEL_KERNEL_H
 #define KERNEL_KERNEL_H
 
@@ -18,12 +19,11 @@ int irq_register(unsigned irq, void (*handler)(void *arg), void *arg);
 
 /* Time. */
 uint64_t time_ns(void);
-void time_delay_us(uint64_t us);
 
 /* Console: printf goes to the UART. console_getc blocks (sleeping in wfi) until a byte arrives;
- * console_trygetc returns -1 when none is waiting. */
+ * it may return CONSOLE_INPUT_LOST (kernel/console.h) where typed-ahead input did not fit the
+ * receive buffer. */
 int console_getc(void);
-int console_trygetc(void);
 
 /* Power: poweroff(0) ends QEMU with status 0 through SBI SRST; poweroff(n != 0) through the
  * sifive test device so QEMU exits with status n. */

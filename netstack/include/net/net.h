@@ -25,9 +25,8 @@ void net_poll(void);
  * their own deadline. */
 void net_wait(void);
 
-/* Clock for every timeout in the stack: os_time_ns unless a test installs its own. */
+/* Clock for every timeout in the stack (os_time_ns; the host tests' is the simulator's). */
 uint64_t net_now_ns(void);
-void net_set_clock(uint64_t (*now_ns)(void)); /* NULL restores os_time_ns */
 
 /* Static configuration; also how DHCP applies a lease. mask must be contiguous. Returns 0 or
  * -EINVAL (bad address or mask). net_unconfigure drops the address. */
@@ -36,6 +35,8 @@ void net_unconfigure(struct netif *nif);
 
 /* "10.0.2.15" -> 0x0a00020f. Returns 0 or -EINVAL (anything but four decimal octets). */
 int net_ip_parse(const char *s, uint32_t *ip);
+/* Not 0, broadcast, multicast, class E or loopback: an address one host can have. */
+bool net_ip_is_unicast(uint32_t ip);
 /* Formats into buf (at least 16 bytes); returns buf. */
 char *net_ip_format(uint32_t ip, char *buf);
 /* "52:54:00:12:34:56" into buf (at least 18 bytes); returns buf. */
@@ -56,6 +57,9 @@ struct net_counters {
 const struct net_counters *net_counters(void);
 /* Sum of the counters that mean "malformed packet dropped". */
 uint64_t net_malformed_total(void);
+
+/* Words for a -errno the stack or a driver returned ("link down" for -ENETDOWN); never NULL. */
+const char *net_strerror(int rc);
 
 /* Forgets every interface, ARP entry, socket, queued frame, DHCP client and counter (tests). */
 void net_reset(void);

@@ -26,6 +26,10 @@ struct netif_ops {
     void (*poll)(struct netif *nif);
     /* Optional: link state; NULL means always up. */
     bool (*link_up)(struct netif *nif);
+    /* Optional: what the driver says about the interface for a reader (its device, queues, its
+     * own drop counters) as whole lines "  ...\n" in buf, always NUL-terminated. Returns the
+     * length written, 0 when there is nothing to say. */
+    size_t (*describe)(struct netif *nif, char *buf, size_t len);
 };
 
 struct netif_stats {
@@ -61,6 +65,9 @@ unsigned net_netif_count(void);
 struct netif *net_netif_at(unsigned i);
 /* The interface used when a destination is not on any configured subnet: the first one. */
 struct netif *net_netif_default(void);
+/* The driver's description of nif (netif_ops.describe) in buf, NUL-terminated; returns its
+ * length, 0 when the driver has none. How the shell shows what is below without knowing it. */
+size_t net_netif_describe(struct netif *nif, char *buf, size_t len);
 
 /* The driver's receive entry: copies one Ethernet frame (without any device header) into the
  * stack's receive queue. Safe from interrupt context; never processes the frame (net_poll does).

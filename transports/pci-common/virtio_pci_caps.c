@@ -1,7 +1,7 @@
 /* Virtio PCI capability parsing and validation (see virtio_pci_caps.h). Everything here is
  * computed from the config-space snapshot and BAR sizes it is handed; it trusts none of the
  * device's values and never touches hardware. */
-#include "virtio_pci_caps.h"
+#include <virtio_pci/virtio_pci_caps.h>
 
 #include <errno.h>
 #include <stddef.h>

@@ -9,8 +9,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <kernel/boot.h>
 #include <kernel/cpu.h>
+#include <kernel/fiber.h>
+#include <kernel/init.h>
 #include <kernel/kernel.h>
+#include <kernel/vm.h>
 #include <virtio/os.h>
 
 static size_t pages_for(size_t size)
@@ -45,7 +49,7 @@ void os_dma_free(void *va, size_t size)
 
 uint64_t os_virt_to_phys(const void *va)
 {
-    return (uint64_t)(uintptr_t)va;
+    return vm_kernel_phys((uintptr_t)va); /* one to one, but for fibers' kernel stacks */
 }
 
 /* Device memory and normal memory are ordered separately on RISC-V: the I/O bits make a ring
@@ -80,14 +84,6 @@ uint32_t os_mmio_read32(uintptr_t addr)
     return *(volatile uint32_t *)addr;
 }
 
-uint64_t os_mmio_read64(uintptr_t addr)
-{
-    /* Two 32-bit reads, low half first: not every device decodes 64-bit accesses. */
-    uint64_t lo = *(volatile uint32_t *)addr;
-    uint64_t hi = *(volatile uint32_t *)(addr + 4);
-    return lo | hi << 32;
-}
-
 void os_mmio_write8(uintptr_t addr, uint8_t v)
 {
     *(volatile uint8_t *)addr = v;
@@ -101,12 +97,6 @@ void os_mmio_write16(uintptr_t addr, uint16_t v)
 void os_mmio_write32(uintptr_t addr, uint32_t v)
 {
     *(volatile uint32_t *)addr = v;
-}
-
-void os_mmio_write64(uintptr_t addr, uint64_t v)
-{
-    *(volatile uint32_t *)addr = (uint32_t)v;
-    *(volatile uint32_t *)(addr + 4) = (uint32_t)(v >> 32);
 }
 
 /* Port I/O on riscv64 is MMIO inside the PCI I/O window: the token is the CPU address. */
@@ -196,14 +186,20 @@ void os_hooks_remove(struct os_hooks *h)
     cpu_irq_restore(s);
 }
 
-/* The timer interrupt's periodic call (kernel/timer.c). */
-void os_kernel_tick(void);
-void os_kernel_tick(void)
+/* The timer interrupt's periodic call (kernel/timer.c calls it through timer_set_hook). */
+static void os_kernel_tick(void)
 {
     for (struct os_hooks *h = hooks; h; h = h->next)
         if (h->tick)
             h->tick(h->arg);
 }
+
+static int os_tick_init(void)
+{
+    timer_set_hook(os_kernel_tick);
+    return 0;
+}
+KERNEL_INIT(INIT_BUS, os_tick_init);
 
 void os_event_init(struct os_event *ev)
 {
@@ -213,6 +209,7 @@ void os_event_init(struct os_event *ev)
 void os_event_signal(struct os_event *ev)
 {
     ev->pending = 1;
+    fiber_wakeup(ev); /* a fiber asleep in os_event_wait */
 }
 
 /* Interrupts disabled: consumes a pending signal. */
@@ -283,7 +280,9 @@ int os_event_wait(struct os_event *ev, uint64_t timeout_ns)
             continue;
         if (arm_all() || ev->pending)
             continue;
-        cpu_wait();
+        /* A fiber sleeps (others run meanwhile) until the signal or the deadline; the idle
+         * context waits in wfi. */
+        fiber_sleep(ev, timeout_ns == OS_WAIT_FOREVER ? 0 : start + timeout_ns);
         round = time_ns();
     }
     cpu_irq_restore(irq);

@@ -1,8 +1,8 @@
 /* Virtio PCI vendor capabilities (virtio 1.2, 4.1.4): finds and validates the common, notify,
  * ISR and device config structures in a snapshot of config space against the BARs as assigned.
  * Pure: reads only the buffers it is given, never config space or a BAR. */
-#ifndef KERNEL_PCI_VIRTIO_PCI_CAPS_H
-#define KERNEL_PCI_VIRTIO_PCI_CAPS_H
+#ifndef VIRTIO_PCI_VIRTIO_PCI_CAPS_H
+#define VIRTIO_PCI_VIRTIO_PCI_CAPS_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,7 +1,6 @@
 /* The PCI bus layer's public interface: the list of functions found at boot with their BARs as
  * assigned, their INTx line, and config-space access for the transports and lspci.
- * Kernel-side only (the virtio core never sees it). Include as "pci/pci.h" (kernel/ is on the
- * kernel include path). */
+ * Kernel-side only (the virtio core never sees it). The bus layer's only public header. */
 #ifndef KERNEL_PCI_PCI_H
 #define KERNEL_PCI_PCI_H
 
@@ -13,7 +12,6 @@
 
 /* Config-space registers and bits used outside the bus layer. */
 #define PCI_VENDOR_ID       0x00
-#define PCI_DEVICE_ID       0x02
 #define PCI_COMMAND         0x04
 #define PCI_STATUS          0x06
 #define PCI_CAP_PTR         0x34
@@ -57,14 +55,10 @@ struct pci_func *pci_func_at(unsigned i);
 /* Marks f as driven by a transport. Returns 0, or -EBUSY when already claimed. */
 int pci_claim(struct pci_func *f);
 
-/* Config space of f; `off` must be naturally aligned and below 256 (else reads all-ones and
- * ignores writes). */
-uint8_t pci_cfg_read8(const struct pci_func *f, unsigned off);
+/* Reads f's config space; `off` must be naturally aligned and below 256 (else all-ones).
+ * Writes stay inside the bus layer: enumeration programs BARs and command bits. */
 uint16_t pci_cfg_read16(const struct pci_func *f, unsigned off);
 uint32_t pci_cfg_read32(const struct pci_func *f, unsigned off);
-void pci_cfg_write8(const struct pci_func *f, unsigned off, uint8_t v);
-void pci_cfg_write16(const struct pci_func *f, unsigned off, uint16_t v);
-void pci_cfg_write32(const struct pci_func *f, unsigned off, uint32_t v);
 
 /* Offset of the first capability with this ID in f's list (bounded walk), 0 when absent. */
 unsigned pci_find_cap(const struct pci_func *f, uint8_t cap_id);

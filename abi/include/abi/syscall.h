@@ -1,0 +1,16 @@
+/* The system-call ABI between user fibers and the kernel: `ecall` with the call number in a7,
+ * arguments in a0..a5, the result (>= 0, or -errno) in a0. Shared by the kernel's dispatch
+ * (kernel/syscall.c) and the user library (user/lib); nothing else belongs here. Only what must
+ * be a call is a call; everything else will travel as ION commands. */
+#ifndef ABI_SYSCALL_H
+#define ABI_SYSCALL_H
+
+#define SYS_EXIT   1 /* (status): never returns */
+#define SYS_WRITE  2 /* (buf, len): console output; bytes written */
+#define SYS_READ   3 /* (buf, len): console input; waits for one byte, returns what is there */
+#define SYS_YIELD  4 /* (): lets every other ready fiber run first */
+#define SYS_SLEEP  5 /* (ns): sleeps at least that long */
+#define SYS_TIME   6 /* (): nanoseconds since boot */
+#define SYS_GETPID 7 /* (): this fiber's id */
+
+#endif

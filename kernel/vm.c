@@ -1,0 +1,262 @@
+/* Sv39 page tables (RISC-V privileged spec, 10.3): the kernel's one-to-one map of the low
+ * 32 GiB in gigapages, the kernel-stack region in 4 KiB pages with guard pages, and user spaces.
+ * A walk never trusts a table it did not build: every table page comes from page_alloc. */
+#include <errno.h>
+#include <string.h>
+
+#include <kernel/kernel.h>
+#include <kernel/vm.h>
+
+#define PTE_V (1ul << 0)
+#define PTE_R (1ul << 1)
+#define PTE_W (1ul << 2)
+#define PTE_X (1ul << 3)
+#define PTE_U (1ul << 4)
+#define PTE_G (1ul << 5)
+#define PTE_A (1ul << 6)
+#define PTE_D (1ul << 7)
+
+#define PTE_PA(pte)    (((pte) >> 10) << 12)
+#define PA_PTE(pa)     (((uint64_t)(pa) >> 12) << 10)
+#define VPN(va, level) (((va) >> (12 + 9 * (level))) & 511u)
+#define ENTRIES        512u
+#define KERNEL_GIGAS   32u /* 0 .. 32 GiB one to one */
+#define KSTACK_INDEX   (VM_KSTACK_BASE >> 30)
+#define USER_FIRST     (VM_USER_BASE >> 30)
+#define USER_LAST      ((VM_USER_TOP >> 30) - 1)
+#define SATP_SV39      (8ul << 60)
+#define KSTACK_SLOT    16u  /* pages per kernel-stack slot: the lowest one is the guard */
+#define KSTACK_SLOTS   256u /* of the region's 1 GiB, the first 16 MiB are used */
+
+static pte_t *kernel_root;
+static pte_t *kstack_l1;
+static uint8_t kstack_used[KSTACK_SLOTS];
+static size_t user_pages;
+
+static pte_t *table_of(pte_t pte)
+{
+    return (pte_t *)(uintptr_t)PTE_PA(pte);
+}
+
+static uint64_t satp_of(const pte_t *root)
+{
+    return SATP_SV39 | ((uintptr_t)root >> 12);
+}
+
+void vm_activate(pte_t *root)
+{
+    __asm__ volatile("csrw satp, %0\n\tsfence.vma" ::"r"(satp_of(root ? root : kernel_root))
+                     : "memory");
+}
+
+pte_t *vm_kernel_root(void)
+{
+    return kernel_root;
+}
+
+int vm_init(const struct platform *p)
+{
+    (void)p; /* the whole low 32 GiB is mapped, whatever the DTB places there */
+    kernel_root = page_alloc(1);
+    kstack_l1 = page_alloc(1);
+    if (!kernel_root || !kstack_l1)
+        return -ENOMEM;
+    for (uint64_t i = 0; i < KERNEL_GIGAS; i++)
+        kernel_root[i] = PA_PTE(i << 30) | PTE_V | PTE_R | PTE_W | PTE_X | PTE_G | PTE_A | PTE_D;
+    kernel_root[KSTACK_INDEX] = PA_PTE((uintptr_t)kstack_l1) | PTE_V | PTE_G;
+    vm_activate(kernel_root);
+    return 0;
+}
+
+/* The leaf entry for `va` under `root`, creating tables on the way when `create` (their
+ * entries get `flags`: PTE_G for the kernel-stack region, none for user tables); NULL if absent
+ * or out of pages. Level-2 entries are never leaves here except the kernel's gigapages. */
+static pte_t *walk(pte_t *root, uint64_t va, bool create, size_t *tables)
+{
+    pte_t *t = root;
+
+    for (int level = 2; level > 0; level--) {
+        pte_t *e = &t[VPN(va, level)];
+        if (*e & PTE_V) {
+            if (*e & (PTE_R | PTE_W | PTE_X))
+                return NULL; /* a gigapage or megapage: not ours to split */
+            t = table_of(*e);
+            continue;
+        }
+        if (!create)
+            return NULL;
+        pte_t *n = page_alloc(1);
+        if (!n)
+            return NULL;
+        if (tables)
+            (*tables)++;
+        *e = PA_PTE((uintptr_t)n) | PTE_V;
+        t = n;
+    }
+    return &t[VPN(va, 0)];
+}
+
+pte_t *vm_space_create(void)
+{
+    pte_t *root = page_alloc(1);
+
+    if (!root)
+        return NULL;
+    for (unsigned i = 0; i < USER_FIRST; i++)
+        root[i] = kernel_root[i];
+    user_pages++;
+    return root;
+}
+
+void *vm_map_user(pte_t *root, uint64_t va, unsigned perm)
+{
+    size_t tables = 0;
+
+    if (va < VM_USER_BASE || va >= VM_USER_TOP || va % VM_PAGE || !(perm & (VM_R | VM_X)) ||
+        ((perm & VM_W) && (perm & VM_X)))
+        return NULL;
+    pte_t *e = walk(root, va, true, &tables);
+    user_pages += tables;
+    if (!e || (*e & PTE_V))
+        return NULL;
+    void *page = page_alloc(1);
+    if (!page)
+        return NULL;
+    user_pages++;
+    *e = PA_PTE((uintptr_t)page) | PTE_V | PTE_U | PTE_A | PTE_D | (perm & (VM_R | VM_W | VM_X));
+    return page;
+}
+
+static void free_table(pte_t *t, int level)
+{
+    for (unsigned i = 0; i < ENTRIES; i++) {
+        if (!(t[i] & PTE_V))
+            continue;
+        if (level > 0 && !(t[i] & (PTE_R | PTE_W | PTE_X)))
+            free_table(table_of(t[i]), level - 1);
+        else
+            page_free(table_of(t[i]), 1);
+        user_pages--;
+        t[i] = 0;
+    }
+    page_free(t, 1);
+}
+
+void vm_space_destroy(pte_t *root)
+{
+    if (!root)
+        return;
+    for (unsigned i = USER_FIRST; i <= USER_LAST; i++) {
+        if (root[i] & PTE_V) {
+            free_table(table_of(root[i]), 1);
+            user_pages--;
+        }
+    }
+    page_free(root, 1);
+    user_pages--;
+}
+
+uintptr_t vm_kstack_alloc(unsigned pages)
+{
+    if (pages == 0 || pages >= KSTACK_SLOT)
+        return 0;
+    for (unsigned s = 0; s < KSTACK_SLOTS; s++) {
+        if (kstack_used[s])
+            continue;
+        uint64_t base = VM_KSTACK_BASE + (uint64_t)s * KSTACK_SLOT * VM_PAGE;
+        uint64_t lo = base + (uint64_t)(KSTACK_SLOT - pages) * VM_PAGE;
+        for (unsigned i = 0; i < pages; i++) {
+            pte_t *e = walk(kernel_root, lo + i * VM_PAGE, true, NULL);
+            void *page = e ? page_alloc(1) : NULL;
+            if (!page) {
+                vm_kstack_free(lo, i);
+                return 0;
+            }
+            *e = PA_PTE((uintptr_t)page) | PTE_V | PTE_R | PTE_W | PTE_G | PTE_A | PTE_D;
+        }
+        kstack_used[s] = 1;
+        __asm__ volatile("sfence.vma" ::: "memory");
+        return (uintptr_t)lo;
+    }
+    return 0;
+}
+
+void vm_kstack_free(uintptr_t lo, unsigned pages)
+{
+    for (unsigned i = 0; i < pages; i++) {
+        pte_t *e = walk(kernel_root, lo + i * VM_PAGE, false, NULL);
+        if (e && (*e & PTE_V)) {
+            page_free(table_of(*e), 1);
+            *e = 0;
+        }
+    }
+    __asm__ volatile("sfence.vma" ::: "memory");
+    uint64_t slot = (lo - VM_KSTACK_BASE) / (KSTACK_SLOT * VM_PAGE);
+    if (slot < KSTACK_SLOTS && pages)
+        kstack_used[slot] = 0;
+}
+
+uintptr_t vm_kernel_phys(uintptr_t va)
+{
+    if (va < VM_KSTACK_BASE || va >= VM_KSTACK_END)
+        return va; /* the one-to-one map */
+    pte_t *e = walk(kernel_root, va, false, NULL);
+    return e && (*e & PTE_V) ? (uintptr_t)PTE_PA(*e) + va % VM_PAGE : 0;
+}
+
+uintptr_t vm_translate(pte_t *root, uint64_t va, unsigned need)
+{
+    if (!root || va < VM_USER_BASE || va >= VM_USER_TOP)
+        return 0;
+    pte_t *e = walk(root, va, false, NULL);
+    if (!e || !(*e & PTE_V) || !(*e & PTE_U))
+        return 0;
+    if ((need & VM_R) && !(*e & PTE_R))
+        return 0;
+    if ((need & VM_W) && !(*e & PTE_W))
+        return 0;
+    return (uintptr_t)PTE_PA(*e) + va % VM_PAGE;
+}
+
+int vm_copyin(pte_t *root, void *dst, uint64_t src, size_t len)
+{
+    uint8_t *d = dst;
+
+    while (len) {
+        uintptr_t k = vm_translate(root, src, VM_R);
+        size_t n = VM_PAGE - src % VM_PAGE;
+        if (!k)
+            return -EFAULT;
+        if (n > len)
+            n = len;
+        memcpy(d, (const void *)k, n);
+        d += n;
+        src += n;
+        len -= n;
+    }
+    return 0;
+}
+
+int vm_copyout(pte_t *root, uint64_t dst, const void *src, size_t len)
+{
+    const uint8_t *s = src;
+
+    while (len) {
+        uintptr_t k = vm_translate(root, dst, VM_W);
+        size_t n = VM_PAGE - dst % VM_PAGE;
+        if (!k)
+            return -EFAULT;
+        if (n > len)
+            n = len;
+        memcpy((void *)k, s, n);
+        s += n;
+        dst += n;
+        len -= n;
+    }
+    return 0;
+}
+
+size_t vm_user_pages(void)
+{
+    return user_pages;
+}

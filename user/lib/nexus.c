@@ -1,0 +1,51 @@
+/* The Membrane's system calls: ecall with the number in a7 and arguments in a0..a2; the kernel
+ * answers in a0. */
+#include <abi/syscall.h>
+#include <nexus.h>
+
+long nexus_syscall(long nr, long a0, long a1, long a2)
+{
+    register long r_a0 __asm__("a0") = a0;
+    register long r_a1 __asm__("a1") = a1;
+    register long r_a2 __asm__("a2") = a2;
+    register long r_a7 __asm__("a7") = nr;
+    __asm__ volatile("ecall" : "+r"(r_a0) : "r"(r_a1), "r"(r_a2), "r"(r_a7) : "memory");
+    return r_a0;
+}
+
+void nexus_exit(int status)
+{
+    nexus_syscall(SYS_EXIT, status, 0, 0);
+    for (;;)
+        ;
+}
+
+long nexus_write(const void *buf, size_t len)
+{
+    return nexus_syscall(SYS_WRITE, (long)buf, (long)len, 0);
+}
+
+long nexus_read(void *buf, size_t len)
+{
+    return nexus_syscall(SYS_READ, (long)buf, (long)len, 0);
+}
+
+void nexus_yield(void)
+{
+    nexus_syscall(SYS_YIELD, 0, 0, 0);
+}
+
+long nexus_sleep_ns(uint64_t ns)
+{
+    return nexus_syscall(SYS_SLEEP, (long)ns, 0, 0);
+}
+
+uint64_t nexus_time_ns(void)
+{
+    return (uint64_t)nexus_syscall(SYS_TIME, 0, 0, 0);
+}
+
+long nexus_getpid(void)
+{
+    return nexus_syscall(SYS_GETPID, 0, 0, 0);
+}
