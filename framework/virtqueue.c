@@ -213,3 +213,27 @@ uintptr_t vq_transport_data(const struct virtqueue *vq)
 {
     return vq->transport_data;
 }
+
+int vq_init_common(struct virtqueue *vq, struct virtio_device *vdev, unsigned index, uint16_t size,
+                   uint64_t total, uint64_t *pa)
+{
+    void *mem;
+
+    if (!vq || size == 0 || (size & (size - 1)) || size > 32768u)
+        return -EINVAL;
+    memset(vq, 0, sizeof(*vq));
+    mem = os_dma_alloc((size_t)total, pa);
+    if (!mem)
+        return -ENOMEM;
+    vq->state = os_alloc(sizeof(*vq->state) * size);
+    if (!vq->state) {
+        os_dma_free(mem, (size_t)total);
+        return -ENOMEM;
+    }
+    vq->vdev = vdev;
+    vq->index = index;
+    vq->size = size;
+    vq->ring_mem = mem;
+    vq->ring_mem_size = total;
+    return 0;
+}

@@ -157,6 +157,11 @@ int vq_init(struct virtqueue *vq, struct virtio_device *vdev, unsigned index, ui
 /* The same for a packed ring (modern transports only): descriptor ring, then the driver and
  * device event suppression structures. */
 int vq_init_packed(struct virtqueue *vq, struct virtio_device *vdev, unsigned index, uint16_t size);
+/* What every layout's init shares: clears vq, allocates `total` bytes of ring memory (*pa its
+ * bus address) and the private per-descriptor records, fills the common fields. 0, or -EINVAL
+ * (size not a power of two up to 32768) or -ENOMEM with nothing kept. */
+int vq_init_common(struct virtqueue *vq, struct virtio_device *vdev, unsigned index, uint16_t size,
+                   uint64_t total, uint64_t *pa);
 /* Frees the rings, the private records and the indirect tables. */
 void vq_destroy(struct virtqueue *vq);
 

@@ -12,35 +12,19 @@
 
 #include "virtqueue_priv.h"
 
-#define MAX_QUEUE 32768u
-
 int vq_init_packed(struct virtqueue *vq, struct virtio_device *vdev, unsigned index, uint16_t size)
 {
-    uint64_t total, pa, ring = 16ull * size;
-    void *mem;
-
-    if (!vq || size == 0 || (size & (size - 1)) || size > MAX_QUEUE)
-        return -EINVAL;
-    memset(vq, 0, sizeof(*vq));
     /* Descriptor ring (16-byte aligned), then the driver and the device event suppression
      * structures (4-byte aligned each). */
-    total = ring + 2 * sizeof(struct vring_packed_event);
-    mem = os_dma_alloc((size_t)total, &pa);
-    if (!mem)
-        return -ENOMEM;
-    vq->state = os_alloc(sizeof(*vq->state) * size);
-    if (!vq->state) {
-        os_dma_free(mem, (size_t)total);
-        return -ENOMEM;
-    }
-    vq->vdev = vdev;
-    vq->index = index;
-    vq->size = size;
+    uint64_t pa, ring = 16ull * size;
+    int rc =
+        vq_init_common(vq, vdev, index, size, ring + 2 * sizeof(struct vring_packed_event), &pa);
+
+    if (rc)
+        return rc;
     vq->layout = VQ_PACKED;
-    vq->ring_mem = mem;
-    vq->ring_mem_size = total;
-    vq->pdesc = (struct vring_packed_desc *)mem;
-    vq->driver_event = (struct vring_packed_event *)((uint8_t *)mem + ring);
+    vq->pdesc = (struct vring_packed_desc *)vq->ring_mem;
+    vq->driver_event = (struct vring_packed_event *)((uint8_t *)vq->ring_mem + ring);
     vq->device_event = vq->driver_event + 1;
     vq->desc_pa = pa;
     vq->avail_pa = pa + ring;

@@ -12,7 +12,6 @@
 #include "virtqueue_priv.h"
 
 #define LEGACY_ALIGN 4096u
-#define MAX_QUEUE    32768u
 
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
@@ -34,11 +33,7 @@ int vq_init(struct virtqueue *vq, struct virtio_device *vdev, unsigned index, ui
             bool legacy_layout)
 {
     uint64_t avail_off, used_off, total, pa;
-    void *mem;
-
-    if (!vq || size == 0 || (size & (size - 1)) || size > MAX_QUEUE)
-        return -EINVAL;
-    memset(vq, 0, sizeof(*vq));
+    int rc;
 
     /* Descriptor table (16-byte aligned), then the available ring with used_event (2-byte
      * aligned); the used ring with avail_event goes on the next 4096 boundary for legacy
@@ -49,25 +44,13 @@ int vq_init(struct virtqueue *vq, struct virtio_device *vdev, unsigned index, ui
     total = used_off + 6 + 8ull * size;
     if (legacy_layout)
         total = align_up(total, LEGACY_ALIGN);
-
-    mem = os_dma_alloc((size_t)total, &pa);
-    if (!mem)
-        return -ENOMEM;
-    vq->state = os_alloc(sizeof(*vq->state) * size);
-    if (!vq->state) {
-        os_dma_free(mem, (size_t)total);
-        return -ENOMEM;
-    }
-
-    vq->vdev = vdev;
-    vq->index = index;
-    vq->size = size;
+    rc = vq_init_common(vq, vdev, index, size, total, &pa);
+    if (rc)
+        return rc;
     vq->layout = VQ_SPLIT;
-    vq->ring_mem = mem;
-    vq->ring_mem_size = total;
-    vq->desc = (struct vring_desc *)mem;
-    vq->avail = (struct vring_avail *)((uint8_t *)mem + avail_off);
-    vq->used = (struct vring_used *)((uint8_t *)mem + used_off);
+    vq->desc = (struct vring_desc *)vq->ring_mem;
+    vq->avail = (struct vring_avail *)((uint8_t *)vq->ring_mem + avail_off);
+    vq->used = (struct vring_used *)((uint8_t *)vq->ring_mem + used_off);
     vq->desc_pa = pa;
     vq->avail_pa = pa + avail_off;
     vq->used_pa = pa + used_off;
