@@ -229,6 +229,7 @@ static void chunk_done(void *ctx, int status)
     if (status)
         r->stop = true;
     vd->bios_out--;
+    vd->bios_ended++;
     os_event_signal(&vd->progress);
     advance(r);
     if (vd->park_head)
@@ -351,16 +352,23 @@ int block_kick(const struct block_subject *s, unsigned dev)
     return 0;
 }
 
+/* Progress counts from the call: a signal left by a bio the caller has already seen end (in
+ * its last sweep) does not end the wait. */
 int block_wait_any(const struct block_subject *s, unsigned dev)
 {
     int rc = block_kick(s, dev);
-    struct valve_dev *vd = valve_lookup(dev);
+    struct valve_dev *vd;
 
     if (rc)
         return rc;
-    if (!vd || !vd->live)
-        return 0;
-    (void)os_event_wait(&vd->progress, OS_WAIT_FOREVER);
+    unsigned long irq = os_irq_disable();
+    vd = valve_lookup(dev);
+    const uint32_t ended = vd ? vd->bios_ended : 0;
+    while (vd && vd->live && vd->bios_ended == ended) {
+        (void)os_event_wait(&vd->progress, OS_WAIT_FOREVER);
+        vd = valve_lookup(dev);
+    }
+    os_irq_restore(irq);
     return 0;
 }
 

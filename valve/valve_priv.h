@@ -22,6 +22,7 @@ struct valve_dev {
     void *priv;
     struct valve_geometry geom;
     unsigned bios_out;                       /* bios the backend holds */
+    uint32_t bios_ended;                     /* bios it gave back, ever: for block_wait_any */
     struct block_req *live;                  /* accepted requests not yet ended */
     struct block_req *park_head, *park_tail; /* waiting for queue room */
     struct os_event progress;                /* a bio ended: for block_wait_any */

@@ -141,7 +141,8 @@ struct block_req {
 
 /* Devices. Lookup needs no access: it tells only that a name exists. */
 unsigned block_count(void);
-/* Handle of the i-th device (registration order), or -ENODEV. */
+/* Handle of the i-th device in the Valve's table (registration order, except that a new device
+ * may take the slot of a dropped one), or -ENODEV. */
 int block_at(unsigned i);
 /* Handle of the device named `name` ("blk1"), or -ENODEV. */
 int block_find(const char *name);
@@ -176,9 +177,9 @@ int block_poll(struct block_req *r);
 int block_wait(struct block_req *r);
 /* Notifies the device of requests submitted with BLOCK_F_NOKICK. */
 int block_kick(const struct block_subject *s, unsigned dev);
-/* Waits until a request on `dev` makes progress (a device request completes) since the last
- * such wait, for a caller keeping many requests in flight or waiting for queue room. 0 at once
- * when nothing is in flight; -ENODEV; -EPERM. */
+/* Waits until a request on `dev` makes progress (a device request completes) after the call,
+ * for a caller keeping many requests in flight or waiting for queue room. 0 at once when
+ * nothing is in flight (or the device went away); -ENODEV; -EPERM. */
 int block_wait_any(const struct block_subject *s, unsigned dev);
 
 /* Ends every request of `owner` on every device: none sends anything more, none's completion
