@@ -45,8 +45,15 @@ static uint64_t satp_of(const pte_t *root)
 
 void vm_activate(pte_t *root)
 {
-    __asm__ volatile("csrw satp, %0\n\tsfence.vma" ::"r"(satp_of(root ? root : kernel_root))
-                     : "memory");
+    static uint64_t active; /* satp as last written */
+    uint64_t satp = satp_of(root ? root : kernel_root);
+
+    /* Switching between kernel fibers (the shell, idle) keeps the kernel's table: no write, no
+     * TLB flush (which QEMU's TCG pays for dearly on every block-request wake-up). */
+    if (satp == active)
+        return;
+    active = satp;
+    __asm__ volatile("csrw satp, %0\n\tsfence.vma" ::"r"(satp) : "memory");
 }
 
 pte_t *vm_kernel_root(void)
