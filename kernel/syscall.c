@@ -8,6 +8,7 @@
 #include <kernel/cpu.h>
 #include <kernel/fiber.h>
 #include <kernel/kernel.h>
+#include <kernel/syscall.h>
 #include <kernel/trap.h>
 #include <kernel/vm.h>
 
@@ -16,6 +17,18 @@
 #define SCAUSE_INTERRUPT (1ul << 63)
 #define CAUSE_ECALL_U    8u
 #define IO_CHUNK         256u
+
+static syscall_fn registered[SYSCALL_MAX];
+
+int syscall_register(unsigned nr, syscall_fn fn)
+{
+    if (nr >= SYSCALL_MAX || nr <= SYS_GETPID || !fn)
+        return -EINVAL;
+    if (registered[nr])
+        return -EEXIST;
+    registered[nr] = fn;
+    return 0;
+}
 
 static long sys_write(uint64_t buf, uint64_t len)
 {
@@ -77,7 +90,8 @@ static long syscall(struct trap_frame *f)
     case SYS_GETPID:
         return (long)fiber_self();
     }
-    return -ENOSYS;
+    unsigned long nr = f->regs[REG_A7];
+    return nr < SYSCALL_MAX && registered[nr] ? registered[nr](a) : -ENOSYS;
 }
 
 /* One block for a fiber that faulted: which, why, where; then it ends. */

@@ -32,7 +32,7 @@ class Layer:
 
 # Bottom to top. A layer may use only the layers it names; nothing else, whatever the order.
 LAYERS = [
-    Layer("abi", ["abi"], ["abi/include"], []),
+    Layer("abi", ["abi"], ["abi/include"], [], owns=["ion_gen/"]),
     Layer("base", ["kernel"], ["kernel/include"], ["abi"]),
     Layer("framework", ["framework"], ["framework/include"], [], owns=["virtio_gen/"]),
     Layer("netstack", ["netstack"], ["netstack/include"], ["framework"]),
@@ -46,8 +46,11 @@ LAYERS = [
     # ION rings (kernel side) and capabilities: portable, used by the kernel's dispatch.
     Layer("ion", ["ion"], ["ion/include"], ["abi"]),
     Layer("caps", ["caps"], ["caps/include"], []),
+    # The kernel's ION dispatch: owns the fibers' CSpaces and rings, feeds the Valve.
+    Layer("dispatch", ["kernel/dispatch"], ["kernel/dispatch/include"],
+          ["abi", "base", "framework", "ion", "caps", "valve"]),
     Layer("nipbox", ["nipbox"], ["nipbox/include"],
-          ["valve", "netstack", "framework", "bus", "base"]),
+          ["valve", "netstack", "framework", "bus", "base", "dispatch", "caps"]),
     # User programs (U-mode, their own images): the system-call ABI and their own library only.
     Layer("user", ["user"], ["user/include"], ["abi"]),
 ]

@@ -13,4 +13,12 @@
 #define SYS_TIME   6 /* (): nanoseconds since boot */
 #define SYS_GETPID 7 /* (): this fiber's id */
 
+/* ION (abi/ion.h) and capabilities, served by the kernel's dispatch (kernel/dispatch). */
+#define SYS_ION_SETUP 10 /* (entries, struct ion_params *): the fiber's command channel; 0 */
+#define SYS_ION_ENTER                                                                              \
+    11                  /* (min_complete): takes every posted command, then waits until at least   \
+                           min_complete completions are unread; the commands taken */
+#define SYS_CAP_INFO 12 /* (slot, struct cap_info *): what the slot holds; 0 */
+#define SYS_CAP_DROP 13 /* (slot): gives the capability up; 0 */
+
 #endif
