@@ -1,7 +1,8 @@
 /* blkbench: `bench blk` from a user fiber, through ION (CMD_BLK_*: the device DMAs straight into
  * this fiber's buffers), on the capability in slot 0. The same tests and the same BENCH line as
  * the kernel's `bench blk` (nipbox/cmd_bench.c), with path=ion, so one boot compares both.
- *   blkbench [-w] [ms]      -w: the write test too (overwrites the device!) */
+ *   blkbench [-w] [-t test] [ms]   -w: the write test too (overwrites the device!)
+ *                                  -t: only that test (seq_read_1m, rand_read_4k_qd32, ...) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,18 +121,21 @@ int main(int argc, char **argv)
 {
     int writes = 0;
     uint64_t ms = 1000;
+    const char *only = NULL;
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-w") == 0)
             writes = 1;
+        else if (strcmp(argv[i], "-t") == 0 && i + 1 < argc)
+            only = argv[++i];
         else if ((ms = strtoull(argv[i], NULL, 10)) == 0)
-            return printf("usage: blkbench [-w] [ms]\n"), 2;
+            return printf("usage: blkbench [-w] [-t test] [ms]\n"), 2;
     }
     long rc = nexus_blk_info(SLOT, &info);
     if (rc < 0)
         return printf("blkbench: slot 0: %s\n", ion_error_message(rc)), 1;
     for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-        if (tests[i].op == CMD_BLK_WRITE && !writes)
+        if ((tests[i].op == CMD_BLK_WRITE && !writes) || (only && strcmp(only, tests[i].name)))
             continue;
         if (run(&tests[i], ms))
             return 1;
