@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <kernel/cpu.h>
 #include <kernel/kernel.h>
 #include <kernel/vm.h>
 
@@ -59,7 +60,7 @@ void vm_activate(pte_t *root)
     if (satp == active)
         return;
     active = satp;
-    __asm__ volatile("csrw satp, %0\n\tsfence.vma" ::"r"(satp) : "memory");
+    cpu_set_satp(satp);
 }
 
 pte_t *vm_kernel_root(void)
@@ -212,7 +213,7 @@ uintptr_t vm_kstack_alloc(unsigned pages)
             *e = PA_PTE((uintptr_t)page) | PTE_V | PTE_R | PTE_W | PTE_G | PTE_A | PTE_D;
         }
         kstack_used[s] = 1;
-        __asm__ volatile("sfence.vma" ::: "memory");
+        cpu_tlb_flush();
         return (uintptr_t)lo;
     }
     return 0;
@@ -227,7 +228,7 @@ void vm_kstack_free(uintptr_t lo, unsigned pages)
             *e = 0;
         }
     }
-    __asm__ volatile("sfence.vma" ::: "memory");
+    cpu_tlb_flush();
     uint64_t slot = (lo - VM_KSTACK_BASE) / (KSTACK_SLOT * VM_PAGE);
     if (slot < KSTACK_SLOTS && pages)
         kstack_used[slot] = 0;
@@ -251,7 +252,7 @@ uintptr_t vm_pin(pte_t *root, uint64_t va, size_t len, unsigned need, int *err)
     /* The TLB may still hold what this window mapped last time: one flush forgets that of
      * every window at once (with round-robin use, one flush per VM_PIN_WINDOWS pins). */
     if (pin_stale[w]) {
-        __asm__ volatile("sfence.vma" ::: "memory");
+        cpu_tlb_flush();
         memset(pin_stale, 0, sizeof(pin_stale));
     }
     pin_next = (w + 1) % VM_PIN_WINDOWS;
