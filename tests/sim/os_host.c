@@ -488,3 +488,58 @@ uint64_t os_host_alloc_bytes(void)
 {
     return alloc_bytes;
 }
+
+/* Entropy: os_random is a seeded xorshift64* (reproducible tests; os_host_seed_random picks
+ * the sequence); os_entropy_add counts what a plugin fed and keeps the last bytes. */
+static uint64_t random_state = 0x9e3779b97f4a7c15ull;
+static uint64_t entropy_fed;
+static const char *entropy_source;
+static uint8_t entropy_last[256];
+static size_t entropy_last_len;
+
+void os_random(void *buf, size_t len)
+{
+    uint8_t *b = buf;
+    for (size_t i = 0; i < len; i++) {
+        random_state ^= random_state >> 12;
+        random_state ^= random_state << 25;
+        random_state ^= random_state >> 27;
+        b[i] = (uint8_t)((random_state * 0x2545f4914f6cdd1dull) >> 56);
+    }
+}
+
+void os_entropy_add(const void *buf, size_t len, const char *source)
+{
+    entropy_fed += len;
+    entropy_source = source;
+    entropy_last_len = len < sizeof(entropy_last) ? len : sizeof(entropy_last);
+    memcpy(entropy_last, buf, entropy_last_len);
+}
+
+void os_host_seed_random(uint64_t seed)
+{
+    random_state = seed ? seed : 1;
+}
+
+uint64_t os_host_entropy_fed(void)
+{
+    return entropy_fed;
+}
+
+const char *os_host_entropy_source(void)
+{
+    return entropy_source;
+}
+
+size_t os_host_entropy_last(const uint8_t **bytes)
+{
+    *bytes = entropy_last;
+    return entropy_last_len;
+}
+
+void os_host_entropy_reset(void)
+{
+    entropy_fed = 0;
+    entropy_source = NULL;
+    entropy_last_len = 0;
+}

@@ -225,5 +225,12 @@ void os_host_log_clear(void);
 void os_host_log_quiet(bool quiet);
 uint64_t os_host_dma_bytes(void);   /* bytes currently held by os_dma_alloc */
 uint64_t os_host_alloc_bytes(void); /* bytes currently held by os_alloc */
+/* Entropy: os_random is a seeded xorshift64* (default seed fixed); os_entropy_add counts the
+ * bytes fed, keeps the last source name and up to 256 of the last bytes. */
+void os_host_seed_random(uint64_t seed);
+uint64_t os_host_entropy_fed(void);
+const char *os_host_entropy_source(void);
+size_t os_host_entropy_last(const uint8_t **bytes);
+void os_host_entropy_reset(void);
 
 #endif

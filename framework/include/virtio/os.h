@@ -93,6 +93,13 @@ struct os_hooks {
 void os_hooks_add(struct os_hooks *h);
 void os_hooks_remove(struct os_hooks *h);
 
+/* Entropy. os_entropy_add hands the OS's entropy pool bytes a device produced (a virtio-rng
+ * plugin); `source` is a static name for the boot log ("virtio-rng"). Any context. os_random
+ * fills buf with len unpredictable bytes drawn from that pool (as good as what fed it: without
+ * a source the OS falls back to what the platform has and says so at boot). Any context. */
+void os_entropy_add(const void *buf, size_t len, const char *source);
+void os_random(void *buf, size_t len);
+
 /* Monotonic clock in nanoseconds, for timeouts and benchmarks. */
 uint64_t os_time_ns(void);
 
