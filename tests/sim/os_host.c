@@ -543,3 +543,43 @@ void os_host_entropy_reset(void)
     entropy_source = NULL;
     entropy_last_len = 0;
 }
+
+/* Console devices: the host keeps the last one added and what it was given as input. */
+static struct os_console *host_console;
+static char console_in[1024];
+static size_t console_in_len;
+
+int os_console_add(struct os_console *c)
+{
+    c->os_id = 1;
+    host_console = c;
+    return 0;
+}
+
+void os_console_remove(struct os_console *c)
+{
+    if (host_console == c)
+        host_console = NULL;
+    c->os_id = -1;
+}
+
+void os_console_input(struct os_console *c, const char *buf, size_t len)
+{
+    if (c != host_console)
+        return;
+    while (len-- && console_in_len < sizeof(console_in))
+        console_in[console_in_len++] = *buf++;
+}
+
+struct os_console *os_host_console(void)
+{
+    return host_console;
+}
+
+size_t os_host_console_input(char *out, size_t cap)
+{
+    size_t n = console_in_len < cap ? console_in_len : cap;
+    memcpy(out, console_in, n);
+    console_in_len = 0;
+    return n;
+}

@@ -258,5 +258,10 @@ uint64_t os_host_entropy_fed(void);
 const char *os_host_entropy_source(void);
 size_t os_host_entropy_last(const uint8_t **bytes);
 void os_host_entropy_reset(void);
+/* Console devices: the console last added (NULL when none or removed), and the input it handed
+ * the OS since the last call (copied to out, at most cap bytes). */
+struct os_console;
+struct os_console *os_host_console(void);
+size_t os_host_console_input(char *out, size_t cap);
 
 #endif
