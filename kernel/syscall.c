@@ -6,6 +6,7 @@
 
 #include <abi/syscall.h>
 #include <kernel/cpu.h>
+#include <kernel/entropy.h>
 #include <kernel/fiber.h>
 #include <kernel/kernel.h>
 #include <kernel/syscall.h>
@@ -69,6 +70,27 @@ static long sys_sleep(uint64_t ns)
     return 0;
 }
 
+#define GETRANDOM_MAX 65536u
+
+static long sys_getrandom(uint64_t buf, uint64_t len, uint64_t flags)
+{
+    uint8_t chunk[IO_CHUNK];
+    uint64_t done = 0;
+
+    if (flags != 0)
+        return -EINVAL;
+    if (len > GETRANDOM_MAX)
+        len = GETRANDOM_MAX;
+    while (done < len) {
+        size_t n = len - done < IO_CHUNK ? (size_t)(len - done) : IO_CHUNK;
+        entropy_get(chunk, n);
+        if (vm_copyout(fiber_space(), buf + done, chunk, n))
+            return done ? (long)done : -EFAULT;
+        done += n;
+    }
+    return (long)done;
+}
+
 static long syscall(struct trap_frame *f)
 {
     unsigned long *a = &f->regs[REG_A0];
@@ -89,6 +111,8 @@ static long syscall(struct trap_frame *f)
         return (long)time_ns();
     case SYS_GETPID:
         return (long)fiber_self();
+    case SYS_GETRANDOM:
+        return sys_getrandom(a[0], a[1], a[2]);
     }
     unsigned long nr = f->regs[REG_A7];
     return nr < SYSCALL_MAX && registered[nr] ? registered[nr](a) : -ENOSYS;

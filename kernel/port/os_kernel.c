@@ -11,6 +11,7 @@
 
 #include <kernel/boot.h>
 #include <kernel/cpu.h>
+#include <kernel/entropy.h>
 #include <kernel/fiber.h>
 #include <kernel/init.h>
 #include <kernel/kernel.h>
@@ -292,4 +293,14 @@ int os_event_wait(struct os_event *ev, uint64_t timeout_ns)
 uint64_t os_time_ns(void)
 {
     return time_ns();
+}
+
+void os_entropy_add(const void *buf, size_t len, const char *source)
+{
+    entropy_add(buf, len, source);
+}
+
+void os_random(void *buf, size_t len)
+{
+    entropy_get(buf, len);
 }

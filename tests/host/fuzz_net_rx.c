@@ -44,6 +44,12 @@ void os_log(const char *fmt, ...)
     (void)fmt;
 }
 
+/* Deterministic "random" bytes, so a crash replays from its input alone. */
+void os_random(void *buf, size_t len)
+{
+    memset(buf, 0x5a, len);
+}
+
 static struct tnet_if t;
 
 static void check_output(struct tnet_if *ti, const uint8_t *f, size_t len)

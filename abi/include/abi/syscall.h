@@ -12,6 +12,9 @@
 #define SYS_SLEEP  5 /* (ns): sleeps at least that long */
 #define SYS_TIME   6 /* (): nanoseconds since boot */
 #define SYS_GETPID 7 /* (): this fiber's id */
+/* (buf, len, flags = 0): fills buf with up to 65536 bytes from the kernel's entropy pool;
+ * bytes written, -EINVAL (flags), -EFAULT */
+#define SYS_GETRANDOM 20
 
 /* ION (abi/ion.h) and capabilities, served by the kernel's dispatch (kernel/dispatch). */
 #define SYS_ION_SETUP 10 /* (entries, struct ion_params *): the fiber's command channel; 0 */

@@ -93,6 +93,29 @@ struct os_hooks {
 void os_hooks_add(struct os_hooks *h);
 void os_hooks_remove(struct os_hooks *h);
 
+/* Entropy. os_entropy_add hands the OS's entropy pool bytes a device produced (a virtio-rng
+ * plugin); `source` is a static name for the boot log ("virtio-rng"). Any context. os_random
+ * fills buf with len unpredictable bytes drawn from that pool (as good as what fed it: without
+ * a source the OS falls back to what the platform has and says so at boot). Any context. */
+void os_entropy_add(const void *buf, size_t len, const char *source);
+void os_random(void *buf, size_t len);
+
+/* Console devices (a virtio-console port): os_console_add offers one to the OS under c->name
+ * ("hvc0"; the OS switches its console to it when told to, e.g. console=hvc0 on the kernel
+ * command line). c->write must send len bytes within a bounded time (poll the device with a
+ * deadline) and work from any context with interrupts off. os_console_input hands the OS bytes
+ * the device received (any context). os_console_remove takes it back (the OS returns to its
+ * own console). The caller owns *c until remove; c->os_id is the OS's. */
+struct os_console {
+    const char *name;
+    void (*write)(void *arg, const char *buf, size_t len);
+    void *arg;
+    int os_id;
+};
+int os_console_add(struct os_console *c); /* 0, or -ENOSPC when the OS takes no more */
+void os_console_remove(struct os_console *c);
+void os_console_input(struct os_console *c, const char *buf, size_t len);
+
 /* Monotonic clock in nanoseconds, for timeouts and benchmarks. */
 uint64_t os_time_ns(void);
 
