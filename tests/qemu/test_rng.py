@@ -48,6 +48,21 @@ class RngTest(QemuTestCase):
         self.assertRegex(g.cmd("help"), r"(?m)^  random\b")
         self.assertEqual(g.poweroff(), 0)
 
+    def test_user_fibers_draw_from_the_pool(self):
+        # SYS_GETRANDOM (user/programs/getrandom.c), with and without a virtio-rng seeding it.
+        for args in (["-device", DEVICES["pci-modern"]], []):
+            with self.subTest(device=bool(args)):
+                g = self.boot(args, transports=["pci-modern"] if args else [])
+                draws = []
+                for _ in range(2):
+                    out = g.cmd("run getrandom 32")
+                    m = re.search(r"getrandom 32:((?: [0-9a-f]{2}){32})\n", out)
+                    self.assertIsNotNone(m, out)
+                    draws.append(m[1])
+                    self.assertIn("getrandom bad: -14 -22 0", out)
+                self.assertNotEqual(draws[0], draws[1])
+                self.assertEqual(g.poweroff(), 0)
+
     def test_without_device(self):
         g = self.boot()
         self.assertEqual(g.cmd("random 8").strip(), "random: no virtio-rng device")
