@@ -231,6 +231,24 @@ void fiber_sleep(const void *chan, uint64_t deadline_ns)
     cpu_irq_restore(irq);
 }
 
+/* True when a fiber other than the running one could run now. Interrupts disabled. */
+static bool others_ready(void)
+{
+    for (unsigned i = 1; i < FIBER_MAX; i++)
+        if (fibers[i].state == FIBER_READY && &fibers[i] != current)
+            return true;
+    return false;
+}
+
+void fiber_block(const void *chan, uint64_t deadline_ns)
+{
+    if (current && current != idle() && !current->killed && !others_ready()) {
+        cpu_wait(); /* nobody else to run: no switch to the idle fiber and back */
+        return;
+    }
+    fiber_sleep(chan, deadline_ns);
+}
+
 void fiber_wakeup(const void *chan)
 {
     unsigned long irq = cpu_irq_save();

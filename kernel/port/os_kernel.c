@@ -159,11 +159,6 @@ void os_irq_restore(unsigned long state)
     cpu_irq_restore(state);
 }
 
-void os_wait(void)
-{
-    cpu_wait();
-}
-
 /* Every driver's hooks; changed only with interrupts disabled. */
 static struct os_hooks *hooks;
 
@@ -281,9 +276,9 @@ int os_event_wait(struct os_event *ev, uint64_t timeout_ns)
             continue;
         if (arm_all() || ev->pending)
             continue;
-        /* A fiber sleeps (others run meanwhile) until the signal or the deadline; the idle
-         * context waits in wfi. */
-        fiber_sleep(ev, timeout_ns == OS_WAIT_FOREVER ? 0 : start + timeout_ns);
+        /* A fiber sleeps (others run meanwhile) until the signal or the deadline, or waits in
+         * place when nobody else could run; the idle context waits in wfi. */
+        fiber_block(ev, timeout_ns == OS_WAIT_FOREVER ? 0 : start + timeout_ns);
         round = time_ns();
     }
     cpu_irq_restore(irq);

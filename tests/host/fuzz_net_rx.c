@@ -1,6 +1,7 @@
 /* libFuzzer target for the network receive path (built with clang by tests/host/net.cmake when
  * clang is installed). Input byte 0 picks options (repair checksums, run a DHCP client, learn the
  * peer first); the rest is one Ethernet frame. Brings its own tiny OS shim: no simulator. */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -28,9 +29,19 @@ void os_irq_restore(unsigned long s)
     (void)s;
 }
 
-void os_wait(void)
+void os_event_signal(struct os_event *ev)
 {
-    fake_now += 1000000;
+    ev->pending = 1;
+}
+
+int os_event_wait(struct os_event *ev, uint64_t timeout_ns)
+{
+    if (ev->pending) {
+        ev->pending = 0;
+        return 0;
+    }
+    fake_now += timeout_ns; /* nothing will come: the waiter's time runs out */
+    return -ETIMEDOUT;
 }
 
 void os_mb(void) {}

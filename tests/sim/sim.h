@@ -234,10 +234,11 @@ unsigned sim_held(struct sim_device *d, unsigned q);
  * anything. A wait whose device is polled never runs the simulator (a polled device answers at
  * notify or never) and adds 10 us per turn. A wait idle for 200 s of fake time aborts the test
  * (a waiter nobody will ever wake: a lost wake-up); with a timeout it returns -ETIMEDOUT first.
- * os_wait() (the network code's bare sleep) runs sim_run() then pending handlers; after 100000
- * waits in a row with nothing to do it aborts the test.
+ * os_wait() (tests only; the kernel's code waits on events) runs sim_run() then pending
+ * handlers; after 100000 waits in a row with nothing to do it aborts the test.
  * Log: each os_log line goes to stderr (unless quiet; RUMPK_LOG=1 overrides) and into a
  * capture buffer. */
+void os_wait(void);
 void os_host_set_clock_step(uint64_t ns);
 void os_host_advance_clock(uint64_t ns);
 void os_host_raise_irq(unsigned irq);

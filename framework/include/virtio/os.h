@@ -44,14 +44,11 @@ void os_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Interrupts. os_irq_register routes platform interrupt line `irq` to handler(arg);
  * returns 0, or -ENOTSUP when the line cannot be used (the caller then polls).
- * os_irq_disable returns the previous state for os_irq_restore. os_wait is the bare sleep the
- * network code still uses: called with interrupts disabled, it sleeps until an interrupt is
- * pending, lets pending handlers run, and returns with interrupts disabled again. On the host
- * it runs the simulator's pending work instead of sleeping. Block code waits on events. */
+ * os_irq_disable returns the previous state for os_irq_restore. Waiting is on events (below),
+ * never on a bare "until some interrupt". */
 int os_irq_register(unsigned irq, void (*handler)(void *arg), void *arg);
 unsigned long os_irq_disable(void);
 void os_irq_restore(unsigned long state);
-void os_wait(void);
 
 /* Events: one waiter sleeps until another context (an interrupt handler, a completion
  * callback, a periodic hook) signals. A signal is kept until a wait consumes it, so a signal

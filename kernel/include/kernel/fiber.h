@@ -63,6 +63,11 @@ void fiber_exit(int status) __attribute__((noreturn));
 void fiber_yield(void);
 void fiber_sleep(const void *chan, uint64_t deadline_ns);
 void fiber_wakeup(const void *chan);
+/* For a caller that re-checks its condition in a loop (os_event_wait): like fiber_sleep, but
+ * when no other fiber is ready it waits for the next interrupt in place (wfi) instead of
+ * switching to the idle fiber and back, so a lone waiter pays no context switch per completion.
+ * It may return after any interrupt. Interrupts disabled. */
+void fiber_block(const void *chan, uint64_t deadline_ns);
 /* Timer tick (interrupt context): wakes sleepers whose deadline passed. Returns
  * fiber_preempt_wanted(). */
 bool fiber_tick(void);
