@@ -89,7 +89,9 @@ static int place(struct cspace *cs, struct cap_node *n, enum cap_kind kind, uint
 int cap_create(struct cspace *cs, enum cap_kind kind, uint32_t object, uint8_t rights,
                uint64_t badge)
 {
-    if (!cs || kind == CAP_NONE || kind > CAP_NET || (rights & ~(CAP_R | CAP_W | CAP_G)))
+    bool known = (kind > CAP_NONE && kind <= CAP_NET) ||
+                 ((unsigned)kind >= CAP_PLUGIN_FIRST && (unsigned)kind <= CAP_PLUGIN_LAST);
+    if (!cs || !known || (rights & ~(CAP_R | CAP_W | CAP_G)))
         return -EINVAL;
     return place(cs, new_node(), kind, object, rights, badge, 0);
 }

@@ -56,6 +56,9 @@ function(rumpk_portable_layers)
   if(RUMPK_SHELL_SOURCES)
     list(REMOVE_ITEM dev ${RUMPK_SHELL_SOURCES}) # the shell's (plugin_shell), not the devices'
   endif()
+  if(RUMPK_ION_SHIM_SOURCES)
+    list(REMOVE_ITEM dev ${RUMPK_ION_SHIM_SOURCES}) # the user library's, not the kernel's
+  endif()
   rumpk_layer(devices SOURCES ${dev})
   rumpk_sources_of(ion ${CMAKE_SOURCE_DIR}/ion)
   rumpk_layer(ion SOURCES ${ion})

@@ -5,10 +5,22 @@
 set(RUMPK_USER_FLAGS -march=rv64imac -mabi=lp64 -mcmodel=medany)
 file(GLOB rumpk_user_lib CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/user/lib/*.c
      ${CMAKE_SOURCE_DIR}/user/lib/*.S)
-file(GLOB rumpk_user_progs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/user/programs/*.c)
-add_library(rumpk_userlib OBJECT ${rumpk_user_lib})
+# Programs: user/programs/*.c, and tests/user/*.c (programs that exist to test a boundary, such
+# as a plugin's shim: built and embedded the same way).
+file(GLOB rumpk_user_progs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/user/programs/*.c
+     ${CMAKE_SOURCE_DIR}/tests/user/*.c)
+# The plugins' shim sources ([ion] shim in a manifest) join the library; their folders give
+# user programs the plugins' shim headers.
+set(rumpk_shim_dirs)
+foreach(s ${RUMPK_ION_SHIM_SOURCES})
+  get_filename_component(d ${s} DIRECTORY)
+  list(APPEND rumpk_shim_dirs ${d})
+endforeach()
+list(REMOVE_DUPLICATES rumpk_shim_dirs)
+add_library(rumpk_userlib OBJECT ${rumpk_user_lib} ${RUMPK_ION_SHIM_SOURCES})
 target_compile_options(rumpk_userlib PRIVATE ${RUMPK_USER_FLAGS})
 target_include_directories(rumpk_userlib PRIVATE ${CMAKE_SOURCE_DIR}/user/include ${RUMPK_ION_GEN_DIR}
+                           ${rumpk_shim_dirs}
                            ${CMAKE_SOURCE_DIR}/abi/include)
 
 set(images_s ${CMAKE_BINARY_DIR}/gen/user_images.S)
@@ -21,6 +33,7 @@ foreach(src ${rumpk_user_progs})
   add_executable(user_${name} ${src} $<TARGET_OBJECTS:rumpk_userlib>)
   target_compile_options(user_${name} PRIVATE ${RUMPK_USER_FLAGS})
   target_include_directories(user_${name} PRIVATE ${CMAKE_SOURCE_DIR}/user/include ${RUMPK_ION_GEN_DIR}
+                             ${rumpk_shim_dirs}
                              ${CMAKE_SOURCE_DIR}/abi/include)
   target_link_options(user_${name} PRIVATE ${RUMPK_USER_FLAGS} -static
                       -T ${CMAKE_SOURCE_DIR}/user/user.ld)

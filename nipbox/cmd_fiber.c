@@ -11,7 +11,6 @@
 #include <kernel/kernel.h>
 #include <kernel/programs.h>
 #include <nipbox.h>
-#include <valve.h>
 
 #define POLL_NS 10000000ull /* the foreground wait looks at Ctrl-C this often */
 
@@ -72,8 +71,8 @@ static int cmd_run(int argc, char **argv)
                    caps[i]);
             return -EINVAL;
         }
-        if (block_find(caps[i]) < 0) {
-            printf("run: no block device named %s\n", caps[i]);
+        if (dispatch_lookup(caps[i]) < 0) {
+            printf("run: no device or object named %s\n", caps[i]);
             return -ENODEV;
         }
     }
@@ -93,10 +92,12 @@ static int cmd_run(int argc, char **argv)
     /* The new fiber has not run yet: the shell is a kernel fiber and keeps the CPU until it
      * sleeps, so the capabilities are in place before the program's first instruction. */
     for (unsigned i = 0; i < ncaps; i++) {
-        int slot = dispatch_grant_block((unsigned)id, caps[i], rights[i]);
+        int slot = dispatch_grant((unsigned)id, caps[i], rights[i]);
         if (slot < 0) {
             printf("run: cannot give %s to %s (%s)\n", caps[i], argv[first],
-                   slot == -ENOSPC ? "capability space full" : "out of capabilities");
+                   slot == -ENODEV   ? "no device or object of that name"
+                   : slot == -ENOSPC ? "capability space full"
+                                     : "out of capabilities");
             fiber_kill((unsigned)id);
         }
     }

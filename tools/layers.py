@@ -112,20 +112,21 @@ def c_files(root):
     return sorted(found)
 
 
-def plugin_shell_sources(root):
+def plugin_shell_sources(root, section="nipbox", key="sources"):
     """Tree-relative paths of the [nipbox] sources every devices/*/manifest.toml lists (they
-    belong to plugin_shell, whatever their folder). Unreadable manifests are the generator's
-    to report."""
+    belong to plugin_shell, whatever their folder); with section "ion" and key "shim", the
+    plugins' user-library sources and headers (they belong to user). Unreadable manifests are
+    the generator's to report."""
     import glob
     import tomllib
     found = set()
     for manifest in sorted(glob.glob(os.path.join(root, "devices", "*", "manifest.toml"))):
         try:
             with open(manifest, "rb") as f:
-                table = tomllib.load(f).get("nipbox", {})
+                table = tomllib.load(f).get(section, {})
         except (OSError, tomllib.TOMLDecodeError):
             continue
-        sources = table.get("sources", []) if isinstance(table, dict) else []
+        sources = table.get(key, []) if isinstance(table, dict) else []
         folder = os.path.dirname(os.path.relpath(manifest, root))
         for name in sources:
             if isinstance(name, str):
@@ -138,8 +139,9 @@ def check(root):
     findings = []
     files = c_files(root)
     shell = plugin_shell_sources(root)
+    shims = plugin_shell_sources(root, "ion", "shim")
     for rel in files:
-        mine = "plugin_shell" if rel in shell else layer_of(rel)
+        mine = "plugin_shell" if rel in shell else "user" if rel in shims else layer_of(rel)
         if mine is None:
             findings.append(f"{rel}:1: in no layer (add its folder to LAYERS in tools/layers.py)")
             continue

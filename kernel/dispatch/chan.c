@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <dispatch/ion_plugin.h>
 #include <ion_gen/ion_cmds.h>
 #include <kernel/cpu.h>
 #include <kernel/fiber.h>
@@ -115,6 +116,19 @@ static int64_t dispatch_one(struct proc *p, const struct ion_sqe *e, struct ion_
 {
     if (e->op >= ION_CH_BLK_BASE && e->op < ION_CH_BLK_BASE + ION_CH_BLK_SIZE)
         return ion_blk_command(p, e, cmd, more, taken);
+    for (const struct ion_plugin_cmd *c = ion_plugin_cmds; c->code; c++) {
+        if (c->code != e->op)
+            continue;
+        struct cap_view v;
+        int rc = cap_check(&p->cs, e->slot, (enum cap_kind)c->cap_kind, c->rights, &v);
+        if (rc) {
+            dispatch_counters.denied++;
+            return rc;
+        }
+        struct os_ion_call call = {.object = v.object};
+        memcpy(call.arg, (const void *)e->arg, sizeof(call.arg));
+        return c->handler(&call); /* synchronous: the plugin may sleep */
+    }
     dispatch_counters.invalid++;
     return -ENOSYS;
 }

@@ -3,10 +3,12 @@
  * check (a fiber may act on a device only through a capability with the right); the capability
  * system calls; and the dispatch's start-up. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <abi/syscall.h>
 #include <dispatch/dispatch.h>
+#include <dispatch/ion_plugin.h>
 #include <ion_gen/ion_cmds.h>
 #include <kernel/cpu.h>
 #include <kernel/fiber.h>
@@ -54,16 +56,36 @@ struct proc *proc_of_subject(const struct block_subject *s)
     return p->live && &p->subj == s ? p : NULL;
 }
 
-int dispatch_grant_block(unsigned fiber, const char *dev, uint8_t rights)
+/* The kind and object `name` names, or -ENODEV. */
+static int lookup(const char *name, enum cap_kind *kind)
 {
-    int h = block_find(dev);
+    int object = block_find(name);
+
+    *kind = CAP_BLOCK;
+    for (const struct ion_plugin_cap *c = ion_plugin_caps; object < 0 && c->kind; c++) {
+        object = c->lookup(name);
+        *kind = (enum cap_kind)c->cap_kind;
+    }
+    return object < 0 ? -ENODEV : object;
+}
+
+int dispatch_lookup(const char *name)
+{
+    enum cap_kind kind;
+    return lookup(name, &kind) < 0 ? -ENODEV : 0;
+}
+
+int dispatch_grant(unsigned fiber, const char *name, uint8_t rights)
+{
+    enum cap_kind kind;
+    int object = lookup(name, &kind);
 
     if (fiber == 0 || fiber >= FIBER_MAX || fiber_done(fiber))
         return -ESRCH;
-    if (h < 0)
-        return h;
+    if (object < 0)
+        return -ENODEV;
     unsigned long irq = cpu_irq_save();
-    int rc = cap_create(&proc_get(fiber)->cs, CAP_BLOCK, (uint32_t)h, rights, 0);
+    int rc = cap_create(&proc_get(fiber)->cs, kind, (uint32_t)object, rights, 0);
     cpu_irq_restore(irq);
     return rc;
 }
@@ -143,13 +165,16 @@ static long sys_cap_info(const unsigned long a[6])
     if (!p || a[0] >= CSPACE_SLOTS || cap_get(&p->cs, (unsigned)a[0], &v))
         return -EBADF;
     memset(&out, 0, sizeof(out));
-    out.kind = v.kind == CAP_BLOCK ? ION_CAP_BLOCK : 0;
+    out.kind = v.kind == CAP_BLOCK ? ION_CAP_BLOCK : (uint32_t)v.kind;
     out.object = v.object;
     out.rights = v.rights;
     out.badge = v.badge;
     struct block_info info;
     if (v.kind == CAP_BLOCK && block_info(&p->subj, v.object, &info) == 0)
         memcpy(out.name, info.name, sizeof(out.name));
+    for (const struct ion_plugin_cap *c = ion_plugin_caps; c->kind; c++)
+        if (c->cap_kind == (uint32_t)v.kind)
+            snprintf(out.name, sizeof(out.name), "%s%u", c->kind, (unsigned)v.object);
     return vm_copyout(fiber_space(), a[1], &out, sizeof(out));
 }
 

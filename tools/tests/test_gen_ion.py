@@ -90,5 +90,77 @@ class GenIon(unittest.TestCase):
                 self.refused(text, line, reason)
 
 
+PLUGIN = """[plugin]
+name = "p"
+
+[ion]
+capability = "p"
+lookup = "p_find"
+shim = ["shim.c"]
+
+[[ion.channel]]
+name = "p"
+base = 0x700
+size = 0x10
+
+[[ion.command]]
+name = "CMD_P"
+code = 0x700
+channel = "p"
+args = "none"
+rights = ["r"]
+handler = "p_cmd"
+"""
+
+
+class GenIonPlugins(unittest.TestCase):
+    """A plugin's [ion] table: its commands, capability kind and shim, checked with the ABI's."""
+
+    def run_gen(self, plugin_text, shim=True, out=None):
+        d = tempfile.mkdtemp()
+        abi = os.path.join(d, "ion.toml")
+        with open(abi, "w") as f:
+            f.write(GOOD)
+        os.mkdir(os.path.join(d, "p"))
+        man = os.path.join(d, "p", "manifest.toml")
+        with open(man, "w") as f:
+            f.write(plugin_text)
+        if shim:
+            open(os.path.join(d, "p", "shim.c"), "w").close()
+        args = [sys.executable, GEN, abi, man, "--list-shim-sources"]
+        args += ["--out", out] if out else ["--check"]
+        p = subprocess.run(args, capture_output=True, text=True, cwd=d)
+        return p.returncode, p.stdout, p.stderr
+
+    def test_a_plugin_command_is_bound_to_its_handler_and_kind(self):
+        out = tempfile.mkdtemp()
+        rc, stdout, err = self.run_gen(PLUGIN, out=out)
+        self.assertEqual(rc, 0, err)
+        self.assertTrue(stdout.strip().endswith(os.path.join("p", "shim.c")))
+        table = open(os.path.join(out, "ion_gen", "ion_plugins.c")).read()
+        self.assertIn("{0x700u, ION_RIGHT_R, 16u, p_cmd},", table)
+        self.assertIn('{"p", 16u, p_find},', table)
+        header = open(os.path.join(out, "ion_gen", "ion_cmds.h")).read()
+        self.assertIn("#define CMD_P 0x700u", header)
+        self.assertIn("#define ION_CAP_P 16u", header)
+
+    def test_bad_plugin_tables_are_refused_with_file_and_line(self):
+        cases = [
+            (PLUGIN.replace("base = 0x700", "base = 0x600"), 11, "overlap channel 'blk'"),
+            (PLUGIN.replace('handler = "p_cmd"\n', ""), 14, "lacks 'handler'"),
+            (PLUGIN.replace('capability = "p"\n', ""), 4, "needs capability"),
+            (PLUGIN.replace('rights = ["r"]', 'rights = ["x"]'), 19, "unknown right"),
+            (PLUGIN.replace('shim = ["shim.c"]', 'shim = ["../elsewhere.c"]'), 7,
+             "not a file in the plugin's folder"),
+            (PLUGIN.replace('channel = "p"\nargs', 'channel = "blk"\nargs'), 17,
+             "not this plugin's"),
+        ]
+        for text, line, reason in cases:
+            with self.subTest(reason=reason):
+                rc, _, err = self.run_gen(text)
+                self.assertEqual(rc, 1, err)
+                self.assertRegex(err, rf"manifest\.toml:{line}: .*{reason}")
+
+
 if __name__ == "__main__":
     unittest.main()

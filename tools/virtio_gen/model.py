@@ -198,7 +198,7 @@ def load(spec_path, manifest_paths):
         _load_pci(spec, model, errors)
     sources = ([spec] if spec is not None else []) + manifests
     for source in manifests:
-        _check_top(source, ("plugin", "device_type", "feature", "config", "nipbox"), errors)
+        _check_top(source, ("plugin", "device_type", "feature", "config", "nipbox", "ion"), errors)
     for source in sources:
         _load_types(source, model, errors)
     _check_unique_types(model, errors)

@@ -26,7 +26,9 @@ long nexus_post(unsigned op, unsigned slot, uint64_t tag, const void *args, unsi
 long nexus_enter(unsigned min_complete);
 
 /* Synchronous calls: post one command and wait for its completion (with no other command of
- * this fiber in flight). */
+ * this fiber in flight). nexus_call is the general one (plugins' shims use it): the
+ * command's result. */
+long nexus_call(unsigned op, unsigned slot, const void *args, unsigned args_len);
 long nexus_blk_read(unsigned slot, uint64_t lba, uint32_t count, void *buf, uint32_t len);
 long nexus_blk_write(unsigned slot, uint64_t lba, uint32_t count, const void *buf, uint32_t len);
 long nexus_blk_info(unsigned slot, struct BlkInfo *info);

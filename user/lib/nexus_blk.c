@@ -54,8 +54,7 @@ long nexus_enter(unsigned min_complete)
     return nexus_syscall(SYS_ION_ENTER, (long)min_complete, 0, 0);
 }
 
-/* Posts one command and waits for its completion: its result. */
-static long call(unsigned op, unsigned slot, const void *args, unsigned args_len)
+long nexus_call(unsigned op, unsigned slot, const void *args, unsigned args_len)
 {
     uint64_t tag = next_tag++;
     long rc = nexus_post(op, slot, tag, args, args_len);
@@ -77,7 +76,7 @@ static long rw(unsigned op, unsigned slot, uint64_t lba, uint32_t count, const v
                uint32_t len)
 {
     struct BlkArgs a = {.lba = lba, .buf = (uint64_t)(uintptr_t)buf, .count = count, .len = len};
-    return call(op, slot, &a, sizeof(a));
+    return nexus_call(op, slot, &a, sizeof(a));
 }
 
 long nexus_blk_read(unsigned slot, uint64_t lba, uint32_t count, void *buf, uint32_t len)
@@ -93,12 +92,12 @@ long nexus_blk_write(unsigned slot, uint64_t lba, uint32_t count, const void *bu
 long nexus_blk_info(unsigned slot, struct BlkInfo *info)
 {
     struct BlkArgs a = {.buf = (uint64_t)(uintptr_t)info, .len = sizeof(*info)};
-    return call(CMD_BLK_INFO, slot, &a, sizeof(a));
+    return nexus_call(CMD_BLK_INFO, slot, &a, sizeof(a));
 }
 
 long nexus_blk_flush(unsigned slot)
 {
-    return call(CMD_BLK_FLUSH, slot, NULL, 0);
+    return nexus_call(CMD_BLK_FLUSH, slot, NULL, 0);
 }
 
 long nexus_cap_info(unsigned slot, struct cap_info *out)

@@ -13,6 +13,9 @@
 #define CAP_NODES    1024u /* capabilities in the whole system */
 
 enum cap_kind { CAP_NONE, CAP_BLOCK, CAP_VFS, CAP_CONSOLE, CAP_NET };
+/* Kinds device plugins declare (tools/gen_ion.py numbers them from here). */
+#define CAP_PLUGIN_FIRST 16u
+#define CAP_PLUGIN_LAST  63u
 
 #define CAP_R 0x1u /* read (CMD_BLK_READ, CMD_BLK_INFO) */
 #define CAP_W 0x2u /* write (CMD_BLK_WRITE, CMD_BLK_FLUSH) */

@@ -97,6 +97,21 @@ void os_hooks_remove(struct os_hooks *h);
 void os_entropy_add(const void *buf, size_t len, const char *source);
 void os_random(void *buf, size_t len);
 
+/* ION commands a plugin declares ([[ion.command]] in its manifest.toml, tools/gen_ion.py):
+ * the OS calls the handler in the context of the user fiber that posted the command, once its
+ * capability (of the plugin's kind, with the command's rights) was checked. `object` is what
+ * the plugin's lookup returned for the name the capability was made for ("rng0" -> 0); `arg`
+ * is the entry's argument block, hostile like everything the fiber wrote. The handler returns
+ * the completion's result (>= 0, or -errno) and may sleep. It reaches the fiber's memory only
+ * through os_user_copyin/os_user_copyout, which check every byte against the fiber's page
+ * table (0 or -EFAULT). */
+struct os_ion_call {
+    uint32_t object;
+    uint64_t arg[4];
+};
+int os_user_copyin(void *dst, uint64_t user_src, size_t len);
+int os_user_copyout(uint64_t user_dst, const void *src, size_t len);
+
 /* Console devices (a virtio-console port): os_console_add offers one to the OS under c->name
  * ("hvc0"; the OS switches its console to it when told to, e.g. console=hvc0 on the kernel
  * command line). c->write must send len bytes within a bounded time (poll the device with a

@@ -8,9 +8,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Gives fiber `fiber` an original capability to block device `dev` (a Valve name: "blk0") with
- * `rights` (CAP_R | CAP_W | CAP_G). Its slot, or -errno (-ENODEV, -ENOSPC, ...). */
-int dispatch_grant_block(unsigned fiber, const char *dev, uint8_t rights);
+/* Gives fiber `fiber` an original capability to the object `name` names: a block device (a
+ * Valve name: "blk0") or an object of a plugin's capability kind ("rng0"), with `rights`
+ * (CAP_R | CAP_W | CAP_G). Its slot, or -errno (-ENODEV no such object, -ENOSPC, ...). */
+int dispatch_grant(unsigned fiber, const char *name, uint8_t rights);
+/* 0 when `name` names something a capability can be made for, else -ENODEV. */
+int dispatch_lookup(const char *name);
 /* Capabilities fiber `fiber` holds (for `ps`). */
 unsigned dispatch_caps(unsigned fiber);
 
