@@ -63,6 +63,25 @@ class RngTest(QemuTestCase):
                 self.assertNotEqual(draws[0], draws[1])
                 self.assertEqual(g.poweroff(), 0)
 
+    def test_user_fiber_reads_through_the_plugins_ion_command(self):
+        # CMD_RNG_READ, declared in devices/rng/manifest.toml and reached through the plugin's
+        # shim (tests/user/rngread.c), only with an rng capability with the read right.
+        for transport in ("pci-modern", "mmio-v2"):
+            with self.subTest(transport=transport):
+                g = self.boot(["-device", DEVICES[transport]], transports=[transport])
+                draws = []
+                for _ in range(2):
+                    out = g.cmd("run -c rng0 rngread 32")
+                    m = re.search(r"rngread 32:((?: [0-9a-f]{2}){32})\n", out)
+                    self.assertIsNotNone(m, out)
+                    draws.append(m[1])
+                    self.assertIn("rngread bad: -14 -22 -22", out)  # kernel buffer, 0, 4097
+                self.assertNotEqual(draws[0], draws[1])
+                self.assertIn("rngread: error -9", g.cmd("run rngread 4"))  # no capability
+                self.assertIn("rngread: error -1", g.cmd("run -c rng0:w rngread 4"))  # no read
+                self.assertIn("no device or object named rng1", g.cmd("run -c rng1 rngread"))
+                self.assertEqual(g.poweroff(), 0)
+
     def test_without_device(self):
         g = self.boot()
         self.assertEqual(g.cmd("random 8").strip(), "random: no virtio-rng device")
