@@ -46,6 +46,8 @@ LAYERS = [
     # ION rings (kernel side) and capabilities: portable, used by the kernel's dispatch.
     Layer("ion", ["ion"], ["ion/include"], ["abi"]),
     Layer("caps", ["caps"], ["caps/include"], []),
+    # NexFS: freestanding, reaches storage only through its own nexfs_dev.h (a fiber's shim).
+    Layer("nexfs", ["nexfs"], ["nexfs/include"], []),
     Layer("nipbox", ["nipbox"], ["nipbox/include"],
           ["valve", "netstack", "framework", "bus", "base"]),
     # User programs (U-mode, their own images): the system-call ABI and their own library only.

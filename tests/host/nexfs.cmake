@@ -1,0 +1,22 @@
+# NexFS (nexfs/, included by tests/CMakeLists.txt): the core built once for the host (ASan,
+# UBSan), its cmocka tests on a RAM device, the host tools (mkfs.nexfs, fsck.nexfs, nexfs in
+# build/host), a script test of the tools, and a libFuzzer target over mount + fsck.
+#   test_nexfs_ops      every operation and error code, persistence, device errors
+#   test_nexfs_big      10,000 entries in one directory, >1 GiB sparse files, a full disk
+#   test_nexfs_corrupt  a corrupted metadata block of each kind: EIO for it, the rest works
+#   test_nexfs_crash    every flush-ended prefix and random cuts of a recorded workload
+#   nexfs_tools         tests/script/test_nexfs_tools.py: put -r/get -r round trip, fsck codes
+#   fuzz_nexfs          mutated images into mount + fsck + operations (needs clang)
+file(GLOB NEXFS_SRCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/nexfs/*.c)
+add_library(rumpk_nexfs_host STATIC ${NEXFS_SRCS})
+target_include_directories(rumpk_nexfs_host PUBLIC ${CMAKE_SOURCE_DIR}/nexfs/include)
+target_compile_options(rumpk_nexfs_host PRIVATE -ffreestanding)
+
+set(NEXFS_TEST_HELPERS ${CMAKE_SOURCE_DIR}/tests/host/nexfs_ramdev.c)
+foreach(t ops big corrupt crash)
+  if(EXISTS ${CMAKE_SOURCE_DIR}/tests/host/test_nexfs_${t}.c)
+    rumpk_host_test(test_nexfs_${t} ${CMAKE_SOURCE_DIR}/tests/host/test_nexfs_${t}.c
+                    ${NEXFS_TEST_HELPERS} LIBS rumpk_nexfs_host
+                    INCLUDES ${CMAKE_SOURCE_DIR}/tests/host)
+  endif()
+endforeach()
