@@ -20,6 +20,7 @@ int dev_write(struct nexfs *fs, uint64_t block, const void *buf)
         return -NEXFS_EIO;
     if (fs->read_only)
         return -NEXFS_EROFS;
+    fs->ckpt_pending = 1; /* a write not yet known to be stable */
     int rc = fs->dev.ops->write(&fs->dev, block * fs->ratio, fs->ratio, buf);
     return rc > 0 ? -NEXFS_EIO : rc;
 }
@@ -27,6 +28,8 @@ int dev_write(struct nexfs *fs, uint64_t block, const void *buf)
 int dev_flush(struct nexfs *fs)
 {
     int rc = fs->dev.ops->flush(&fs->dev);
+    if (rc == 0)
+        fs->ckpt_pending = 0;
     return rc > 0 ? -NEXFS_EIO : rc;
 }
 

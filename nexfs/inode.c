@@ -4,8 +4,6 @@
  * ones free the blocks; mount finishes what a crash interrupted. */
 #include "nexfs_int.h"
 
-#define IF_ORPHAN 0x1
-
 int iget(struct nexfs *fs, uint32_t ino, struct ino_ref *r)
 {
     r->slot = -1;

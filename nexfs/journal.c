@@ -45,6 +45,7 @@ static int write_header(struct nexfs *fs, uint32_t count, const int *slots)
     return dev_write(fs, fs->sb.journal_start, h);
 }
 
+/* Makes every write issued so far stable (none since the last flush: nothing to do). */
 int journal_checkpoint(struct nexfs *fs)
 {
     if (!fs->ckpt_pending)
@@ -55,9 +56,10 @@ int journal_checkpoint(struct nexfs *fs)
     return rc;
 }
 
-/* Commit order: [flush: the last transaction's home writes are stable before its log is
- * overwritten] log images -> flush (log and this transaction's new data blocks stable) -> header
- * -> flush (the commit point) -> home writes (flushed lazily by the next commit or sync). */
+/* Commit order: [flush: this transaction's data blocks, and the last one's home writes, are
+ * stable before its log is overwritten] -> log images -> header -> flush (the commit point) ->
+ * home writes (made stable by the next commit's first flush, or by sync). A header that lands
+ * without all its log images fails their CRCs and is not replayed: it was never committed. */
 int txn_commit(struct nexfs *fs)
 {
     int slots[NEXFS_TXN_MAX];
@@ -81,8 +83,6 @@ int txn_commit(struct nexfs *fs)
     int rc = journal_checkpoint(fs);
     for (uint32_t i = 0; rc == 0 && i < n; i++)
         rc = dev_write(fs, fs->sb.journal_start + 1 + i, bc_data(fs, slots[i]));
-    if (rc == 0)
-        rc = dev_flush(fs);
     if (rc < 0) {
         txn_abort(fs); /* nothing committed: the disk still holds the state before */
         return rc;
@@ -100,7 +100,6 @@ int txn_commit(struct nexfs *fs)
     fs->txn_dirty = 0;
     fs->nfrees = 0;
     fs->txn_open = 0;
-    fs->ckpt_pending = 1;
     if (rc < 0)
         fs->failed = 1; /* the journal may hold it: the next mount replays; no more writes */
     return rc;

@@ -28,6 +28,7 @@
 #define NPTRS         15 /* 12 direct, single, double, triple */
 #define BS_MIN        1024
 #define BS_MAX        65536
+#define IF_ORPHAN     0x1 /* inode flag: on the orphan list */
 #define STATE_CLEAN   1
 #define STATE_MOUNTED 2
 
