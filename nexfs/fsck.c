@@ -88,7 +88,7 @@ int nexfs_fsck(const struct nexfs_dev *dev, const struct nexfs_fsck_opts *o)
     uint8_t *m = o->mem;
     size_t align = (16 - ((uintptr_t)m & 15)) & 15;
     c.fs = (struct nexfs *)(void *)(m + align);
-    uint8_t *cache = m + align + sizeof(struct nexfs);
+    uint8_t *cache = m + align + ((sizeof(struct nexfs) + 15) & ~(size_t)15);
     size_t cache_size = (size_t)BS_MAX * 70;
     if (check_super(&c, dev, cache) < 0)
         return c.result | NEXFS_FSCK_LEFT;
@@ -99,7 +99,8 @@ int nexfs_fsck(const struct nexfs_dev *dev, const struct nexfs_fsck_opts *o)
     }
     struct nexfs *fs = c.fs;
     c.used = cache + cache_size;
-    c.refs = (uint16_t *)(void *)(c.used + fs->sb.block_count / 8 + 8);
+    size_t ubytes = (fs->sb.block_count / 8 + 8) & ~(size_t)7;
+    c.refs = (uint16_t *)(void *)(c.used + ubytes);
     c.dparent = (uint32_t *)(void *)((uint8_t *)c.refs + 2 * (size_t)fs->sb.inode_count + 8);
     c.state = (uint8_t *)(c.dparent + fs->sb.inode_count);
     memset(c.state, 0, fs->sb.inode_count);

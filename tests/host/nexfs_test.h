@@ -23,17 +23,40 @@ struct tfs {
     size_t mem_size;
 };
 
-/* A device of `blocks` 4 KiB blocks (bs 4096) formatted, and mounted. */
-static inline void tfs_make(struct tfs *t, uint32_t bs, uint64_t blocks)
+/* A device of `blocks` filesystem blocks of bs bytes, formatted with `inodes` inodes (0: the
+ * default), and mounted. */
+static inline void tfs_make_n(struct tfs *t, uint32_t bs, uint64_t blocks, uint32_t inodes)
 {
     ramdev_init(&t->rd, 4096 < bs ? 4096 : bs, blocks * (bs / (4096 < bs ? 4096 : bs)));
     t->mem_size = (size_t)bs * 200;
     t->mem = malloc(t->mem_size);
     uint8_t *scratch = malloc(bs);
-    struct nexfs_mkfs_opts o = {.block_size = bs, .hash_seed = 0x1234};
+    struct nexfs_mkfs_opts o = {.block_size = bs, .hash_seed = 0x1234, .inodes = inodes};
     assert_int_equal(nexfs_mkfs(&t->rd.dev, &o, scratch), 0);
     free(scratch);
     assert_int_equal(nexfs_mount(&t->fs, &t->rd.dev, t->mem, t->mem_size, 0), 0);
+}
+
+static inline void tfs_make(struct tfs *t, uint32_t bs, uint64_t blocks)
+{
+    tfs_make_n(t, bs, blocks, 0);
+}
+
+static void tfs_report(void *arg, const char *line)
+{
+    (void)arg;
+    fprintf(stderr, "fsck: %s\n", line);
+}
+
+/* fsck of the unmounted device: its e2fsck-style result. */
+static inline int tfs_fsck(struct tfs *t, unsigned flags)
+{
+    size_t need = nexfs_fsck_mem(&t->rd.dev);
+    void *mem = malloc(need);
+    struct nexfs_fsck_opts o = {.flags = flags, .report = tfs_report, .mem = mem, .mem_size = need};
+    int r = nexfs_fsck(&t->rd.dev, &o);
+    free(mem);
+    return r;
 }
 
 static inline void tfs_remount(struct tfs *t, unsigned flags)
