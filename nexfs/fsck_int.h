@@ -19,7 +19,8 @@ struct fsck {
     uint16_t *refs;    /* names found per inode */
     uint32_t *dparent; /* directory whose entry names this directory */
     uint8_t *state;    /* per inode: ST_* */
-    uint32_t norphans;
+    int ind_bad;       /* the inode being walked has an unreadable indirect block */
+    int unsure;        /* some blocks could not be walked: unclaimed blocks are kept, not freed */
 };
 
 /* One finding: a + number + b. fixable: repair mode fixes it (FIXED), else LEFT. */

@@ -39,8 +39,10 @@ int fsck_links(struct fsck *c)
         if (refs == 0) {
             if (orphan && nlink == 0)
                 continue; /* an unlink the next read-write mount finishes */
-            fsck_say(c, 1, "inode ", ino, ": allocated but in no directory; freed");
-            if (c->repair && (rc = drop_inode(c, ino)) < 0)
+            /* with an unreadable directory block its name may be there: keep it */
+            fsck_say(c, !c->unsure, "inode ", ino,
+                     c->unsure ? ": in no readable directory" : ": in no directory; freed");
+            if (c->repair && !c->unsure && (rc = drop_inode(c, ino)) < 0)
                 return rc;
             continue;
         }
@@ -110,7 +112,12 @@ static int map_block(struct fsck *c, int inode_map, uint32_t k)
         else
             want = n < fs->sb.data_start || n >= limit - 1 || (c->used[n / 8] >> (n % 8)) & 1;
         int have = (bc_data(fs, s)[HDR_SIZE + i / 8] >> (i % 8)) & 1;
-        if (want != have) {
+        if (want != have && !inode_map && c->unsure) { /* maybe under an unreadable block */
+            fsck_say(c, 0, "block ", n,
+                     want ? ": in use but marked free"
+                          : ": marked in use "
+                            "but unused (kept)");
+        } else if (want != have) {
             bad = 1;
             fsck_say(c, 1, inode_map ? "inode " : "block ", n,
                      want ? ": in use but marked free" : ": marked in use but unused");
@@ -118,7 +125,7 @@ static int map_block(struct fsck *c, int inode_map, uint32_t k)
     }
     if (!corrupt)
         bc_put(fs, s);
-    if (!c->repair || (!bad && !corrupt))
+    if (!c->repair || (!bad && !corrupt) || (!inode_map && c->unsure))
         return 0;
     txn_begin(fs);
     if ((rc = bc_new(fs, start + k, &s)) < 0)

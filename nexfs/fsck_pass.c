@@ -39,6 +39,7 @@ static void walk_ind(struct fsck *c, struct ino_ref *r, uint64_t b, int level, u
         if (rc == 0)
             bc_put(fs, s);
         fsck_say(c, 0, "block ", b, ": indirect block corrupt (its file reads EIO there)");
+        c->ind_bad = c->unsure = 1;
         return;
     }
     uint64_t p = (fs->bs - HDR_SIZE) / 8;
@@ -82,9 +83,12 @@ static int inode_blocks(struct fsck *c, uint32_t ino)
     struct nexfs *fs = c->fs;
     struct ino_ref r;
     int set = 1;
-    if (bitmap_test(fs, 1, ino, &set) == 0 && !set)
+    int known = bitmap_test(fs, 1, ino, &set) == 0;
+    if (known && !set)
         return 0;
     int rc = iget(fs, ino, &r);
+    if (rc == -NEXFS_EIO && !known)
+        return 0; /* its bitmap block is unreadable and so is it: counted free, rebuilt later */
     if (rc == -NEXFS_EIO) {
         c->state[ino] = ST_BAD;
         fsck_say(c, 1, "inode ", ino, ": corrupt (checksum, number or type); freed");
@@ -99,6 +103,7 @@ static int inode_blocks(struct fsck *c, uint32_t ino)
     int dir = (get16(r.p + I_MODE) & NEXFS_S_IFMT) == NEXFS_S_IFDIR;
     c->state[ino] = dir ? ST_DIR : ST_FILE;
     uint64_t count = 0;
+    c->ind_bad = 0;
     for (int i = 0; i < NDIRECT; i++) {
         uint64_t b = get64(r.p + I_PTR + 8 * i);
         if (b)
@@ -118,8 +123,8 @@ static int inode_blocks(struct fsck *c, uint32_t ino)
     if (!dir && !orphan && count > need + need / ((fs->bs - HDR_SIZE) / 8) + 3)
         fsck_say(c, 0, "inode ", ino, ": more blocks than its size can use");
     if (have != count) {
-        fsck_say(c, 1, "inode ", ino, ": block count wrong");
-        if (c->repair && (rc = fix_field64(c, ino, I_BLOCKS, count)) < 0)
+        fsck_say(c, !c->ind_bad, "inode ", ino, ": block count wrong");
+        if (c->repair && !c->ind_bad && (rc = fix_field64(c, ino, I_BLOCKS, count)) < 0)
             return rc;
     }
     return 0;
@@ -153,12 +158,14 @@ static int dir_entries(struct fsck *c, uint32_t dino)
         return rc == -NEXFS_EIO ? 0 : rc;
     uint64_t cookie = 0, n = 0, subdirs = 0, nblk = get64(d.p + I_SIZE) / fs->bs;
     uint32_t want_n = get32(d.p + I_DENTRIES), nlink = get32(d.p + I_NLINK);
+    int dir_bad = 0;
     for (uint64_t steps = 0; steps < NAME_MAX_STEPS; steps++) {
         rc = dir_next(fs, &d, &cookie, &de);
         if (rc == 0)
             break;
         if (rc < 0) {
             fsck_say(c, 0, "inode ", dino, ": a directory block is corrupt (lookups there EIO)");
+            dir_bad = c->unsure = 1;
             cookie = ((cookie >> 32) + 1) << 32;
             if ((cookie >> 32) >= nblk)
                 break;
@@ -173,8 +180,8 @@ static int dir_entries(struct fsck *c, uint32_t dino)
         uint32_t t = de.ino < fs->sb.inode_count ? c->state[de.ino] : ST_BAD;
         if (t == ST_FREE || t == ST_BAD || de.ino <= NEXFS_ROOT_INO) {
             fsck_say(c, 1, "inode ", dino, ": an entry names a free or corrupt inode; removed");
-            n--;
             if (c->repair) {
+                n--;
                 iput(fs, &d);
                 if ((rc = entry_remove(c, dino, &de)) < 0)
                     return rc;
@@ -197,13 +204,14 @@ static int dir_entries(struct fsck *c, uint32_t dino)
     }
     iput(fs, &d);
     if (n != want_n) {
-        fsck_say(c, 1, "inode ", dino, ": entry count wrong");
-        if (c->repair && (rc = fix_field32(c, dino, I_DENTRIES, (uint32_t)n)) < 0)
+        fsck_say(c, !dir_bad, "inode ", dino, ": entry count wrong");
+        if (c->repair && !dir_bad && (rc = fix_field32(c, dino, I_DENTRIES, (uint32_t)n)) < 0)
             return rc;
     }
     if (nlink && nlink != 2 + subdirs) {
-        fsck_say(c, 1, "inode ", dino, ": link count wrong");
-        if (c->repair && (rc = fix_field32(c, dino, I_NLINK, (uint32_t)(2 + subdirs))) < 0)
+        fsck_say(c, !dir_bad, "inode ", dino, ": link count wrong");
+        if (c->repair && !dir_bad &&
+            (rc = fix_field32(c, dino, I_NLINK, (uint32_t)(2 + subdirs))) < 0)
             return rc;
     }
     return 0;
