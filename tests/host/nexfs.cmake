@@ -20,3 +20,19 @@ foreach(t ops big corrupt crash)
                     INCLUDES ${CMAKE_SOURCE_DIR}/tests/host)
   endif()
 endforeach()
+
+# The host tools, in build/host itself.
+set(NEXFS_TOOL_DIR ${CMAKE_SOURCE_DIR}/tools/nexfs)
+foreach(tool mkfs_nexfs:mkfs.nexfs fsck_nexfs:fsck.nexfs nexfs_cli:nexfs)
+  string(REPLACE ":" ";" pair ${tool})
+  list(GET pair 0 src)
+  list(GET pair 1 out)
+  add_executable(${src} ${NEXFS_TOOL_DIR}/${src}.c ${NEXFS_TOOL_DIR}/hostdev.c)
+  target_link_libraries(${src} PRIVATE rumpk_nexfs_host)
+  set_target_properties(${src} PROPERTIES OUTPUT_NAME ${out}
+                        RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+endforeach()
+add_test(NAME nexfs_tools COMMAND ${Python3_EXECUTABLE} -m unittest -v test_nexfs_tools
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/script)
+set_tests_properties(nexfs_tools PROPERTIES LABELS host TIMEOUT 120
+                     ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1;NEXFS_TOOLS=${CMAKE_BINARY_DIR}")
