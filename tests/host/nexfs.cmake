@@ -36,3 +36,38 @@ add_test(NAME nexfs_tools COMMAND ${Python3_EXECUTABLE} -m unittest -v test_nexf
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/script)
 set_tests_properties(nexfs_tools PROPERTIES LABELS host TIMEOUT 120
                      ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1;NEXFS_TOOLS=${CMAKE_BINARY_DIR}")
+
+# libFuzzer over mount + fsck + operations: clang with its fuzzer runtime (net.cmake probes it
+# and sets RUMPK_CLANG / RUMPK_CLANG_FUZZER_OK). Without them the test fails naming clang.
+set(NEXFS_FUZZ_MISSING "")
+if(NOT RUMPK_CLANG)
+  set(NEXFS_FUZZ_MISSING "clang is not installed")
+elseif(NOT RUMPK_CLANG_FUZZER_OK)
+  set(NEXFS_FUZZ_MISSING "${RUMPK_CLANG} cannot link libFuzzer targets (libclang-rt-14-dev missing?)")
+endif()
+if(NEXFS_FUZZ_MISSING STREQUAL "")
+  set(NEXFS_FUZZ_SRCS ${NEXFS_SRCS} ${CMAKE_SOURCE_DIR}/tests/host/fuzz_nexfs.c
+      ${CMAKE_SOURCE_DIR}/tests/host/nexfs_ramdev.c)
+  set(NEXFS_FUZZ_BIN ${CMAKE_CURRENT_BINARY_DIR}/fuzz_nexfs)
+  add_custom_command(
+    OUTPUT ${NEXFS_FUZZ_BIN}
+    COMMAND ${RUMPK_CLANG} -std=c11 -g -O1 -Wall -Wextra -Werror
+            -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+            -I${CMAKE_SOURCE_DIR}/nexfs/include -I${CMAKE_SOURCE_DIR}/tests/host
+            ${NEXFS_FUZZ_SRCS} -o ${NEXFS_FUZZ_BIN}
+    DEPENDS ${NEXFS_FUZZ_SRCS} ${CMAKE_SOURCE_DIR}/tests/host/nexfs_ramdev.h
+    COMMENT "Building libFuzzer target fuzz_nexfs"
+    VERBATIM)
+  add_custom_target(fuzz_nexfs ALL DEPENDS ${NEXFS_FUZZ_BIN})
+  # A short deterministic run from the checked-in seeds (a scratch copy: libFuzzer adds to it).
+  add_test(NAME fuzz_nexfs
+           COMMAND ${CMAKE_COMMAND} -E env sh -c
+                   "rm -rf corpus && cp -r ${CMAKE_SOURCE_DIR}/tests/fixtures/nexfs-corpus corpus && ${NEXFS_FUZZ_BIN} -runs=1500 -seed=1 -max_len=262144 -timeout=10 corpus"
+           WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+else()
+  message(STATUS "nexfs: fuzz_nexfs cannot be built: ${NEXFS_FUZZ_MISSING}")
+  add_test(NAME fuzz_nexfs
+           COMMAND ${Python3_EXECUTABLE} -c
+                   "import sys; sys.exit('fuzz_nexfs: ${NEXFS_FUZZ_MISSING}; ./rumpk setup installs clang and libclang-rt-14-dev')")
+endif()
+set_tests_properties(fuzz_nexfs PROPERTIES LABELS host TIMEOUT 120)
