@@ -212,6 +212,11 @@ int nexfs_mkfs(const struct nexfs_dev *dev, const struct nexfs_mkfs_opts *o, voi
     if (sb_geometry_ok(&sb, dev->block_count * dev->block_size) < 0)
         return -NEXFS_ENOSPC; /* too small for its own metadata */
     uint8_t *b = scratch;
+    /* no superblock until the new one is complete: a cut mid-way leaves no filesystem, never
+     * an old superblock over half-rewritten metadata */
+    memset(b, 0, bs);
+    if ((rc = mk_write(dev, bs, 0, b)) < 0 || (rc = dev->ops->flush(dev)) < 0)
+        return rc;
     /* journal header: empty */
     memset(b, 0, bs);
     blk_seal(b, bs, MAGIC_JHDR, sb.journal_start, 0, 0);

@@ -84,8 +84,13 @@ static void rw_positions(void **state)
     assert_int_equal(nexfs_lseek(fs, fd, -20000, NEXFS_SEEK_CUR), -NEXFS_EINVAL);
     assert_int_equal(nexfs_lseek(fs, fd, 0, 7), -NEXFS_EINVAL);
     assert_int_equal(nexfs_pread(fs, fd, b, 10, 20000), 0); /* past the end */
-    assert_int_equal(nexfs_fsync(fs, fd), 0);
+    uint64_t f0 = t.rd.flushes;
+    assert_int_equal(nexfs_fsync(fs, fd), 0); /* the home writes of the last commit */
+    assert_int_equal(t.rd.flushes, f0 + 1);
+    assert_int_equal(nexfs_sync(fs), 0); /* nothing written since: no flush */
+    assert_int_equal(t.rd.flushes, f0 + 1);
     assert_int_equal(nexfs_close(fs, fd), 0);
+    assert_int_equal(nexfs_fsync(fs, fd), -NEXFS_EBADF);
     assert_int_equal(nexfs_close(fs, fd), -NEXFS_EBADF);
     assert_int_equal(nexfs_read(fs, fd, b, 1), -NEXFS_EBADF);
     /* append, O_TRUNC, access modes */
