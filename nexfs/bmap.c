@@ -74,9 +74,8 @@ static void add_blocks(struct ino_ref *r, int64_t d)
     put64(r->p + I_BLOCKS, get64(r->p + I_BLOCKS) + (uint64_t)d);
 }
 
-int bmap(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, int alloc, uint64_t *pblk)
+int bmap(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, uint64_t *pblk)
 {
-    (void)alloc;
     int root, levels;
     uint64_t idx[3];
     int rc = bmap_path(fs->bs, lblk, &root, &levels, idx);

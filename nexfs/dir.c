@@ -36,7 +36,7 @@ static int dir_blk(struct nexfs *fs, struct ino_ref *dir, uint64_t lblk, uint32_
     uint64_t p;
     if (lblk >= nblocks(fs, dir))
         return -NEXFS_EIO;
-    int rc = bmap(fs, dir, lblk, 0, &p);
+    int rc = bmap(fs, dir, lblk, &p);
     if (rc < 0)
         return rc;
     if (p == 0)

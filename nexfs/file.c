@@ -32,12 +32,12 @@ static uint64_t max_size(const struct nexfs *fs)
     return lim > (UINT64_MAX >> 1) / fs->bs ? (UINT64_MAX >> 1) : lim * fs->bs;
 }
 
-/* Copies data block lblk of r with [from, to) zeroed... into a fresh block: the COW step of
- * truncate. */
+/* The COW step of a truncate inside a block: a fresh copy of block lblk with the bytes from
+ * `keep` on zeroed replaces it. */
 static int cow_zero_tail(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, uint32_t keep)
 {
     uint64_t old, nb;
-    int rc = bmap(fs, r, lblk, 0, &old);
+    int rc = bmap(fs, r, lblk, &old);
     if (rc < 0 || old == 0)
         return rc;
     if ((rc = dev_read(fs, old, fs->bounce)) < 0 || (rc = balloc(fs, &nb)) < 0)
@@ -165,7 +165,7 @@ int64_t nexfs_pread(struct nexfs *fs, int fd, void *buf, uint64_t len, uint64_t 
         uint64_t n = fs->bs - bo;
         if (n > len - done)
             n = len - done;
-        if ((rc = bmap(fs, &r, lblk, 0, &p)) < 0)
+        if ((rc = bmap(fs, &r, lblk, &p)) < 0)
             break;
         if (p == 0)
             memset(out + done, 0, n);
@@ -186,7 +186,7 @@ static int write_block(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, uint3
                        const uint8_t *src, uint32_t n)
 {
     uint64_t old, nb;
-    int rc = bmap(fs, r, lblk, 0, &old);
+    int rc = bmap(fs, r, lblk, &old);
     if (rc < 0 || (rc = balloc(fs, &nb)) < 0)
         return rc;
     const uint8_t *data = src;

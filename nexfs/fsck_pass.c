@@ -3,7 +3,7 @@
  * transaction of its own, made only where the right value is known. */
 #include "fsck_int.h"
 
-#define NAME_MAX_STEPS 0xffffffffu
+#define ENTRY_STEPS_MAX 0xffffffffu
 
 static int used_test_set(struct fsck *c, uint64_t b)
 {
@@ -159,7 +159,7 @@ static int dir_entries(struct fsck *c, uint32_t dino)
     uint64_t cookie = 0, n = 0, subdirs = 0, nblk = get64(d.p + I_SIZE) / fs->bs;
     uint32_t want_n = get32(d.p + I_DENTRIES), nlink = get32(d.p + I_NLINK);
     int dir_bad = 0;
-    for (uint64_t steps = 0; steps < NAME_MAX_STEPS; steps++) {
+    for (uint64_t steps = 0; steps < ENTRY_STEPS_MAX; steps++) {
         rc = dir_next(fs, &d, &cookie, &de);
         if (rc == 0)
             break;

@@ -167,8 +167,9 @@ bool file_is_open(const struct nexfs *fs, uint32_t ino);
 
 /* bmap.c */
 uint64_t bmap_limit(uint32_t bs); /* logical blocks a file can hold */
-/* Physical block of logical lblk (0: a hole); alloc: make one (newly allocated: *fresh=1). */
-int bmap(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, int alloc, uint64_t *pblk);
+/* Physical block of logical lblk of r (0: a hole); -EIO for a pointer out of range or an
+ * unsound indirect block on the way, -EFBIG past the largest file. */
+int bmap(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, uint64_t *pblk);
 /* Replaces the pointer for lblk by pblk (0 to punch), freeing what was there. */
 int bmap_set(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, uint64_t pblk);
 /* Frees blocks from lblk on, while the transaction has room; *done = 1 when all are gone. */
