@@ -49,6 +49,8 @@ LAYERS = [
     # The kernel's ION dispatch: owns the fibers' CSpaces and rings, feeds the Valve.
     Layer("dispatch", ["kernel/dispatch"], ["kernel/dispatch/include"],
           ["abi", "base", "framework", "ion", "caps", "valve"]),
+    # NexFS: freestanding, reaches storage only through its own nexfs_dev.h (a fiber's shim).
+    Layer("nexfs", ["nexfs"], ["nexfs/include"], []),
     Layer("nipbox", ["nipbox"], ["nipbox/include"],
           ["valve", "netstack", "framework", "bus", "base", "dispatch", "caps"]),
     # A device plugin's NipBox commands ([nipbox] sources in its manifest.toml): files in the

@@ -2,7 +2,7 @@
 # Static checks for the C sources: clang-format, cppcheck, clang-tidy (docs/lint.md).
 # Owns the file lists and tool arguments that CTest and hand runs share; never edits a source.
 #   tools/lint.sh format              clang-format --dry-run --Werror on every tracked *.c / *.h
-#   tools/lint.sh cppcheck            cppcheck on the kernel and simulator sources
+#   tools/lint.sh cppcheck            cppcheck on the kernel, simulator and NexFS sources
 #   tools/lint.sh tidy [HOST] [RV]    clang-tidy over build trees' compile_commands.json
 #                                     (default build/host and build/riscv64, those that exist)
 # Exit status: 0 clean, 1 findings, 2 usage or setup error, 77 the tool is not installed.
@@ -95,17 +95,19 @@ cmd_cppcheck() {
     local common=('--enable=warning,performance,portability' --std=c11 --inline-suppr
                   --error-exitcode=1 -q --template='{file}:{line}:{column}: {severity}: {message} [{id}]'
                   -I framework/include -I netstack/include -I devices -I valve/include -I "$gen")
-    local kernel_srcs=() host_srcs=() rc=0
+    local kernel_srcs=() host_srcs=() nexfs_srcs=() rc=0
     mapfile -t kernel_srcs < <(sources_of 'kernel/*.c' 'kernel/pci/*.c' 'kernel/port/*.c' \
         'framework/*.c' 'transports/*/*.c' 'devices/*/*.c' 'netstack/*.c' 'nipbox/*.c')
     mapfile -t host_srcs < <(sources_of 'tests/sim/*.c')
+    mapfile -t nexfs_srcs < <(sources_of 'nexfs/*.c' 'tools/nexfs/*.c')
     # The kernel configuration (what build/riscv64 compiles), then the host-only simulator.
     "$TOOL" "${common[@]}" -I kernel/include -I kernel/pci/include -I nipbox/include \
         -I transports/pci-common/include \
         -DRUMPK_KERNEL=1 "${kernel_srcs[@]}" || rc=1
     "$TOOL" "${common[@]}" -I tests/sim "${host_srcs[@]}" || rc=1
+    "$TOOL" "${common[@]}" -I nexfs/include "${nexfs_srcs[@]}" || rc=1
     if [ "$rc" -eq 0 ]; then
-        echo "lint: cppcheck: $((${#kernel_srcs[@]} + ${#host_srcs[@]})) files clean"
+        echo "lint: cppcheck: $((${#kernel_srcs[@]} + ${#host_srcs[@]} + ${#nexfs_srcs[@]})) files clean"
     else
         echo "lint: cppcheck: findings above (fix, or '/* cppcheck-suppress <id> ; <reason> */')"
     fi

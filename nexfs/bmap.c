@@ -1,0 +1,254 @@
+/* Block maps: a file's logical blocks to disk blocks through 12 direct pointers and single,
+ * double and triple indirect blocks (each a sealed metadata block owned by the inode). Owns
+ * lookup, setting one pointer (allocating the indirect blocks on the way) and freeing a tail. */
+#include "nexfs_int.h"
+
+#define ROOM_STEP 8 /* dirty blocks one pointer change may need at most */
+
+static uint64_t ptrs(uint32_t bs)
+{
+    return (bs - HDR_SIZE) / 8;
+}
+
+uint64_t bmap_limit(uint32_t bs)
+{
+    uint64_t p = ptrs(bs);
+    return NDIRECT + p + p * p + p * p * p;
+}
+
+/* Which root pointer lblk hangs from, how many indirect levels, and the index at each. */
+static int bmap_path(uint32_t bs, uint64_t lblk, int *root, int *levels, uint64_t idx[3])
+{
+    uint64_t p = ptrs(bs);
+    if (lblk < NDIRECT) {
+        *root = (int)lblk;
+        *levels = 0;
+        return 0;
+    }
+    lblk -= NDIRECT;
+    if (lblk < p) {
+        *root = NDIRECT;
+        *levels = 1;
+        idx[0] = lblk;
+        return 0;
+    }
+    lblk -= p;
+    if (lblk < p * p) {
+        *root = NDIRECT + 1;
+        *levels = 2;
+        idx[0] = lblk / p;
+        idx[1] = lblk % p;
+        return 0;
+    }
+    lblk -= p * p;
+    if (lblk < p * p * p) {
+        *root = NDIRECT + 2;
+        *levels = 3;
+        idx[0] = lblk / (p * p);
+        idx[1] = (lblk / p) % p;
+        idx[2] = lblk % p;
+        return 0;
+    }
+    return -NEXFS_EFBIG;
+}
+
+static int ptr_ok(const struct nexfs *fs, uint64_t b)
+{
+    return b >= fs->sb.data_start && b < fs->sb.block_count - 1;
+}
+
+static int ind_get(struct nexfs *fs, struct ino_ref *r, uint64_t b, int level, int *s)
+{
+    if (!ptr_ok(fs, b))
+        return -NEXFS_EIO;
+    int rc = bc_get_meta(fs, b, MAGIC_IND, r->ino, s);
+    if (rc == 0 && get32(bc_data(fs, *s) + HDR_AUX) != (uint32_t)level) {
+        bc_put(fs, *s);
+        return -NEXFS_EIO;
+    }
+    return rc;
+}
+
+static void add_blocks(struct ino_ref *r, int64_t d)
+{
+    put64(r->p + I_BLOCKS, get64(r->p + I_BLOCKS) + (uint64_t)d);
+}
+
+int bmap(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, uint64_t *pblk)
+{
+    int root, levels;
+    uint64_t idx[3];
+    int rc = bmap_path(fs->bs, lblk, &root, &levels, idx);
+    if (rc < 0)
+        return rc;
+    uint64_t b = get64(r->p + I_PTR + 8 * root);
+    for (int l = 0; l < levels && b; l++) {
+        int s;
+        if ((rc = ind_get(fs, r, b, levels - l, &s)) < 0)
+            return rc;
+        b = get64(bc_data(fs, s) + HDR_SIZE + 8 * idx[l]);
+        bc_put(fs, s);
+    }
+    if (b && !ptr_ok(fs, b))
+        return -NEXFS_EIO;
+    *pblk = b;
+    return 0;
+}
+
+/* A new indirect block of `level` for inode r, sealed and dirty. */
+static int ind_new(struct nexfs *fs, struct ino_ref *r, int level, uint64_t *b, int *s)
+{
+    int rc = balloc(fs, b);
+    if (rc < 0)
+        return rc;
+    if ((rc = bc_new(fs, *b, s)) < 0)
+        return rc;
+    blk_seal(bc_data(fs, *s), fs->bs, MAGIC_IND, *b, r->ino, (uint32_t)level);
+    if ((rc = bc_dirty(fs, *s)) < 0) {
+        bc_put(fs, *s);
+        return rc;
+    }
+    add_blocks(r, 1);
+    return 0;
+}
+
+int bmap_set(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, uint64_t pblk)
+{
+    int root, levels;
+    uint64_t idx[3];
+    int rc = bmap_path(fs->bs, lblk, &root, &levels, idx);
+    if (rc < 0)
+        return rc;
+    if ((rc = idirty(fs, r)) < 0)
+        return rc;
+    uint8_t *slotp = r->p + I_PTR + 8 * root; /* where the current pointer lives */
+    int held = -1;                            /* the cache slot holding slotp, if any */
+    for (int l = 0; l < levels; l++) {
+        uint64_t b = get64(slotp);
+        int s;
+        if (b == 0) {
+            if (pblk == 0)
+                goto out; /* punching a hole that is already one */
+            if ((rc = ind_new(fs, r, levels - l, &b, &s)) < 0)
+                goto out;
+            if (held >= 0 && (rc = bc_dirty(fs, held)) < 0) {
+                bc_put(fs, s);
+                goto out;
+            }
+            put64(slotp, b);
+        } else if ((rc = ind_get(fs, r, b, levels - l, &s)) < 0) {
+            goto out;
+        }
+        bc_put(fs, held);
+        held = s;
+        slotp = bc_data(fs, s) + HDR_SIZE + 8 * idx[l];
+    }
+    uint64_t old = get64(slotp);
+    if (old == pblk)
+        goto out;
+    if (held >= 0 && (rc = bc_dirty(fs, held)) < 0)
+        goto out;
+    put64(slotp, pblk);
+    bc_put(fs, held);
+    held = -1;
+    if (pblk)
+        add_blocks(r, 1);
+    if (old) {
+        add_blocks(r, -1);
+        rc = ptr_ok(fs, old) ? bfree(fs, old) : -NEXFS_EIO;
+    }
+out:
+    bc_put(fs, held);
+    return rc;
+}
+
+/* Frees the entries of indirect block b (level `level`) covering relative blocks >= from.
+ * *empty: every entry of b is zero afterwards. Stops early when the transaction is full. */
+static int free_tree(struct nexfs *fs, struct ino_ref *r, uint64_t b, int level, uint64_t from,
+                     int *done, int *empty)
+{
+    int s;
+    int rc = ind_get(fs, r, b, level, &s);
+    if (rc < 0)
+        return rc;
+    uint64_t p = ptrs(fs->bs), span = 1;
+    for (int i = 1; i < level; i++)
+        span *= p;
+    uint8_t *e = bc_data(fs, s) + HDR_SIZE;
+    for (uint64_t i = from / span; i < p && *done; i++) {
+        uint64_t c = get64(e + 8 * i);
+        if (!c)
+            continue;
+        if (txn_room(fs) < ROOM_STEP) {
+            *done = 0;
+            break;
+        }
+        int child_empty = 1;
+        if (level > 1) {
+            uint64_t cf = i * span >= from ? 0 : from - i * span;
+            rc = free_tree(fs, r, c, level - 1, cf, done, &child_empty);
+            if (rc < 0)
+                break;
+        } else if (!ptr_ok(fs, c)) {
+            rc = -NEXFS_EIO;
+            break;
+        }
+        if (!child_empty)
+            continue;
+        if ((rc = bc_dirty(fs, s)) < 0 || (rc = bfree(fs, c)) < 0)
+            break;
+        put64(e + 8 * i, 0);
+        add_blocks(r, -1);
+    }
+    *empty = 1;
+    for (uint64_t i = 0; i < p; i++)
+        if (get64(e + 8 * i)) {
+            *empty = 0;
+            break;
+        }
+    bc_put(fs, s);
+    return rc;
+}
+
+int bmap_free_from(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, int *done)
+{
+    int rc = idirty(fs, r);
+    if (rc < 0)
+        return rc;
+    *done = 1;
+    for (uint64_t i = lblk; i < NDIRECT; i++) {
+        uint64_t b = get64(r->p + I_PTR + 8 * i);
+        if (!b)
+            continue;
+        if (txn_room(fs) < ROOM_STEP) {
+            *done = 0;
+            return 0;
+        }
+        if (!ptr_ok(fs, b))
+            return -NEXFS_EIO;
+        if ((rc = bfree(fs, b)) < 0)
+            return rc;
+        put64(r->p + I_PTR + 8 * i, 0);
+        add_blocks(r, -1);
+    }
+    uint64_t p = ptrs(fs->bs), base = NDIRECT, span = p;
+    for (int level = 1; level <= 3 && *done; level++) {
+        uint8_t *rp = r->p + I_PTR + 8 * (NDIRECT + level - 1);
+        uint64_t b = get64(rp);
+        if (b && lblk < base + span) {
+            uint64_t from = lblk > base ? lblk - base : 0;
+            int empty;
+            if ((rc = free_tree(fs, r, b, level, from, done, &empty)) < 0)
+                return rc;
+            if (empty) {
+                if ((rc = bfree(fs, b)) < 0)
+                    return rc;
+                put64(rp, 0);
+                add_blocks(r, -1);
+            }
+        }
+        base += span;
+        span *= p;
+    }
+    return 0;
+}
