@@ -18,6 +18,11 @@ foreach(s ${RUMPK_ION_SHIM_SOURCES})
 endforeach()
 list(REMOVE_DUPLICATES rumpk_shim_dirs)
 add_library(rumpk_userlib OBJECT ${rumpk_user_lib} ${RUMPK_ION_SHIM_SOURCES})
+# NexFS (nexfs/, freestanding) for the programs that carry the filesystem.
+file(GLOB rumpk_user_nexfs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/nexfs/*.c)
+add_library(rumpk_user_nexfs STATIC ${rumpk_user_nexfs}) # only the programs that call it get it
+target_compile_options(rumpk_user_nexfs PRIVATE ${RUMPK_USER_FLAGS})
+target_include_directories(rumpk_user_nexfs PRIVATE ${CMAKE_SOURCE_DIR}/nexfs/include)
 target_compile_options(rumpk_userlib PRIVATE ${RUMPK_USER_FLAGS})
 target_include_directories(rumpk_userlib PRIVATE ${CMAKE_SOURCE_DIR}/user/include ${RUMPK_ION_GEN_DIR}
                            ${rumpk_shim_dirs}
@@ -31,8 +36,10 @@ set(user_targets)
 foreach(src ${rumpk_user_progs})
   get_filename_component(name ${src} NAME_WE)
   add_executable(user_${name} ${src} $<TARGET_OBJECTS:rumpk_userlib>)
+  target_link_libraries(user_${name} PRIVATE rumpk_user_nexfs)
   target_compile_options(user_${name} PRIVATE ${RUMPK_USER_FLAGS})
   target_include_directories(user_${name} PRIVATE ${CMAKE_SOURCE_DIR}/user/include ${RUMPK_ION_GEN_DIR}
+                             ${CMAKE_SOURCE_DIR}/nexfs/include
                              ${rumpk_shim_dirs}
                              ${CMAKE_SOURCE_DIR}/abi/include)
   target_link_options(user_${name} PRIVATE ${RUMPK_USER_FLAGS} -static

@@ -57,7 +57,7 @@ LAYERS = [
     # plugin's folder that the build compiles into the shell, not into the devices layer.
     Layer("plugin_shell", [], [], ["nipbox", "devices", "framework", "base"]),
     # User programs (U-mode, their own images): the system-call ABI and their own library only.
-    Layer("user", ["user"], ["user/include"], ["abi"]),
+    Layer("user", ["user"], ["user/include"], ["abi", "nexfs"]),
 ]
 # Not layers: tests and tools may include anything.
 UNLAYERED = ["tests", "tools"]
