@@ -86,7 +86,59 @@ static uintptr_t pin(uint64_t buf, size_t len, unsigned need, int *err)
     }
 }
 
-/* READ and WRITE: checks, pins, submits; the completion comes through blk_done. */
+/* Hands cmd's request (op, lba, count, the pinned window kva of len bytes, or none) to the
+ * Valve as the fiber, resubmitting while the queue is full of others' requests: 0 (taken: the
+ * completion comes through blk_done) or the refusal (the window is unpinned again). */
+static int submit(struct proc *p, struct ion_cmd *cmd, enum block_op op, unsigned dev,
+                  const struct BlkArgs *a, uintptr_t kva, bool more)
+{
+    struct block_req *r = &cmd->br;
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    r->owner = &p->subj;
+    r->op = op;
+    r->dev = dev;
+    r->lba = a ? a->lba : 0;
+    r->count = a ? a->count : 0;
+    r->buf = (void *)kva;
+    r->complete = blk_done;
+    r->ctx = cmd;
+    /* More commands follow in this batch: one notification at its end (ion_blk_kick). */
+    if (more && dev < 32) {
+        r->flags = BLOCK_F_NOKICK;
+        p->kick |= 1u << dev;
+    }
+    cmd->kva = kva;
+    cmd->len = a ? a->len : 0;
+    unsigned long irq = cpu_irq_save();
+    cmd->busy = true;
+    dispatch_counters.inflight++;
+    cpu_irq_restore(irq);
+    for (;;) {
+        rc = block_submit(r);
+        if (rc != -EAGAIN)
+            break;
+        ion_blk_kick(p); /* what this batch queued must move before room can come */
+        (void)block_wait_any(&p->subj, dev);
+        if (fiber_killed()) {
+            rc = -EINTR;
+            break;
+        }
+    }
+    if (rc == 0)
+        return 0;
+    irq = cpu_irq_save();
+    if (kva)
+        vm_unpin(kva, cmd->len);
+    cmd->kva = 0;
+    cmd->busy = false;
+    dispatch_counters.inflight--;
+    cpu_irq_restore(irq);
+    return rc;
+}
+
+/* READ and WRITE: checks, pins, submits. */
 static int64_t blk_rw(struct proc *p, unsigned dev, bool write, const struct BlkArgs *a,
                       struct ion_cmd *cmd, bool more, bool *taken)
 {
@@ -107,77 +159,15 @@ static int64_t blk_rw(struct proc *p, unsigned dev, bool write, const struct Blk
     uintptr_t kva = pin(a->buf, a->len, write ? VM_R : VM_W, &err);
     if (!kva)
         return err;
-
-    struct block_req *r = &cmd->br;
-    memset(r, 0, sizeof(*r));
-    r->owner = &p->subj;
-    r->op = write ? BLOCK_OP_WRITE : BLOCK_OP_READ;
-    r->dev = dev;
-    r->lba = a->lba;
-    r->count = a->count;
-    r->buf = (void *)kva;
-    r->complete = blk_done;
-    r->ctx = cmd;
-    /* More commands follow in this batch: one notification at its end (ion_blk_kick). */
-    if (more && dev < 32) {
-        r->flags = BLOCK_F_NOKICK;
-        p->kick |= 1u << dev;
-    }
-    cmd->kva = kva;
-    cmd->len = a->len;
-    unsigned long irq = cpu_irq_save();
-    cmd->busy = true;
-    dispatch_counters.inflight++;
-    cpu_irq_restore(irq);
-    for (;;) {
-        rc = block_submit(r);
-        if (rc != -EAGAIN)
-            break;
-        ion_blk_kick(p); /* what this batch queued must move before room can come */
-        (void)block_wait_any(&p->subj, dev);
-        if (fiber_killed()) {
-            rc = -EINTR;
-            break;
-        }
-    }
-    if (rc == 0) {
-        *taken = true;
-        return 0;
-    }
-    irq = cpu_irq_save();
-    vm_unpin(kva, a->len);
-    cmd->kva = 0;
-    cmd->busy = false;
-    dispatch_counters.inflight--;
-    cpu_irq_restore(irq);
+    rc = submit(p, cmd, write ? BLOCK_OP_WRITE : BLOCK_OP_READ, dev, a, kva, more);
+    *taken = rc == 0;
     return rc;
 }
 
 static int64_t blk_flush(struct proc *p, unsigned dev, struct ion_cmd *cmd, bool *taken)
 {
-    struct block_req *r = &cmd->br;
-
-    memset(r, 0, sizeof(*r));
-    r->owner = &p->subj;
-    r->op = BLOCK_OP_FLUSH;
-    r->dev = dev;
-    r->complete = blk_done;
-    r->ctx = cmd;
-    cmd->kva = 0;
-    cmd->len = 0;
-    unsigned long irq = cpu_irq_save();
-    cmd->busy = true;
-    dispatch_counters.inflight++;
-    cpu_irq_restore(irq);
-    int rc = block_submit(r);
-    if (rc == 0) {
-        *taken = true;
-        return 0;
-    }
-    irq = cpu_irq_save();
-    cmd->busy = false;
-    dispatch_counters.inflight--;
-    cpu_irq_restore(irq);
+    int rc = submit(p, cmd, BLOCK_OP_FLUSH, dev, NULL, 0, false);
+    *taken = rc == 0;
     return rc;
 }
 

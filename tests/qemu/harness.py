@@ -228,6 +228,14 @@ def qmp_args(path):
     return ["-qmp", f"unix:{path},server=on,wait=off"]
 
 
+def fnv1a(data):
+    """64-bit FNV-1a of bytes: the hash user programs print (blkio, nexfs hash)."""
+    h = 0xCBF29CE484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
 def make_image(path, size_bytes, fill=None):
     """Creates a raw disk image of `size_bytes`; `fill(offset, length) -> bytes` may give content."""
     with open(path, "wb") as f:

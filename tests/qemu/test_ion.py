@@ -18,7 +18,7 @@ import re
 import time
 import unittest
 
-from harness import ALL_TRANSPORTS, QemuTestCase, disk_args, make_image
+from harness import ALL_TRANSPORTS, QemuTestCase, disk_args, fnv1a, make_image
 
 SECTOR = 512
 USED_RE = re.compile(r"pages: \d+ total, (\d+) used")
@@ -26,13 +26,6 @@ ION_RE = re.compile(r"ion: (\d+) commands, (\d+) denied, (\d+) invalid, (\d+) br
                     r"(\d+) in flight\nion: (\d+) pages pinned, (\d+) bytes copied to/from "
                     r"fibers, (\d+) capabilities")
 STATS_RE = re.compile(r"blk stats (\S+): (\d+) requests")
-
-
-def fnv1a(data):
-    h = 0xCBF29CE484222325
-    for b in data:
-        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
 
 
 def blkio_pattern(seed, length):

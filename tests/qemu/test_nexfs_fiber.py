@@ -15,7 +15,7 @@ import re
 import subprocess
 import unittest
 
-from harness import ALL_TRANSPORTS, QemuTestCase, disk_args
+from harness import ALL_TRANSPORTS, QemuTestCase, disk_args, fnv1a
 
 TOOLS = os.environ.get("NEXFS_TOOLS", "")
 
@@ -25,13 +25,6 @@ def tool(name):
     if not os.access(path, os.X_OK):
         raise AssertionError(f"{path} is not built (set NEXFS_TOOLS to build/host)")
     return path
-
-
-def fnv1a(data):
-    h = 0xCBF29CE484222325
-    for b in data:
-        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
 
 
 def guest_fill(n, seed):
