@@ -16,6 +16,7 @@
 #define WAIT_ROUND (10ul * 1000 * 1000) /* ns */
 
 static struct os_event window_freed; /* a pinned window became free */
+static unsigned window_waiters;      /* fibers waiting for one: only then is it signalled */
 
 /* The Valve ended a command (interrupts disabled): its window goes, its completion is posted. */
 static void blk_done(struct block_req *r, void *ctx)
@@ -26,7 +27,8 @@ static void blk_done(struct block_req *r, void *ctx)
     if (cmd->kva) {
         vm_unpin(cmd->kva, cmd->len);
         cmd->kva = 0;
-        os_event_signal(&window_freed);
+        if (window_waiters)
+            os_event_signal(&window_freed);
     }
     cmd->busy = false;
     dispatch_counters.inflight--;
@@ -71,18 +73,28 @@ static int64_t blk_stats(struct proc *p, unsigned dev, const struct BlkArgs *a)
     return vm_copyout(fiber_space(), a->buf, &out, sizeof(out)) ? -EFAULT : (int64_t)sizeof(out);
 }
 
-/* Pins the fiber's buffer, waiting while every window is taken. */
+/* Pins the fiber's buffer, waiting while every window is taken. Interrupts stay off around
+ * vm_pin: completions unpin from the interrupt handler. */
 static uintptr_t pin(uint64_t buf, size_t len, unsigned need, int *err)
 {
     for (;;) {
+        unsigned long irq = cpu_irq_save();
         uintptr_t kva = vm_pin(fiber_space(), buf, len, need, err);
-        if (kva || *err != -EAGAIN)
+        bool wait = !kva && *err == -EAGAIN;
+        if (wait)
+            window_waiters++; /* counted before interrupts are on: no unpin goes unsignalled */
+        cpu_irq_restore(irq);
+        if (!wait)
             return kva;
+        if (!fiber_killed())
+            (void)os_event_wait(&window_freed, WAIT_ROUND);
+        irq = cpu_irq_save();
+        window_waiters--;
+        cpu_irq_restore(irq);
         if (fiber_killed()) {
             *err = -EINTR;
             return 0;
         }
-        (void)os_event_wait(&window_freed, WAIT_ROUND);
     }
 }
 

@@ -70,7 +70,8 @@ int vm_copyout(pte_t *root, uint64_t dst, const void *src, size_t len);
 #define VM_PIN_WINDOW_BYTES (2ul << 20) /* one page table's reach: made at boot, never later */
 #define VM_PIN_WINDOWS      64u
 uintptr_t vm_pin(pte_t *root, uint64_t va, size_t len, unsigned need, int *err);
-/* Unmaps a window vm_pin returned (len as given to it). */
+/* Unmaps a window vm_pin returned (len as given to it). Both run with interrupts disabled (a
+ * completion unpins from the interrupt handler). */
 void vm_unpin(uintptr_t kva, size_t len);
 /* Pages pinned now (for leak checks and `mem`). */
 size_t vm_pinned_pages(void);
