@@ -50,6 +50,8 @@ struct proc {
 
 /* The calling fiber's state (made on first use); NULL for a kernel fiber. */
 struct proc *proc_self(void);
+/* Fiber id's state (made on first use), or NULL for an id out of range. */
+struct proc *proc_of_fiber(unsigned id);
 /* The state behind a block subject, or NULL. */
 struct proc *proc_of_subject(const struct block_subject *s);
 
@@ -64,5 +66,14 @@ void ion_blk_kick(struct proc *p);
 void chan_cmd_put(struct ion_chan *ch, struct ion_cmd *cmd);
 
 extern struct dispatch_stats dispatch_counters;
+
+/* System calls (spawn.c). */
+long sys_spawn(const unsigned long a[6]);
+long sys_wait(const unsigned long a[6]);
+long sys_kill(const unsigned long a[6]);
+long sys_cap_grant(const unsigned long a[6]);
+long sys_cap_revoke(const unsigned long a[6]);
+/* A fiber ends: the children it never waited for are detached (reaped as they end). */
+void spawn_orphan_children(unsigned parent);
 
 #endif

@@ -48,6 +48,11 @@ struct proc *proc_self(void)
     return id && id < FIBER_MAX && fiber_space() ? proc_get(id) : NULL;
 }
 
+struct proc *proc_of_fiber(unsigned id)
+{
+    return id && id < FIBER_MAX ? proc_get(id) : NULL;
+}
+
 struct proc *proc_of_subject(const struct block_subject *s)
 {
     if (!s || s->id < SUBJECT_BASE || s->id >= SUBJECT_BASE + FIBER_MAX)
@@ -132,6 +137,8 @@ static void proc_exit(unsigned id)
 {
     struct proc *p = id < FIBER_MAX ? &procs[id] : NULL;
 
+    if (id < FIBER_MAX)
+        spawn_orphan_children(id);
     if (!p || !p->live)
         return;
     (void)block_cancel(&p->subj);
@@ -203,6 +210,11 @@ static int dispatch_init(void)
     rc |= syscall_register(SYS_ION_ENTER, chan_enter);
     rc |= syscall_register(SYS_CAP_INFO, sys_cap_info);
     rc |= syscall_register(SYS_CAP_DROP, sys_cap_drop);
+    rc |= syscall_register(SYS_SPAWN, sys_spawn);
+    rc |= syscall_register(SYS_WAIT, sys_wait);
+    rc |= syscall_register(SYS_KILL, sys_kill);
+    rc |= syscall_register(SYS_CAP_GRANT, sys_cap_grant);
+    rc |= syscall_register(SYS_CAP_REVOKE, sys_cap_revoke);
     return rc ? -EINVAL : 0;
 }
 KERNEL_INIT(INIT_SERVICES, dispatch_init);

@@ -17,5 +17,6 @@ long nexus_getpid(void);
 long nexus_getrandom(void *buf, size_t len);
 /* The raw call, for tests that hand the kernel what a well-behaved program would not. */
 long nexus_syscall(long nr, long a0, long a1, long a2);
+long nexus_syscall5(long nr, long a0, long a1, long a2, long a3, long a4);
 
 #endif

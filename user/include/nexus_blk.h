@@ -34,8 +34,6 @@ long nexus_blk_write(unsigned slot, uint64_t lba, uint32_t count, const void *bu
 long nexus_blk_info(unsigned slot, struct BlkInfo *info);
 long nexus_blk_flush(unsigned slot);
 
-/* The fiber's capabilities: what slot `slot` holds; giving it up. 0 or -errno. */
-long nexus_cap_info(unsigned slot, struct cap_info *out);
-long nexus_cap_drop(unsigned slot);
+#include <nexus_caps.h> /* the capability calls (slots are what these commands name) */
 
 #endif

@@ -99,13 +99,3 @@ long nexus_blk_flush(unsigned slot)
 {
     return nexus_call(CMD_BLK_FLUSH, slot, NULL, 0);
 }
-
-long nexus_cap_info(unsigned slot, struct cap_info *out)
-{
-    return nexus_syscall(SYS_CAP_INFO, (long)slot, (long)out, 0);
-}
-
-long nexus_cap_drop(unsigned slot)
-{
-    return nexus_syscall(SYS_CAP_DROP, (long)slot, 0, 0);
-}

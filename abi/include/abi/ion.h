@@ -52,4 +52,14 @@ struct cap_info {
     char name[16]; /* "blk0" */
 };
 
+/* One capability SYS_SPAWN copies into the child: the caller's slot and the rights the copy
+ * gets (ION_RIGHT_*; a subset of what the slot holds). */
+struct spawn_cap {
+    uint32_t slot;
+    uint32_t rights;
+};
+#define SPAWN_ARGS_MAX 16u  /* argv entries */
+#define SPAWN_ARG_LEN  128u /* bytes of one argument, its NUL included */
+#define SPAWN_CAPS_MAX 8u
+
 #endif

@@ -16,12 +16,28 @@
  * bytes written, -EINVAL (flags), -EFAULT */
 #define SYS_GETRANDOM 20
 
-/* ION (abi/ion.h) and capabilities, served by the kernel's dispatch (kernel/dispatch). */
-#define SYS_ION_SETUP 10 /* (entries, struct ion_params *): the fiber's command channel; 0 */
-#define SYS_ION_ENTER                                                                              \
-    11                  /* (min_complete): takes every posted command, then waits until at least   \
-                           min_complete completions are unread; the commands taken */
-#define SYS_CAP_INFO 12 /* (slot, struct cap_info *): what the slot holds; 0 */
-#define SYS_CAP_DROP 13 /* (slot): gives the capability up; 0 */
+/* ION (abi/ion.h) and capabilities, served by the kernel's dispatch (kernel/dispatch).
+ *   SYS_ION_SETUP  (entries, struct ion_params *): the fiber's command channel; 0
+ *   SYS_ION_ENTER  (min_complete): takes every posted command, then waits until at least
+ *                  min_complete completions are unread; the commands taken
+ *   SYS_CAP_INFO   (slot, struct cap_info *): what the slot holds; 0
+ *   SYS_CAP_DROP   (slot): gives the capability up; 0
+ *   SYS_SPAWN      (name, argv, argc, const struct spawn_cap *, ncaps): starts an embedded
+ *                  program as the caller's child with copies of the caller's capabilities (only
+ *                  where it holds the grant right, never with more rights) in slots 0, 1, ...;
+ *                  the child's fiber id
+ *   SYS_WAIT       (id): waits for a child to end; its exit status
+ *   SYS_CAP_GRANT  (slot, child, rights): a copy in the child's CSpace; its slot there
+ *   SYS_CAP_REVOKE (slot): removes every copy derived from the slot's capability; how many
+ *   SYS_KILL       (id): ends a child; 0 */
+#define SYS_ION_SETUP  10
+#define SYS_ION_ENTER  11
+#define SYS_CAP_INFO   12
+#define SYS_CAP_DROP   13
+#define SYS_SPAWN      14
+#define SYS_WAIT       15
+#define SYS_CAP_GRANT  16
+#define SYS_CAP_REVOKE 17
+#define SYS_KILL       18
 
 #endif

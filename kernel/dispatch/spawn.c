@@ -1,0 +1,151 @@
+/* Fibers starting fibers, and passing capabilities down: SYS_SPAWN starts an embedded program
+ * as the caller's child with copies of the caller's capabilities (cap_copy: only with the grant
+ * right, never with more rights), SYS_WAIT reaps a child, SYS_KILL ends one, SYS_CAP_GRANT gives
+ * a child a copy later, SYS_CAP_REVOKE takes back every copy derived from a capability. Names,
+ * argument vectors and capability lists come from the fiber: copied in and checked first. A
+ * fiber's children it never waited for are detached when it ends (proc_exit). */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include <abi/ion.h>
+#include <kernel/cpu.h>
+#include <kernel/fiber.h>
+#include <kernel/programs.h>
+#include <kernel/vm.h>
+
+#include "dispatch_priv.h"
+
+/* A NUL-terminated string of at most `max` bytes (NUL included) from the fiber. */
+static int copy_string(char *dst, uint64_t src, size_t max)
+{
+    for (size_t i = 0; i < max; i++) {
+        if (vm_copyin(fiber_space(), &dst[i], src + i, 1))
+            return -EFAULT;
+        if (dst[i] == '\0')
+            return 0;
+    }
+    return -E2BIG;
+}
+
+/* Who spawned each fiber (0: the kernel), until the parent reaps it or ends. Apart from the
+ * fiber's dispatch state, which goes when the fiber ends, before its parent has waited. */
+static unsigned parent_of[FIBER_MAX];
+
+/* True when fiber `id` is the caller's child (ended or not, not yet reaped). */
+static bool is_child(uint64_t id)
+{
+    return fiber_self() && id > 0 && id < FIBER_MAX && parent_of[id] == fiber_self();
+}
+
+void spawn_orphan_children(unsigned parent)
+{
+    for (unsigned i = 1; i < FIBER_MAX; i++)
+        if (parent_of[i] == parent) {
+            parent_of[i] = 0;
+            (void)fiber_detach(i); /* reaped as it ends (or now, if it has) */
+        }
+}
+
+long sys_spawn(const unsigned long a[6])
+{
+    /* Static: nothing between the copies and the load sleeps, and a fiber in the kernel is not
+     * preempted, so no other spawn can come in between. */
+    static char names[SPAWN_ARGS_MAX][SPAWN_ARG_LEN];
+    static char name[SPAWN_ARG_LEN];
+    const char *argv[SPAWN_ARGS_MAX];
+    struct spawn_cap caps[SPAWN_CAPS_MAX];
+    struct proc *me = proc_self();
+    uint64_t argc = a[2], ncaps = a[4];
+
+    if (!me)
+        return -EPERM;
+    if (argc == 0 || argc > SPAWN_ARGS_MAX || ncaps > SPAWN_CAPS_MAX)
+        return -EINVAL;
+    int rc = copy_string(name, a[0], sizeof(name));
+    for (uint64_t i = 0; rc == 0 && i < argc; i++) {
+        uint64_t p;
+        rc = vm_copyin(fiber_space(), &p, a[1] + i * sizeof(p), sizeof(p));
+        if (rc == 0)
+            rc = copy_string(names[i], p, SPAWN_ARG_LEN);
+        argv[i] = names[i];
+    }
+    if (rc == 0 && ncaps)
+        rc = vm_copyin(fiber_space(), caps, a[3], ncaps * sizeof(caps[0]));
+    if (rc)
+        return rc;
+    const struct user_image *u = program_find(name);
+    if (!u)
+        return -ENOENT;
+    for (uint64_t i = 0; i < ncaps; i++) {
+        struct cap_view v;
+        if (cap_get(&me->cs, caps[i].slot, &v))
+            return -EBADF;
+        if (!(v.rights & CAP_G) || (caps[i].rights & ~v.rights) || caps[i].rights > 0xff)
+            return -EPERM;
+    }
+    /* The child is ready but cannot run before this call returns: a fiber in the kernel is not
+     * preempted, so its capabilities are in place before its first instruction. */
+    int id = fiber_spawn_user(u->name, u->start, (size_t)(u->end - u->start), (int)argc, argv);
+    if (id < 0)
+        return id;
+    struct proc *child = proc_of_fiber((unsigned)id);
+    parent_of[id] = fiber_self();
+    for (uint64_t i = 0; i < ncaps; i++) {
+        unsigned long irq = cpu_irq_save();
+        rc = cap_copy(&me->cs, caps[i].slot, &child->cs, (uint8_t)caps[i].rights, 0);
+        cpu_irq_restore(irq);
+        if (rc < 0) {
+            fiber_kill((unsigned)id);
+            (void)fiber_wait((unsigned)id, NULL);
+            parent_of[id] = 0;
+            return rc;
+        }
+    }
+    return id;
+}
+
+long sys_wait(const unsigned long a[6])
+{
+    int status;
+
+    if (!is_child(a[0]))
+        return -ECHILD;
+    int rc = fiber_wait((unsigned)a[0], &status);
+    parent_of[a[0]] = 0; /* reaped (or gone): the id may be reused */
+    return rc ? rc : status;
+}
+
+long sys_kill(const unsigned long a[6])
+{
+    return is_child(a[0]) ? fiber_kill((unsigned)a[0]) : -ECHILD;
+}
+
+long sys_cap_grant(const unsigned long a[6])
+{
+    struct proc *me = proc_self();
+
+    if (!me || !is_child(a[1]))
+        return -ECHILD;
+    if (fiber_done((unsigned)a[1]))
+        return -ESRCH; /* ended: its capabilities are gone for good */
+    struct proc *c = proc_of_fiber((unsigned)a[1]);
+    if (a[0] >= CSPACE_SLOTS || a[2] > 0xff)
+        return a[0] >= CSPACE_SLOTS ? -EBADF : -EINVAL;
+    unsigned long irq = cpu_irq_save();
+    int rc = cap_copy(&me->cs, (unsigned)a[0], &c->cs, (uint8_t)a[2], 0);
+    cpu_irq_restore(irq);
+    return rc;
+}
+
+long sys_cap_revoke(const unsigned long a[6])
+{
+    struct proc *me = proc_self();
+
+    if (!me || a[0] >= CSPACE_SLOTS)
+        return -EBADF;
+    unsigned long irq = cpu_irq_save();
+    int rc = cap_revoke(&me->cs, (unsigned)a[0]);
+    cpu_irq_restore(irq);
+    return rc;
+}
