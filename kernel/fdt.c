@@ -61,7 +61,7 @@ struct fdt_state {
     unsigned n_phandles;
     uint32_t hart0_intc;
     bool have_hart0_intc;
-    bool have_memory, have_uart, have_plic, have_test0, have_syscon, have_timebase;
+    bool have_memory, have_uart, have_plic, have_test0, have_syscon, have_timebase, have_rtc;
     uint64_t syscon_base;
     struct fdt_prop plic_ints_ext;
     struct fdt_prop pci_map, pci_map_mask;
@@ -357,6 +357,22 @@ static int process_devices(struct fdt_state *s, const struct fdt_frame *f,
             return err;
         s->syscon_base = base;
         s->have_syscon = true;
+        return 0;
+    }
+    if ((m = prop_has_string(&f->props.compatible, "google,goldfish-rtc")) != 0) {
+        unsigned irq;
+        if (m < 0 || s->have_rtc)
+            return m < 0 ? m : 0;
+        if ((err = reg_first(f, parent, &base, &size)) != 0 ||
+            (err = first_interrupt(f, &irq)) != 0)
+            return err;
+        /* A region that cannot hold TIME_LOW and TIME_HIGH, or that wraps: not a usable clock. */
+        if (base == 0 || base % 4 != 0 || size < 8 || base + size < base)
+            return 0;
+        out->rtc_base = base;
+        out->rtc_size = size;
+        out->rtc_irq = irq;
+        s->have_rtc = true;
         return 0;
     }
     if ((m = prop_has_string(&f->props.compatible, "pci-host-ecam-generic")) != 0) {

@@ -1,7 +1,7 @@
 /* kmain: brings the machine up in order (device tree, console, traps, pages, PLIC, timer), prints
- * what the DTB said, switches paging on, then runs the KERNEL_INIT hooks by level (the last
- * one starts NipBox's fiber) and becomes the idle fiber. Components start themselves through
- * KERNEL_INIT; nothing here names a driver or the shell. */
+ * what the DTB said, switches paging on, reads the wall clock, then runs the KERNEL_INIT hooks by
+ * level (the last one starts NipBox's fiber) and becomes the idle fiber. Components start
+ * themselves through KERNEL_INIT; nothing here names a driver or the shell. */
 #include <stdint.h>
 #include <stdio.h>
 
@@ -110,6 +110,7 @@ void kmain(unsigned long hartid, const void *dtb)
     cpu_irq_enable();
     uint64_t hz = p->timebase_hz ? p->timebase_hz : 1;
     banner(hartid, p, (cpu_rdtime() - t0) * 1000000u / hz * 1000u);
+    (void)walltime_init(p); /* says itself what it found */
     run_init_hooks();
     fiber_idle_loop(); /* from here on kmain's context is the idle fiber */
 }

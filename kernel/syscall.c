@@ -113,6 +113,8 @@ static long syscall(struct trap_frame *f)
         return (long)fiber_self();
     case SYS_GETRANDOM:
         return sys_getrandom(a[0], a[1], a[2]);
+    case SYS_WALLTIME:
+        return (long)walltime_ns();
     }
     unsigned long nr = f->regs[REG_A7];
     return nr < SYSCALL_MAX && registered[nr] ? registered[nr](a) : -ENOSYS;

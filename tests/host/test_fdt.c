@@ -94,6 +94,9 @@ static void check_virt_common(const struct platform *p)
     assert_int_equal(p->plic_s_context, 1);
     assert_int_equal(p->timebase_hz, 10000000u);
     assert_int_equal(p->test_base, 0x100000u);
+    assert_int_equal(p->rtc_base, 0x101000u);
+    assert_int_equal(p->rtc_size, 0x1000u);
+    assert_int_equal(p->rtc_irq, 11);
 
     /* QEMU lists the eight slots from the last to the first. */
     assert_int_equal(p->n_mmio, 8);
@@ -222,6 +225,9 @@ static void test_custom_board(void **state)
     assert_int_equal(p.plic_ndev, 53);
     assert_int_equal(p.plic_s_context, 3); /* hart 0's entry comes after hart 1's */
     assert_int_equal(p.test_base, 0x100000u);
+    assert_int_equal(p.rtc_base, 0x103000u); /* the 4-byte one at 0x102000 is skipped */
+    assert_int_equal(p.rtc_size, 0x1000u);
+    assert_int_equal(p.rtc_irq, 13);
     assert_int_equal(p.n_mmio, 1); /* the disabled node is skipped */
     assert_int_equal(p.mmio[0].base, 0x10001000u);
     assert_int_equal(p.mmio[0].irq, 1);

@@ -12,6 +12,9 @@ long nexus_read(void *buf, size_t len);
 void nexus_yield(void);
 long nexus_sleep_ns(uint64_t ns);
 uint64_t nexus_time_ns(void);
+/* Wall-clock nanoseconds since 1970-01-01 UTC, 0 when the kernel has no real-time clock
+ * (abi/walltime.h turns them into a date). */
+uint64_t nexus_walltime(void);
 long nexus_getpid(void);
 /* Up to 65536 bytes from the kernel's entropy pool: bytes written, or -errno. */
 long nexus_getrandom(void *buf, size_t len);

@@ -60,6 +60,11 @@ uint64_t nexus_time_ns(void)
     return (uint64_t)nexus_syscall(SYS_TIME, 0, 0, 0);
 }
 
+uint64_t nexus_walltime(void)
+{
+    return (uint64_t)nexus_syscall(SYS_WALLTIME, 0, 0, 0);
+}
+
 long nexus_getpid(void)
 {
     return nexus_syscall(SYS_GETPID, 0, 0, 0);

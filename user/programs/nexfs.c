@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <abi/walltime.h>
 #include <nexfs/nexfs.h>
 #include <nexus.h>
 #include <nexus_blk.h>
@@ -71,7 +72,7 @@ static int dev_flush(const struct nexfs_dev *d)
 static uint64_t dev_now(const struct nexfs_dev *d)
 {
     (void)d;
-    return 0; /* no wall clock yet (the RTC driver comes with the filesystem fiber) */
+    return nexus_walltime(); /* 0 (unknown) when the kernel has no real-time clock */
 }
 
 static const struct nexfs_dev_ops ops = {dev_read, dev_write, dev_flush, dev_now};
@@ -197,10 +198,12 @@ static int run(int argc, char **argv)
     else if (strcmp(op, "mv") == 0 && argc == 4)
         rc = nexfs_rename(&fs, argv[2], argv[3]);
     else if (strcmp(op, "stat") == 0 && argc == 3) {
+        char when[WALLTIME_STR_LEN];
         if ((rc = nexfs_stat(&fs, argv[2], &st)) == 0)
-            printf("nexfs: %s: inode %u, %s, %llu bytes, %u links\n", argv[2], st.ino,
+            printf("nexfs: %s: inode %u, %s, %llu bytes, %u links, modified %s\n", argv[2], st.ino,
                    (st.mode & NEXFS_S_IFMT) == NEXFS_S_IFDIR ? "directory" : "file",
-                   (unsigned long long)st.size, st.nlink);
+                   (unsigned long long)st.size, st.nlink,
+                   st.mtime_ns ? walltime_format(st.mtime_ns, WALLTIME_TEXT, when) : "unknown");
     } else if (strcmp(op, "df") == 0 && argc == 2) {
         if ((rc = nexfs_statfs(&fs, &sf)) == 0)
             printf("nexfs: %llu of %llu blocks of %u bytes free, %u of %u inodes free\n",

@@ -15,6 +15,9 @@
 /* (buf, len, flags = 0): fills buf with up to 65536 bytes from the kernel's entropy pool;
  * bytes written, -EINVAL (flags), -EFAULT */
 #define SYS_GETRANDOM 20
+/* (): wall-clock nanoseconds since 1970-01-01 UTC (abi/walltime.h formats them), 0 when the
+ * kernel has no real-time clock; read as unsigned */
+#define SYS_WALLTIME 21
 
 /* ION (abi/ion.h) and capabilities, served by the kernel's dispatch (kernel/dispatch).
  *   SYS_ION_SETUP  (entries, struct ion_params *): the fiber's command channel; 0

@@ -31,6 +31,9 @@ int plic_init(const struct platform *p);
 /* Claims and dispatches every pending external interrupt (called from the trap handler). */
 void plic_dispatch(void);
 void timer_init(uint64_t timebase_hz);
+/* Reads the RTC the DTB names once (after timer_init) and prints one line with the date; 0, or
+ * -ENODEV (none) / -ERANGE (a reading outside 2000..2499): wall time stays unknown (0). */
+int walltime_init(const struct platform *p);
 void timer_tick(void);
 /* Runs fn at every tick, in interrupt context (one hook: the port's, for the drivers' hooks). */
 void timer_set_hook(void (*fn)(void));

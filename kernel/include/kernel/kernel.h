@@ -19,6 +19,13 @@ int irq_register(unsigned irq, void (*handler)(void *arg), void *arg);
 
 /* Time. */
 uint64_t time_ns(void);
+/* Wall-clock time: nanoseconds since 1970-01-01 00:00:00 UTC (the RTC read once at boot plus
+ * time since boot), 0 when the board has no usable real-time clock. */
+uint64_t walltime_ns(void);
+/* `ns` since 1970 as "YYYY-MM-DD HH:MM:SS UTC" in buf (KERNEL_WALLTIME_LEN bytes, NUL
+ * included); returns buf. The one formatter is abi/walltime.h's. */
+#define KERNEL_WALLTIME_LEN 24
+char *walltime_text(uint64_t ns, char *buf);
 
 /* Console: printf goes to the UART. console_getc blocks (sleeping in wfi) until a byte arrives;
  * it may return CONSOLE_INPUT_LOST (kernel/console.h) where typed-ahead input did not fit the

@@ -42,6 +42,10 @@ struct platform {
     unsigned plic_s_context; /* hart 0 S-mode context, from interrupts-extended */
     uint64_t timebase_hz;
     uint64_t test_base; /* sifive,test0 syscon, 0 when absent */
+    /* google,goldfish-rtc: the first node whose region holds both 32-bit time registers
+     * (4-byte aligned, at least 8 bytes); 0 when absent. */
+    uint64_t rtc_base, rtc_size;
+    unsigned rtc_irq;
 
     struct platform_mmio mmio[PLATFORM_MAX_MMIO];
     unsigned n_mmio;
