@@ -79,11 +79,17 @@ def soak(seconds, transport="pci-modern", workdir=None):
                 raise SoakError("ping round lost replies:\n" + out)
             pings += int(m[2])
             rounds += 1
-        blk = BLK_RE.search(g.wait_for("soak blk:", seconds + 120) + g.wait_for("\n", 5))
-        fs = FS_RE.search(g.wait_for("soak fs:", seconds + 120) + g.wait_for("\n", 5))
-        for _ in range(2):
-            g.wait_line("(soak) ended: status ", 60)
-        log = g.log
+        # The fibers' last lines may have come during a ping round: look in the whole log.
+        deadline = time.monotonic() + 120
+        while True:
+            log = g.log
+            blk, fs = BLK_RE.search(log), FS_RE.search(log)
+            if blk and fs and log.count("(soak) ended: status ") == 2:
+                g.drain()
+                break
+            if time.monotonic() > deadline:
+                raise SoakError("the soak fibers did not finish in time")
+            time.sleep(0.2)
         if not blk or not fs or int(blk[4]) or int(fs[4]):
             raise SoakError("a soak fiber reported errors")
         if log.count("(soak) ended: status 0") != 2:

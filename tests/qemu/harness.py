@@ -113,6 +113,12 @@ class Guest:
         self.wait_for("\n", 5)
         return out
 
+    def drain(self):
+        """Marks everything printed so far as consumed: for lines background fibers printed at
+        any time, which the caller has already found in `log`."""
+        with self._lock:
+            self._pos = len(self._buf)
+
     def send(self, text):
         self.proc.stdin.write(text.encode())
         self.proc.stdin.flush()
