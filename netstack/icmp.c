@@ -84,7 +84,7 @@ int icmp_echo_send(uint32_t dst, uint16_t seq, size_t size)
         return -EMSGSIZE;
     if (!net_ip_is_unicast(dst))
         return -EINVAL;
-    if (ping.waiting)
+    if (ping.waiting || ping.answered) /* another caller's echo, or its reply not taken yet */
         return -EBUSY;
     uint8_t *frame = net_tx_frame();
     uint8_t *out = frame + NET_OFF_L4;

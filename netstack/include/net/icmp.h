@@ -17,9 +17,9 @@ int icmp_ping(uint32_t dst, uint16_t seq, size_t size, uint64_t timeout_ns, uint
 
 /* The same in steps, for a caller with its own wait (a fiber's, which must end when it is
  * killed). One echo is outstanding stack-wide: icmp_echo_send returns 0, -EBUSY (another
- * caller's echo is outstanding: icmp_ping waits for it), or icmp_ping's errors; icmp_echo_poll
- * runs the stack once and returns 0 with *rtt_ns (the reply came), -EAGAIN (still waiting) or
- * -ENOENT (nothing outstanding); icmp_echo_cancel gives the outstanding echo up. */
+ * caller's echo is outstanding or its reply not yet taken: icmp_ping waits), or icmp_ping's errors;
+ * icmp_echo_poll runs the stack once and returns 0 with *rtt_ns (the reply came), -EAGAIN (still
+ * waiting) or -ENOENT (nothing outstanding); icmp_echo_cancel gives the outstanding echo up. */
 int icmp_echo_send(uint32_t dst, uint16_t seq, size_t size);
 int icmp_echo_poll(uint64_t *rtt_ns);
 void icmp_echo_cancel(void);
