@@ -78,12 +78,14 @@ void icmp_input(struct netif *nif, uint32_t src, uint32_t dst, const uint8_t *l4
         net_cnt.icmp_echo_out++;
 }
 
-int icmp_ping(uint32_t dst, uint16_t seq, size_t size, uint64_t timeout_ns, uint64_t *rtt_ns)
+int icmp_echo_send(uint32_t dst, uint16_t seq, size_t size)
 {
     if (size > ICMP_PING_MAX_PAYLOAD)
         return -EMSGSIZE;
     if (!net_ip_is_unicast(dst))
         return -EINVAL;
+    if (ping.waiting || ping.answered) /* another caller's echo, or its reply not taken yet */
+        return -EBUSY;
     uint8_t *frame = net_tx_frame();
     uint8_t *out = frame + NET_OFF_L4;
     out[0] = ICMP_ECHO_REQUEST;
@@ -102,19 +104,47 @@ int icmp_ping(uint32_t dst, uint16_t seq, size_t size, uint64_t timeout_ns, uint
     ping.size = size;
     ping.sent_ns = net_now_ns();
     int rc = ip_output(NULL, 0, dst, IP_PROTO_ICMP, frame, ICMP_HLEN + size);
-    if (rc < 0) {
+    if (rc < 0)
         ping.waiting = false;
-        return rc;
+    return rc < 0 ? rc : 0;
+}
+
+int icmp_echo_poll(uint64_t *rtt_ns)
+{
+    net_poll();
+    if (ping.answered) {
+        ping.answered = false;
+        if (rtt_ns)
+            *rtt_ns = ping.rtt_ns;
+        return 0;
     }
-    for (;;) {
+    return ping.waiting ? -EAGAIN : -ENOENT;
+}
+
+void icmp_echo_cancel(void)
+{
+    ping.waiting = false;
+    ping.answered = false;
+}
+
+int icmp_ping(uint32_t dst, uint16_t seq, size_t size, uint64_t timeout_ns, uint64_t *rtt_ns)
+{
+    uint64_t start = net_now_ns();
+    int rc;
+    while ((rc = icmp_echo_send(dst, seq, size)) == -EBUSY) { /* another caller's echo */
+        if (net_now_ns() - start >= timeout_ns)
+            return -ETIMEDOUT;
         net_poll();
-        if (ping.answered) {
-            if (rtt_ns)
-                *rtt_ns = ping.rtt_ns;
-            return 0;
-        }
+        net_wait();
+    }
+    if (rc < 0)
+        return rc;
+    for (;;) {
+        rc = icmp_echo_poll(rtt_ns);
+        if (rc != -EAGAIN)
+            return rc;
         if (net_now_ns() - ping.sent_ns >= timeout_ns) {
-            ping.waiting = false;
+            icmp_echo_cancel();
             return -ETIMEDOUT;
         }
         net_wait();

@@ -9,6 +9,11 @@
 #include "virtio/os.h"
 
 #define RXQ_SLOTS 64u /* power of two */
+/* How long net_wait watches the devices before it sleeps: an answer from the host's network
+ * often arrives within tens of microseconds, sooner than a sleeping CPU is woken again. */
+#define NET_WATCH_NS (NET_MS / 10u)
+/* The longest net_wait sleeps without a frame: its callers check their own deadlines. */
+#define NET_SLEEP_NS (10u * NET_MS)
 
 struct rxq_slot {
     struct netif *nif; /* NULL: its interface went away, skip */
@@ -24,6 +29,12 @@ static struct os_event rx_event;   /* a frame was queued: net_wait's sleep ends 
 
 static struct netif *netifs[NET_MAX_NETIFS];
 static uint8_t tx_frame[NET_FRAME_MAX];
+/* A driver's transmit may sleep (no free buffer yet) before it copied the frame, and another
+ * fiber may then run the stack: it waits for the transmit to end instead of overwriting
+ * tx_frame. Nothing between net_tx_frame and net_transmit sleeps. */
+static bool tx_busy;
+static unsigned tx_waiters;
+static struct os_event tx_idle;
 static bool polling; /* net_poll is running: a nested call returns at once */
 
 struct net_counters net_cnt;
@@ -167,6 +178,11 @@ unsigned net_rx_pending(void)
 
 uint8_t *net_tx_frame(void)
 {
+    while (tx_busy) {
+        tx_waiters++;
+        (void)os_event_wait(&tx_idle, NET_SLEEP_NS);
+        tx_waiters--;
+    }
     return tx_frame;
 }
 
@@ -176,7 +192,11 @@ int net_transmit(struct netif *nif, const uint8_t *frame, size_t len)
         return -ENODEV;
     if (len < NET_ETH_HLEN || len > NET_ETH_HLEN + net_netif_mtu(nif))
         return -EMSGSIZE;
+    tx_busy = true;
     int rc = nif->ops->transmit(nif, frame, len);
+    tx_busy = false;
+    if (tx_waiters)
+        os_event_signal(&tx_idle);
     if (rc < 0) {
         nif->stats.tx_errors++;
         net_cnt.tx_failed++;
@@ -242,12 +262,6 @@ void net_poll(void)
     dhcp_timer(now);
     polling = false;
 }
-
-/* How long net_wait watches the devices before it sleeps: an answer from the host's network
- * often arrives within tens of microseconds, sooner than a sleeping CPU is woken again. */
-#define NET_WATCH_NS (NET_MS / 10u)
-/* The longest net_wait sleeps without a frame: its callers check their own deadlines. */
-#define NET_SLEEP_NS (10u * NET_MS)
 
 void net_wait(void)
 {
@@ -417,4 +431,5 @@ void net_reset(void)
     dhcp_reset();
     memset(&net_cnt, 0, sizeof net_cnt);
     polling = false;
+    tx_busy = false;
 }

@@ -165,7 +165,7 @@ static int cmd_kill(int argc, char **argv)
 
 NIPBOX_COMMAND(run, "run", "run [-b] [-c <dev>[:r|:rw]]... <program> [args...]",
                "start a user program (Ctrl-C ends it; -b: in the background; -c: give it a "
-               "block capability, slots 0, 1, ... in order)",
+               "capability (blk0, net0, ...), slots 0, 1, ... in order)",
                cmd_run);
 NIPBOX_COMMAND(ps, "ps", "ps", "fibers: id, name, mode, state, CPU time, stacks", cmd_ps);
 NIPBOX_COMMAND(kill, "kill", "kill <id>", "end a fiber", cmd_kill);

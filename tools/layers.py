@@ -48,7 +48,7 @@ LAYERS = [
     Layer("caps", ["caps"], ["caps/include"], []),
     # The kernel's ION dispatch: owns the fibers' CSpaces and rings, feeds the Valve.
     Layer("dispatch", ["kernel/dispatch"], ["kernel/dispatch/include"],
-          ["abi", "base", "framework", "ion", "caps", "valve"]),
+          ["abi", "base", "framework", "ion", "caps", "valve", "netstack"]),
     # NexFS: freestanding, reaches storage only through its own nexfs_dev.h (a fiber's shim).
     Layer("nexfs", ["nexfs"], ["nexfs/include"], []),
     Layer("nipbox", ["nipbox"], ["nipbox/include"],

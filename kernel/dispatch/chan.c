@@ -116,6 +116,10 @@ static int64_t dispatch_one(struct proc *p, const struct ion_sqe *e, struct ion_
 {
     if (e->op >= ION_CH_BLK_BASE && e->op < ION_CH_BLK_BASE + ION_CH_BLK_SIZE)
         return ion_blk_command(p, e, cmd, more, taken);
+    if (e->op >= ION_CH_NET_BASE && e->op < ION_CH_NET_BASE + ION_CH_NET_SIZE) {
+        ion_blk_kick(p); /* block requests of this batch must not wait behind a sleep */
+        return ion_net_command(p, e); /* synchronous: it may sleep */
+    }
     for (const struct ion_plugin_cmd *c = ion_plugin_cmds; c->code; c++) {
         if (c->code != e->op)
             continue;

@@ -64,6 +64,12 @@ int64_t ion_blk_command(struct proc *p, const struct ion_sqe *e, struct ion_cmd 
 /* Notifies the devices of the requests a batch queued without notifying (proc.kick). */
 void ion_blk_kick(struct proc *p);
 void chan_cmd_put(struct ion_chan *ch, struct ion_cmd *cmd);
+/* A command of the net channel (ion_net.c): synchronous, its result (it may sleep). */
+int64_t ion_net_command(struct proc *p, const struct ion_sqe *e);
+/* Frees every port fiber `fiber` bound (the exit hook). */
+void ion_net_exit(unsigned fiber);
+/* The interface `name` names ("net0"): its stack index, or -ENODEV. */
+int ion_net_find(const char *name);
 
 extern struct dispatch_stats dispatch_counters;
 

@@ -23,6 +23,7 @@
 
 _Static_assert(CAP_R == ION_RIGHT_R && CAP_W == ION_RIGHT_W && CAP_G == ION_RIGHT_G,
                "the ABI's rights are the CSpace's");
+_Static_assert(CAP_NET == ION_CAP_NET, "the ABI's kind for an interface is the CSpace's");
 _Static_assert(SUBJECT_BASE > BLOCK_SUBJECT_KERNEL, "subjects never collide");
 
 static struct proc procs[FIBER_MAX];
@@ -67,6 +68,10 @@ static int lookup(const char *name, enum cap_kind *kind)
     int object = block_find(name);
 
     *kind = CAP_BLOCK;
+    if (object < 0) {
+        object = ion_net_find(name);
+        *kind = CAP_NET;
+    }
     for (const struct ion_plugin_cap *c = ion_plugin_caps; object < 0 && c->kind; c++) {
         object = c->lookup(name);
         *kind = (enum cap_kind)c->cap_kind;
@@ -137,6 +142,7 @@ static void proc_exit(unsigned id)
 {
     struct proc *p = id < FIBER_MAX ? &procs[id] : NULL;
 
+    ion_net_exit(id); /* its ports, before anything else can bind them */
     if (id < FIBER_MAX)
         spawn_orphan_children(id);
     if (!p || !p->live)
@@ -179,6 +185,8 @@ static long sys_cap_info(const unsigned long a[6])
     struct block_info info;
     if (v.kind == CAP_BLOCK && block_info(&p->subj, v.object, &info) == 0)
         memcpy(out.name, info.name, sizeof(out.name));
+    if (v.kind == CAP_NET)
+        snprintf(out.name, sizeof(out.name), "net%u", (unsigned)v.object);
     for (const struct ion_plugin_cap *c = ion_plugin_caps; c->kind; c++)
         if (c->cap_kind == (uint32_t)v.kind)
             snprintf(out.name, sizeof(out.name), "%s%u", c->kind, (unsigned)v.object);

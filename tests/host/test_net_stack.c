@@ -299,6 +299,36 @@ static void test_ping(void **state)
     assert_int_equal(icmp_ping(NET_IP_BROADCAST, 1, 8, NET_S, NULL), -EINVAL);
 }
 
+/* The stepwise echo a fiber's killable wait uses: one outstanding echo stack-wide (a second
+ * sender is told -EBUSY, and icmp_ping waits for it, then gives up at its own deadline), the
+ * reply is taken once, and a cancelled echo frees the stack for the next. */
+static void test_ping_steps(void **state)
+{
+    (void)state;
+    t.respond = peer_responder;
+    uint64_t rtt = 0;
+    assert_int_equal(icmp_echo_poll(&rtt), -ENOENT);
+    assert_int_equal(icmp_echo_send(PEER_IP, 1, 32), 0);
+    assert_int_equal(icmp_echo_send(PEER_IP, 2, 32), -EBUSY);
+    /* The reply to 1 arrives while icmp_ping waits: it stays for its sender. */
+    assert_int_equal(icmp_ping(PEER_IP, 3, 32, 50 * NET_MS, NULL), -ETIMEDOUT);
+    int rc;
+    for (int i = 0; i < 100 && (rc = icmp_echo_poll(&rtt)) == -EAGAIN; i++)
+        net_wait();
+    assert_int_equal(rc, 0);
+    assert_true(rtt >= 3 * NET_MS && rtt < NET_S);
+    assert_int_equal(icmp_echo_poll(&rtt), -ENOENT);
+    /* Nobody answers: the caller gives up, and the next echo may leave. */
+    assert_int_equal(icmp_echo_send(NET_IP(10, 0, 2, 50), 4, 8), 0);
+    assert_int_equal(icmp_echo_poll(NULL), -EAGAIN);
+    icmp_echo_cancel();
+    assert_int_equal(icmp_echo_poll(NULL), -ENOENT);
+    assert_int_equal(icmp_echo_send(PEER_IP, 5, 8), 0);
+    icmp_echo_cancel();
+    assert_int_equal(icmp_echo_send(PEER_IP, 6, 2048), -EMSGSIZE);
+    assert_int_equal(icmp_echo_send(NET_IP_BROADCAST, 6, 8), -EINVAL);
+}
+
 /* A packet to our own address is looped back: answered, never put on the wire; a frame from
  * outside claiming our address as its source is still dropped. */
 static void test_loopback_to_own_address(void **state)
@@ -645,6 +675,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_arp_cache_eviction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_icmp_echo_reply, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ping, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ping_steps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_loopback_to_own_address, setup, teardown),
         cmocka_unit_test_setup_teardown(test_udp_receive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_udp_malformed, setup, teardown),

@@ -42,6 +42,7 @@ struct ion_params {
 
 /* What SYS_CAP_INFO tells of a slot. `kind`: ION_CAP_* ; `rights`: ION_RIGHT_* | ION_RIGHT_G. */
 #define ION_CAP_BLOCK 1u
+#define ION_CAP_NET   4u /* a network interface (the net channel) */
 #define ION_RIGHT_G   0x4u
 struct cap_info {
     uint32_t kind;
