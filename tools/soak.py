@@ -9,6 +9,8 @@ One boot (-m 256M) with two disks and a NIC on the transport asked for (pci-mode
     8 requests in flight, checking every byte;
   * fiber `soak fs` makes NexFS on blk1 and creates, writes, fsyncs, reads back, renames over
     and deletes files in it, checking every byte;
+  * fiber `netc udpecho` echoes datagrams a host thread sends through hostfwd (sizes 1..1472,
+    each echo checked byte for byte by tools/udp_echo_client.py);
   * meanwhile the shell (a kernel fiber) takes an address by DHCP and pings the gateway in
     rounds of 20, every round must get all its replies.
 At the end both fibers must report 0 errors and exit with status 0; free pages, fibers,
@@ -20,8 +22,10 @@ import argparse
 import json
 import os
 import re
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -29,7 +33,10 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "qemu"))
 
 import qemu_cmd  # noqa: E402
-from harness import Guest, GuestError, make_image  # noqa: E402
+from harness import PROMPT, Guest, GuestError, free_udp_port, make_image  # noqa: E402
+
+UDP_CLIENT = os.path.join(ROOT, "tools", "udp_echo_client.py")
+UDP_PER_S = 20  # datagrams the host sends per second of soak
 
 ION_RE = re.compile(r"ion: (\d+) commands, (\d+) denied, (\d+) invalid, (\d+) broken rings, "
                     r"(\d+) in flight\nion: (\d+) pages pinned, \d+ bytes copied to/from "
@@ -61,19 +68,37 @@ def soak(seconds, transport="pci-modern", workdir=None):
     d = workdir or tempfile.mkdtemp(prefix="rumpk-soak-")
     raw = make_image(os.path.join(d, "raw.img"), 8 << 20)
     fsimg = make_image(os.path.join(d, "fs.img"), 16 << 20)
+    port = free_udp_port()
     args = (qemu_cmd.disk_args(raw, transport, ident="hd0") +
-            qemu_cmd.disk_args(fsimg, transport, ident="hd1") + qemu_cmd.net_args(transport))
+            qemu_cmd.disk_args(fsimg, transport, ident="hd1") +
+            qemu_cmd.net_args(transport, hostfwd=[f"udp:127.0.0.1:{port}-:{port}"]))
     g = Guest(args, transports=[transport], memory="256M", name="soak")
     try:
         if "10.0.2." not in g.cmd("dhcp", timeout=30):
             raise SoakError("dhcp got no address")
         start = counters(g)
         t0 = time.monotonic()
+        count = UDP_PER_S * seconds
+        g.cmd(f"run -b -c net0 netc udpecho {port} {count}")
+        g.wait_line(f"listening on 10.0.2.15:{port}", 10)
         g.cmd(f"run -b -c blk0 soak blk {seconds}")
         g.cmd(f"run -b -c blk1 soak fs {seconds}")
+        udp = {}
+
+        def client():  # the host's side, paced over the soak
+            r = subprocess.run([sys.executable, UDP_CLIENT, "--port", str(port), "--count",
+                                str(count), "--min", "1", "--max", "1472"],
+                               capture_output=True, text=True, timeout=seconds + 120)
+            udp["rc"], udp["out"] = r.returncode, r.stdout + r.stderr
+
+        host = threading.Thread(target=client)
+        host.start()
         pings = rounds = 0
         while time.monotonic() - t0 < seconds:
-            out = g.cmd("ping 10.0.2.2 20", timeout=60)
+            # Not g.cmd: the fibers print at any time, so the command's echo may not come first.
+            g.send("ping 10.0.2.2 20\r")
+            out = g.wait_for("--- 10.0.2.2:", 60) + g.wait_for("\n", 5)
+            g.wait_for(PROMPT, 10)
             m = PING_RE.search(out)
             if not m or m[1] != m[2]:
                 raise SoakError("ping round lost replies:\n" + out)
@@ -84,7 +109,7 @@ def soak(seconds, transport="pci-modern", workdir=None):
         while True:
             log = g.log
             blk, fs = BLK_RE.search(log), FS_RE.search(log)
-            if blk and fs and log.count("(soak) ended: status ") == 2:
+            if blk and fs and log.count("(soak) ended: status ") == 2 and "(netc) ended" in log:
                 g.drain()
                 break
             if time.monotonic() > deadline:
@@ -92,8 +117,12 @@ def soak(seconds, transport="pci-modern", workdir=None):
             time.sleep(0.2)
         if not blk or not fs or int(blk[4]) or int(fs[4]):
             raise SoakError("a soak fiber reported errors")
-        if log.count("(soak) ended: status 0") != 2:
+        if log.count("(soak) ended: status 0") != 2 or "(netc) ended: status 0" not in log:
             raise SoakError("a soak fiber did not exit with status 0")
+        host.join()
+        stats = json.loads(udp["out"].strip().splitlines()[-1]) if udp.get("rc") == 0 else None
+        if not stats or (stats["sent"], stats["echoed"], stats["mismatched"]) != (count, count, 0):
+            raise SoakError("UDP echo through the fiber failed: " + udp.get("out", ""))
         end = counters(g)
         if end != start:
             raise SoakError(f"resources not back at their start counts: {start} -> {end}")
@@ -101,6 +130,7 @@ def soak(seconds, transport="pci-modern", workdir=None):
                    "blk_rounds": int(blk[1]), "blk_bytes_written": int(blk[2]),
                    "blk_bytes_checked": int(blk[3]), "fs_rounds": int(fs[1]),
                    "fs_files": int(fs[2]), "fs_bytes": int(fs[3]), "pings": pings,
+                   "udp_echoed": stats["echoed"], "udp_bytes": stats.get("bytes"),
                    "ping_rounds": rounds, "counters": end}
         if g.poweroff() != 0:
             raise SoakError("poweroff failed")

@@ -234,6 +234,13 @@ def qmp_args(path):
     return ["-qmp", f"unix:{path},server=on,wait=off"]
 
 
+def free_udp_port():
+    """A UDP port on 127.0.0.1 nobody uses now (for hostfwd=udp:...)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def fnv1a(data):
     """64-bit FNV-1a of bytes: the hash user programs print (blkio, nexfs hash)."""
     h = 0xCBF29CE484222325

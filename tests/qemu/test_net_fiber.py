@@ -20,17 +20,12 @@ import subprocess
 import sys
 import unittest
 
-from harness import PROMPT, QemuTestCase, net_args
+from harness import PROMPT, QemuTestCase, free_udp_port, net_args
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLIENT = os.path.join(ROOT, "tools", "udp_echo_client.py")
 TX_RE = re.compile(r"net0: .*\n(?:.*\n)*?  tx (\d+) frames")
 
-
-def free_udp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class NetFiber(QemuTestCase):
