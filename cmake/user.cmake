@@ -5,6 +5,7 @@
 set(RUMPK_USER_FLAGS -march=rv64imac -mabi=lp64 -mcmodel=medany)
 file(GLOB rumpk_user_lib CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/user/lib/*.c
      ${CMAKE_SOURCE_DIR}/user/lib/*.S)
+list(FILTER rumpk_user_lib EXCLUDE REGEX "nexfs_ion\\.c$")
 # Programs: user/programs/*.c, and tests/user/*.c (programs that exist to test a boundary, such
 # as a plugin's shim: built and embedded the same way).
 file(GLOB rumpk_user_progs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/user/programs/*.c
@@ -18,11 +19,15 @@ foreach(s ${RUMPK_ION_SHIM_SOURCES})
 endforeach()
 list(REMOVE_DUPLICATES rumpk_shim_dirs)
 add_library(rumpk_userlib OBJECT ${rumpk_user_lib} ${RUMPK_ION_SHIM_SOURCES})
-# NexFS (nexfs/, freestanding) for the programs that carry the filesystem.
+# NexFS (nexfs/, freestanding) and its device over ION (user/lib/nexfs_ion.c), for the programs
+# that carry the filesystem: a static library, so only they link it.
 file(GLOB rumpk_user_nexfs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/nexfs/*.c)
+list(APPEND rumpk_user_nexfs ${CMAKE_SOURCE_DIR}/user/lib/nexfs_ion.c)
 add_library(rumpk_user_nexfs STATIC ${rumpk_user_nexfs}) # only the programs that call it get it
 target_compile_options(rumpk_user_nexfs PRIVATE ${RUMPK_USER_FLAGS})
-target_include_directories(rumpk_user_nexfs PRIVATE ${CMAKE_SOURCE_DIR}/nexfs/include)
+target_include_directories(rumpk_user_nexfs PRIVATE ${CMAKE_SOURCE_DIR}/nexfs/include
+                           ${CMAKE_SOURCE_DIR}/user/include ${RUMPK_ION_GEN_DIR}
+                           ${CMAKE_SOURCE_DIR}/abi/include)
 target_compile_options(rumpk_userlib PRIVATE ${RUMPK_USER_FLAGS})
 target_include_directories(rumpk_userlib PRIVATE ${CMAKE_SOURCE_DIR}/user/include ${RUMPK_ION_GEN_DIR}
                            ${rumpk_shim_dirs}

@@ -384,6 +384,12 @@ pte_t *fiber_space(void)
     return current ? current->space : NULL;
 }
 
+pte_t *fiber_space_of(unsigned id)
+{
+    const struct fiber *f = lookup(id);
+    return f && f->state != FIBER_ZOMBIE ? f->space : NULL;
+}
+
 bool fiber_killed(void)
 {
     return current && current->killed;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dispatch/dispatch.h>
 #include <nipbox.h>
 #include <valve.h>
 
@@ -143,6 +144,11 @@ static int cmd_dd(int argc, char **argv)
     if (rc) {
         printf("dd: %s: %s\n", name, block_strerror(rc));
         return rc;
+    }
+    int ep = dispatch_mounted((unsigned)dev);
+    if (ep >= 0) {
+        printf("dd: %s is mounted by NexFS (vfs%d): only it reads and writes the disk\n", name, ep);
+        return -EBUSY;
     }
     if (nipbox_parse_uint(argv[a + 1], UINT64_MAX, &sector)) {
         printf("dd: bad sector number '%s'\n", argv[a + 1]);

@@ -11,6 +11,7 @@
 #include <kernel/kernel.h>
 #include <kernel/programs.h>
 #include <nipbox.h>
+#include <valve.h>
 
 #define POLL_NS 10000000ull /* the foreground wait looks at Ctrl-C this often */
 
@@ -74,6 +75,12 @@ static int cmd_run(int argc, char **argv)
         if (dispatch_lookup(caps[i]) < 0) {
             printf("run: no device or object named %s\n", caps[i]);
             return -ENODEV;
+        }
+        int dev = block_find(caps[i]);
+        if (dev >= 0 && dispatch_mounted((unsigned)dev) >= 0) {
+            printf("run: %s is mounted by NexFS (vfs%d): give the program vfs%d instead\n", caps[i],
+                   dispatch_mounted((unsigned)dev), dispatch_mounted((unsigned)dev));
+            return -EBUSY;
         }
     }
     int id = program_start(argc - first, (const char *const *)&argv[first]);

@@ -120,6 +120,8 @@ static int64_t dispatch_one(struct proc *p, const struct ion_sqe *e, struct ion_
         ion_blk_kick(p); /* block requests of this batch must not wait behind a sleep */
         return ion_net_command(p, e); /* synchronous: it may sleep */
     }
+    if (e->op >= ION_CH_VFS_BASE && e->op < ION_CH_VFS_BASE + ION_CH_VFS_SIZE)
+        return endpoint_forward(p, e, cmd, taken); /* the server fiber completes it */
     for (const struct ion_plugin_cmd *c = ion_plugin_cmds; c->code; c++) {
         if (c->code != e->op)
             continue;

@@ -73,6 +73,20 @@ int ion_net_find(const char *name);
 
 extern struct dispatch_stats dispatch_counters;
 
+/* Endpoints (endpoint.c): the VFS channel's commands go to the fiber serving the endpoint the
+ * capability names; a fiber that ends leaves (as client and as server); "vfsN" -> N. */
+int64_t endpoint_forward(struct proc *p, const struct ion_sqe *e, struct ion_cmd *cmd, bool *taken);
+void endpoint_fiber_gone(unsigned id);
+int endpoint_find(const char *name);
+/* The endpoint whose server mounted block device `dev` (it alone reaches it), or -1. */
+int endpoint_disk_holder(unsigned dev);
+/* True when block subject s is endpoint ep's server. */
+bool endpoint_server_subject(int ep, const struct block_subject *s);
+long sys_ep_serve(const unsigned long a[6]);
+long sys_ep_recv(const unsigned long a[6]);
+long sys_ep_copy(const unsigned long a[6]);
+long sys_ep_reply(const unsigned long a[6]);
+
 /* System calls (spawn.c). */
 long sys_spawn(const unsigned long a[6]);
 long sys_wait(const unsigned long a[6]);

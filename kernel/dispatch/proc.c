@@ -72,11 +72,20 @@ static int lookup(const char *name, enum cap_kind *kind)
         object = ion_net_find(name);
         *kind = CAP_NET;
     }
+    if (object < 0) {
+        object = endpoint_find(name);
+        *kind = CAP_VFS;
+    }
     for (const struct ion_plugin_cap *c = ion_plugin_caps; object < 0 && c->kind; c++) {
         object = c->lookup(name);
         *kind = (enum cap_kind)c->cap_kind;
     }
     return object < 0 ? -ENODEV : object;
+}
+
+int dispatch_mounted(unsigned dev)
+{
+    return endpoint_disk_holder(dev);
 }
 
 int dispatch_lookup(const char *name)
@@ -94,6 +103,8 @@ int dispatch_grant(unsigned fiber, const char *name, uint8_t rights)
         return -ESRCH;
     if (object < 0)
         return -ENODEV;
+    if (kind == CAP_BLOCK && endpoint_disk_holder((unsigned)object) >= 0)
+        return -EBUSY; /* mounted by NexFS: nobody else gets it until it is unmounted */
     unsigned long irq = cpu_irq_save();
     int rc = cap_create(&proc_get(fiber)->cs, kind, (uint32_t)object, rights, 0);
     cpu_irq_restore(irq);
@@ -118,6 +129,12 @@ static int access_check(const struct block_subject *s, unsigned dev, enum block_
                         void *arg)
 {
     (void)arg;
+    /* A disk a NexFS fiber mounted is its alone: nobody else moves data on it, the kernel's
+     * shell included (it may still ask what the disk is). */
+    int ep = endpoint_disk_holder(dev);
+    bool data = op != BLOCK_ACCESS_INFO && op != BLOCK_ACCESS_STATS;
+    if (ep >= 0 && data && !(s->id != BLOCK_SUBJECT_KERNEL && endpoint_server_subject(ep, s)))
+        return -EPERM;
     if (s->id == BLOCK_SUBJECT_KERNEL)
         return 0;
     struct proc *p = proc_of_subject(s);
@@ -143,6 +160,8 @@ static void proc_exit(unsigned id)
     struct proc *p = id < FIBER_MAX ? &procs[id] : NULL;
 
     ion_net_exit(id); /* its ports, before anything else can bind them */
+    if (id < FIBER_MAX)
+        endpoint_fiber_gone(id); /* as a client and as a server */
     if (id < FIBER_MAX)
         spawn_orphan_children(id);
     if (!p || !p->live)
@@ -187,6 +206,8 @@ static long sys_cap_info(const unsigned long a[6])
         memcpy(out.name, info.name, sizeof(out.name));
     if (v.kind == CAP_NET)
         snprintf(out.name, sizeof(out.name), "net%u", (unsigned)v.object);
+    if (v.kind == CAP_VFS)
+        snprintf(out.name, sizeof(out.name), "vfs%u", (unsigned)v.object);
     for (const struct ion_plugin_cap *c = ion_plugin_caps; c->kind; c++)
         if (c->cap_kind == (uint32_t)v.kind)
             snprintf(out.name, sizeof(out.name), "%s%u", c->kind, (unsigned)v.object);
@@ -223,6 +244,10 @@ static int dispatch_init(void)
     rc |= syscall_register(SYS_KILL, sys_kill);
     rc |= syscall_register(SYS_CAP_GRANT, sys_cap_grant);
     rc |= syscall_register(SYS_CAP_REVOKE, sys_cap_revoke);
+    rc |= syscall_register(SYS_EP_SERVE, sys_ep_serve);
+    rc |= syscall_register(SYS_EP_RECV, sys_ep_recv);
+    rc |= syscall_register(SYS_EP_COPY, sys_ep_copy);
+    rc |= syscall_register(SYS_EP_REPLY, sys_ep_reply);
     return rc ? -EINVAL : 0;
 }
 KERNEL_INIT(INIT_SERVICES, dispatch_init);

@@ -83,6 +83,8 @@ long sys_spawn(const unsigned long a[6])
             return -EBADF;
         if (!(v.rights & CAP_G) || (caps[i].rights & ~v.rights) || caps[i].rights > 0xff)
             return -EPERM;
+        if (v.kind == CAP_BLOCK && endpoint_disk_holder(v.object) >= 0)
+            return -EBUSY; /* a mounted disk is its NexFS fiber's alone */
     }
     /* The child is ready but cannot run before this call returns: a fiber in the kernel is not
      * preempted, so its capabilities are in place before its first instruction. */
@@ -129,6 +131,10 @@ long sys_cap_grant(const unsigned long a[6])
         return -ECHILD;
     if (fiber_done((unsigned)a[1]))
         return -ESRCH; /* ended: its capabilities are gone for good */
+    struct cap_view v;
+    if (a[0] < CSPACE_SLOTS && cap_get(&me->cs, (unsigned)a[0], &v) == 0 && v.kind == CAP_BLOCK &&
+        endpoint_disk_holder(v.object) >= 0)
+        return -EBUSY; /* a mounted disk is its NexFS fiber's alone */
     struct proc *c = proc_of_fiber((unsigned)a[1]);
     if (a[0] >= CSPACE_SLOTS || a[2] > 0xff)
         return a[0] >= CSPACE_SLOTS ? -EBADF : -EINVAL;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <nexfs/nexfs.h>
+#include <nexfs_ion.h>
 #include <nexus.h>
 #include <nexus_blk.h>
 
@@ -117,34 +118,6 @@ static int soak_blk(uint64_t seconds)
     return errors != 0;
 }
 
-/* The NexFS device: block calls through ION (buffers here are always 512-aligned). */
-static int dev_rw(const struct nexfs_dev *d, uint64_t block, uint32_t count, void *buf, int wr)
-{
-    long rc = wr ? nexus_blk_write(SLOT, block, count, buf, count * d->block_size)
-                 : nexus_blk_read(SLOT, block, count, buf, count * d->block_size);
-    return rc < 0 ? (int)rc : 0;
-}
-static int dev_read(const struct nexfs_dev *d, uint64_t b, uint32_t n, void *buf)
-{
-    return dev_rw(d, b, n, buf, 0);
-}
-static int dev_write(const struct nexfs_dev *d, uint64_t b, uint32_t n, const void *buf)
-{
-    return dev_rw(d, b, n, (void *)(uintptr_t)buf, 1);
-}
-static int dev_flush(const struct nexfs_dev *d)
-{
-    (void)d;
-    long rc = nexus_blk_flush(SLOT);
-    return rc < 0 ? (int)rc : 0;
-}
-static uint64_t dev_now(const struct nexfs_dev *d)
-{
-    (void)d;
-    return nexus_walltime();
-}
-static const struct nexfs_dev_ops ops = {dev_read, dev_write, dev_flush, dev_now};
-
 static int fs_fail(const char *what, const char *path, int rc)
 {
     printf("soak fs: %s %s: %s\n", what, path, nexfs_strerror(-rc));
@@ -178,14 +151,13 @@ static int fs_file(struct nexfs *fs, const char *path, uint64_t round, size_t n,
 static int soak_fs(uint64_t seconds)
 {
     static struct nexfs fs;
-    struct BlkInfo info;
+    struct nexfs_dev dev;
     uint64_t end = nexus_time_ns() + seconds * 1000000000ull, round = 0, bytes = 0, files = 0;
     char path[64], path2[64];
-    long rc = nexus_blk_info(SLOT, &info);
+    long rc = nexfs_ion_dev(SLOT, &dev);
 
     if (rc < 0)
         return printf("soak fs: slot 0: %s\n", ion_error_message(rc)), 1;
-    struct nexfs_dev dev = {.ops = &ops, .block_size = info.block_size, .block_count = info.blocks};
     struct nexfs_mkfs_opts o = {0};
     int r = nexfs_mkfs(&dev, &o, data);
     if (r == 0)

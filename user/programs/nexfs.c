@@ -12,6 +12,7 @@
 
 #include <abi/walltime.h>
 #include <nexfs/nexfs.h>
+#include <nexfs_ion.h>
 #include <nexus.h>
 #include <nexus_blk.h>
 
@@ -24,58 +25,6 @@ static uint8_t cache[CACHE] __attribute__((aligned(4096)));
 static uint8_t bounce[IO_MAX] __attribute__((aligned(4096)));
 static uint8_t work[FSCK_MEM] __attribute__((aligned(4096)));
 static struct nexfs fs;
-
-/* Device blocks through ION; a buffer the kernel cannot take as it is (not 512-aligned) goes
- * through the bounce buffer. */
-static int dev_io(const struct nexfs_dev *d, uint64_t block, uint32_t count, void *buf, int wr)
-{
-    uint8_t *p = buf;
-    while (count) {
-        uint32_t n = count;
-        if ((uint64_t)n * d->block_size > IO_MAX)
-            n = IO_MAX / d->block_size;
-        uint32_t len = n * d->block_size;
-        int aligned = ((uintptr_t)p % 512) == 0;
-        void *io = aligned ? (void *)p : (void *)bounce;
-        if (wr && !aligned)
-            memcpy(bounce, p, len);
-        long rc =
-            wr ? nexus_blk_write(SLOT, block, n, io, len) : nexus_blk_read(SLOT, block, n, io, len);
-        if (rc < 0)
-            return (int)rc;
-        if (!wr && !aligned)
-            memcpy(p, bounce, len);
-        p += len;
-        block += n;
-        count -= n;
-    }
-    return 0;
-}
-
-static int dev_read(const struct nexfs_dev *d, uint64_t block, uint32_t count, void *buf)
-{
-    return dev_io(d, block, count, buf, 0);
-}
-
-static int dev_write(const struct nexfs_dev *d, uint64_t block, uint32_t count, const void *buf)
-{
-    return dev_io(d, block, count, (void *)(uintptr_t)buf, 1);
-}
-
-static int dev_flush(const struct nexfs_dev *d)
-{
-    (void)d;
-    long rc = nexus_blk_flush(SLOT);
-    return rc < 0 ? (int)rc : 0;
-}
-
-static uint64_t dev_now(const struct nexfs_dev *d)
-{
-    (void)d;
-    return nexus_walltime(); /* 0 (unknown) when the kernel has no real-time clock */
-}
-
-static const struct nexfs_dev_ops ops = {dev_read, dev_write, dev_flush, dev_now};
 
 static int fail(const char *what, int rc)
 {
@@ -218,7 +167,6 @@ static int run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    struct BlkInfo info;
     struct nexfs_dev dev;
 
     if (argc < 2) {
@@ -226,15 +174,9 @@ int main(int argc, char **argv)
                "rm F | rmdir D | mv A B | stat P | df | hash F | fill F BYTES SEED | fsck\n");
         return 2;
     }
-    long rc = nexus_blk_info(SLOT, &info);
+    long rc = nexfs_ion_dev(SLOT, &dev);
     if (rc < 0)
         return printf("nexfs: slot 0: %s\n", ion_error_message(rc)), 1;
-    /* Read-only when the device is, or when the capability carries no write right. */
-    struct cap_info cap;
-    bool ro =
-        (info.flags & 1) != 0 || nexus_cap_info(SLOT, &cap) < 0 || !(cap.rights & ION_RIGHT_W);
-    dev = (struct nexfs_dev){
-        .ops = &ops, .block_size = info.block_size, .block_count = info.blocks, .read_only = ro};
     if (strcmp(argv[1], "mkfs") == 0) {
         struct nexfs_mkfs_opts o = {0};
         int r = nexfs_mkfs(&dev, &o, bounce);

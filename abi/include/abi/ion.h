@@ -53,6 +53,32 @@ struct cap_info {
     char name[16]; /* "blk0" */
 };
 
+/* A command SYS_EP_RECV hands the endpoint's server: who sent it (a fiber id), with which
+ * capability rights (ION_RIGHT_*), the command's code and argument block, and the token that
+ * names it in SYS_EP_COPY and SYS_EP_REPLY. */
+#define ION_CAP_VFS 2u
+struct ep_msg {
+    uint32_t token;
+    uint32_t client;
+    uint32_t rights;
+    uint32_t op;
+    uint64_t arg[4];
+};
+
+/* What CMD_VFS_STAT and CMD_VFS_READDIR write into the client's memory. mode: the POSIX type
+ * bits (0x4000 directory, 0x8000 file) and permission bits; times in ns since 1970 (0 unknown). */
+struct vfs_stat {
+    uint64_t size;
+    uint64_t mtime_ns;
+    uint32_t ino, mode, nlink, pad;
+};
+#define VFS_NAME_MAX 255u
+struct vfs_dirent {
+    uint32_t ino;
+    uint32_t mode; /* type bits only */
+    char name[VFS_NAME_MAX + 1];
+};
+
 /* One capability SYS_SPAWN copies into the child: the caller's slot and the rights the copy
  * gets (ION_RIGHT_*; a subset of what the slot holds). */
 struct spawn_cap {

@@ -32,7 +32,14 @@
  *   SYS_WAIT       (id): waits for a child to end; its exit status
  *   SYS_CAP_GRANT  (slot, child, rights): a copy in the child's CSpace; its slot there
  *   SYS_CAP_REVOKE (slot): removes every copy derived from the slot's capability; how many
- *   SYS_KILL       (id): ends a child; 0 */
+ *   SYS_KILL       (id): ends a child; 0
+ * Serving an endpoint (the VFS channel's commands from other fibers, kernel/dispatch/endpoint.c):
+ *   SYS_EP_SERVE   (disk slot + 1, or 0): makes an endpoint this fiber serves ("vfs0", ...),
+ *                  holding that disk alone from then on; its number
+ *   SYS_EP_RECV    (struct ep_msg *): waits for the next command; 0
+ *   SYS_EP_COPY    (token, to_client, client_addr, own_addr, len): copies between the client's
+ *                  memory (checked through its table) and this fiber's; len
+ *   SYS_EP_REPLY   (token, result): the command's completion for the client; 0 */
 #define SYS_ION_SETUP  10
 #define SYS_ION_ENTER  11
 #define SYS_CAP_INFO   12
@@ -42,5 +49,9 @@
 #define SYS_CAP_GRANT  16
 #define SYS_CAP_REVOKE 17
 #define SYS_KILL       18
+#define SYS_EP_SERVE   22
+#define SYS_EP_RECV    23
+#define SYS_EP_COPY    24
+#define SYS_EP_REPLY   25
 
 #endif

@@ -79,6 +79,9 @@ bool fiber_preempt_wanted(void);
 unsigned fiber_self(void);
 pte_t *fiber_space(void);
 bool fiber_killed(void);
+/* Fiber id's space while it runs (NULL: a kernel fiber, ended, or no such fiber): for copies
+ * between two fibers' memory, which the kernel makes page by page through both tables. */
+pte_t *fiber_space_of(unsigned id);
 /* Fibers in the table, for `ps`: fills up to `max`, returns how many. */
 unsigned fiber_list(struct fiber_info *out, unsigned max);
 const char *fiber_state_name(enum fiber_state s);

@@ -12,6 +12,9 @@
  * Valve name: "blk0") or an object of a plugin's capability kind ("rng0"), with `rights`
  * (CAP_R | CAP_W | CAP_G). Its slot, or -errno (-ENODEV no such object, -ENOSPC, ...). */
 int dispatch_grant(unsigned fiber, const char *name, uint8_t rights);
+/* The VFS endpoint (N of "vfsN") whose NexFS fiber mounted block device `dev`, or -1: such a
+ * disk is that fiber's alone (no capability to it can be given, the shell's dd is refused). */
+int dispatch_mounted(unsigned dev);
 /* 0 when `name` names something a capability can be made for, else -ENODEV. */
 int dispatch_lookup(const char *name);
 /* Capabilities fiber `fiber` holds (for `ps`). */
