@@ -6,6 +6,10 @@
 # Needs clang and its libFuzzer runtime (Debian: clang, libclang-rt-14-dev; `./rumpk setup`
 # installs both). Without them every test is still registered, and fails naming what is missing.
 include(ExternalProject)
+option(RUMPK_FUZZ "Build the libFuzzer targets and run them as tests" ON)
+if(NOT RUMPK_FUZZ)
+  return() # tools/mutate.py: a rebuild per mutant must not rebuild the clang tree too
+endif()
 
 set(RUMPK_FUZZ_TARGETS fuzz_vq_used fuzz_pci_config fuzz_fdt fuzz_ion_ring fuzz_net_rx
     fuzz_dev_config)
