@@ -365,6 +365,25 @@ static void test_status_mapping(void **state)
     free(buf);
 }
 
+/* A device that says OK but reports writing fewer bytes than the read asked for: the read
+ * fails with one line naming the device and how much came back, and the device stays in use. */
+static void test_short_read(void **state)
+{
+    (void)state;
+    struct tb_opts o = {0};
+    struct sim_device *d = tb_make(&o, 0);
+    struct blk_dev *b = bd(d);
+    uint8_t *buf = tb_alloc(1024);
+    struct vq_seg s = seg(buf, 1024);
+
+    sim_fault(d, SIM_FAULT_USED_LEN_SHORT, 1);
+    assert_int_equal(rw(b, BLK_OP_READ, 4, &s, 1), -EIO);
+    assert_true(os_host_log_contains("device returned 0 of 1024 bytes of a read"));
+    assert_int_equal(rw(b, BLK_OP_READ, 4, &s, 1), 0);
+    assert_false(blk_info(b)->failed);
+    free(buf);
+}
+
 static void test_flush(void **state)
 {
     (void)state;
@@ -694,6 +713,7 @@ int main(void)
         cmocka_unit_test_teardown(test_split_keeps_whole_blocks, teardown),
         cmocka_unit_test_teardown(test_refused_before_device, teardown),
         cmocka_unit_test_teardown(test_status_mapping, teardown),
+        cmocka_unit_test_teardown(test_short_read, teardown),
         cmocka_unit_test_teardown(test_flush, teardown),
         cmocka_unit_test_teardown(test_queue_limits, teardown),
         cmocka_unit_test_teardown(test_many_in_flight_out_of_order, teardown),

@@ -151,6 +151,9 @@ enum sim_fault {
     SIM_FAULT_RESET_STUCK,        /* status never reads 0 after a reset */
     SIM_FAULT_NO_INTERRUPT,       /* used entries are written but no interrupt is raised */
     SIM_FAULT_USED_WRAP,          /* packed: the used element carries the wrong wrap counter */
+    SIM_FAULT_USED_LEN_SHORT,     /* used len = 1 (after writing everything as usual) when the
+                                     chain wrote more: a short read (blk), a frame shorter than
+                                     its header (net) */
     SIM_FAULT_COUNT_
 };
 void sim_fault(struct sim_device *d, enum sim_fault f, uint32_t count);
