@@ -17,7 +17,12 @@
 #define BLK_PROBE_TIMEOUT_NS (1000ull * 1000 * 1000)
 #define BLK_LOG_INTERVAL_NS  (1000ull * 1000 * 1000)
 
-/* A pointer that came back from the ring as a cookie: one of ours, and in flight? */
+/* A pointer that came back from the ring as a cookie: one of ours, and in flight? Neither
+ * check can fail on a device's say-so: vq_pop hands back only cookies from the queue's private
+ * records, each once per vq_add (the device names an id, never a pointer, and the core checks
+ * it), and no chain is released while its cookie is still with the queue (end_all runs only on
+ * a dead device, which blk_collect no longer pops). They guard against a bug on our side, so
+ * removing them is harmless to device input (tools/mutate). */
 static struct blk_chain *chain_of_cookie(struct blk_dev *dev, void *cookie)
 {
     uintptr_t base = (uintptr_t)dev->chains, p = (uintptr_t)cookie;

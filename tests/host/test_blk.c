@@ -385,6 +385,30 @@ static void test_short_read(void **state)
     free(buf);
 }
 
+/* A completion that says nothing was written (not even the status byte) and one with a
+ * status the spec does not know both fail the request, whatever the byte happens to hold, with
+ * one line naming the device and the sector; the device stays in use. */
+static void test_bad_status_answers(void **state)
+{
+    (void)state;
+    struct tb_opts o = {0};
+    struct sim_device *d = tb_make(&o, 0);
+    struct blk_dev *b = bd(d);
+    uint8_t *buf = tb_alloc(512);
+    struct vq_seg s = seg(buf, 512);
+
+    sim_fault(d, SIM_FAULT_USED_LEN_ZERO, 1);
+    assert_int_equal(rw(b, BLK_OP_WRITE, 6, &s, 1), -EIO);
+    assert_true(os_host_log_contains("write at sector 6: device completed it without writing"));
+    os_host_advance_clock(2000 * MS); /* past the rate limit of bad-answer lines */
+    sim_fault(d, SIM_FAULT_BLK_BAD_STATUS, 1);
+    assert_int_equal(rw(b, BLK_OP_WRITE, 7, &s, 1), -EIO);
+    assert_true(os_host_log_contains("write at sector 7: device answered unknown status 127"));
+    assert_int_equal(rw(b, BLK_OP_WRITE, 7, &s, 1), 0);
+    assert_false(blk_info(b)->failed);
+    free(buf);
+}
+
 /* Occurrences of `needle` in the captured log. */
 static unsigned log_count(const char *needle)
 {
@@ -753,6 +777,7 @@ int main(void)
         cmocka_unit_test_teardown(test_status_mapping, teardown),
         cmocka_unit_test_teardown(test_short_read, teardown),
         cmocka_unit_test_teardown(test_bad_answers_rate_limited, teardown),
+        cmocka_unit_test_teardown(test_bad_status_answers, teardown),
         cmocka_unit_test_teardown(test_flush, teardown),
         cmocka_unit_test_teardown(test_queue_limits, teardown),
         cmocka_unit_test_teardown(test_many_in_flight_out_of_order, teardown),

@@ -163,6 +163,8 @@ static bool blk_process(struct sim_device *d, unsigned qi, const struct sim_chai
         d->stats.blk_ioerr++;
     else if (status == SIM_BLK_S_UNSUPP)
         d->stats.blk_unsupp++;
+    if (sim_fault_take(d, SIM_FAULT_BLK_BAD_STATUS))
+        status = SIM_BLK_S_BAD;
     sim_chain_write(c, c->writable - 1, &status, 1);
     sim_push_used(d, qi, c, used);
     return true;
