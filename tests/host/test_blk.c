@@ -446,6 +446,23 @@ static void test_bad_answers_rate_limited(void **state)
     free(buf);
 }
 
+/* DISCARD offered with a maximum but no segments: not used, with one line saying why. */
+static void test_discard_without_segments(void **state)
+{
+    (void)state;
+    struct tb_opts o = {.add_features = 1ull << 13,
+                        .config_len = 60,
+                        .n_cfg = 3,
+                        .cfg = {{36, 4, 64}, {40, 4, 0}, {44, 4, 1}}};
+    struct sim_device *d = tb_make(&o, 0);
+    struct tb_done r;
+
+    assert_int_equal(blk_info(bd(d))->max_discard_sectors, 0);
+    assert_true(os_host_log_contains("discard offered with max 64 sectors, 0 segments; not used"));
+    assert_int_equal(blk_submit_range(bd(d), BLK_OP_DISCARD, 0, 8, 0, tb_blk_done, tb_arm(&r)),
+                     -EOPNOTSUPP);
+}
+
 static void test_flush(void **state)
 {
     (void)state;
@@ -778,6 +795,7 @@ int main(void)
         cmocka_unit_test_teardown(test_short_read, teardown),
         cmocka_unit_test_teardown(test_bad_answers_rate_limited, teardown),
         cmocka_unit_test_teardown(test_bad_status_answers, teardown),
+        cmocka_unit_test_teardown(test_discard_without_segments, teardown),
         cmocka_unit_test_teardown(test_flush, teardown),
         cmocka_unit_test_teardown(test_queue_limits, teardown),
         cmocka_unit_test_teardown(test_many_in_flight_out_of_order, teardown),

@@ -155,6 +155,22 @@ static void test_mac_fallback(void **state)
     assert_true(os_host_log_contains("not a unicast address"));
 }
 
+/* A receive queue of one entry cannot hold a buffer (header and data take two descriptors):
+ * probe refuses the device with one line instead of running without receive buffers. */
+static void test_queues_too_small(void **state)
+{
+    (void)state;
+    struct sim_params p;
+    sim_params_init(&p, SIM_TYPE_NET, true);
+    p.queue_max[SIM_NET_RX_QUEUE] = 1;
+    dev = sim_create(&p);
+    assert_non_null(dev);
+    assert_int_equal(sim_add(dev), -EINVAL);
+    assert_int_equal(sim_vdev(dev)->state, VIRTIO_STATE_FAILED);
+    assert_true(os_host_log_contains("queues too small (rx 1, tx 256 entries)"));
+    assert_int_equal(net_netif_count(), 0);
+}
+
 static void test_link_status(void **state)
 {
     (void)state;
@@ -497,6 +513,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_describe, setup, teardown),
         cmocka_unit_test_setup_teardown(test_header_sizes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mac_fallback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queues_too_small, setup, teardown),
         cmocka_unit_test_setup_teardown(test_link_status, setup, teardown),
         cmocka_unit_test_setup_teardown(test_loopback_modern, setup, teardown),
         cmocka_unit_test_setup_teardown(test_loopback_legacy, setup, teardown),
