@@ -11,10 +11,12 @@ did not build) and the score. Never edits a file outside the scratch directory.
                   [--cmake-arg ARG]... [--ctest-arg ARG]...
 
 List format: "[section]" lines, "#" comments, and one mutant per line, FILE | TEXT =>
-REPLACEMENT, where TEXT must occur exactly once in FILE ("\\n" is a newline). The defaults build
-Rumpk's host tree without the fuzz targets and run the host cmocka suite (not QEMU, not lint).
-Exit status: 0 every mutant killed, 1 some survived or did not build, 2 usage error, a stale
-list or a suite that fails with no mutant at all.
+REPLACEMENT, where TEXT must occur exactly once in FILE ("\\n" is a newline). A line starting
+with "~ " is a mutant known to survive: the check carries a comment saying why removing it is
+harmless; it is reported, but does not fail the run. The defaults build Rumpk's host tree
+without the fuzz targets and run the host cmocka suite (not QEMU, not lint).
+Exit status: 0 every mutant killed or explained, 1 some survived unexplained or did not build,
+2 usage error, a stale list or a suite that fails with no mutant at all.
 Python standard library only.
 """
 import argparse
@@ -34,9 +36,10 @@ IGNORE_TOP = {"build", ".git", "compile_commands.json"}
 
 
 class Mutant:
-    def __init__(self, section, path, text, repl, where):
+    def __init__(self, section, path, text, repl, where, harmless=False):
         self.section, self.path, self.text, self.repl, self.where = (
             section, path, text, repl, where)
+        self.harmless = harmless  # "~": expected to survive; the check says why in a comment
 
     def label(self):
         first = self.text.split("\n")[0].strip()
@@ -54,13 +57,17 @@ def parse(list_path):
             if line.startswith("[") and line.endswith("]"):
                 section = line[1:-1]
                 continue
+            harmless = line.startswith("~ ")
+            if harmless:
+                line = line[2:]
             path, _, rest = line.partition(" | ")
             text, arrow, repl = rest.partition(" => ")
             parts = [path.strip(), text.strip(), repl.strip()]
             if not arrow or " => " in repl or not parts[0] or not parts[1]:
                 raise ValueError("%s:%d: expected FILE | TEXT => REPLACEMENT" % (list_path, n))
             text, repl = (p.replace("\\n", "\n") for p in parts[1:])
-            mutants.append(Mutant(section, parts[0], text, repl, "%s:%d" % (list_path, n)))
+            mutants.append(Mutant(section, parts[0], text, repl, "%s:%d" % (list_path, n),
+                                  harmless))
     return mutants
 
 
@@ -165,7 +172,7 @@ def main():
                 verdict = "killed by " + (failed[0] if failed else "the suite")
             else:
                 survived.append(m)
-                verdict = "SURVIVED"
+                verdict = "survived (harmless)" if m.harmless else "SURVIVED"
         finally:
             with open(path, "w") as f:
                 f.write(orig)
@@ -173,12 +180,23 @@ def main():
             i, len(mutants), verdict, where, m.section, m.text.split("\n")[0].strip(),
             time.monotonic() - start), flush=True)
 
-    print("mutate: score %d/%d killed" % (len(killed), len(mutants)), flush=True)
-    for m in survived:
+    explained = [m for m in survived if m.harmless]
+    unexplained = [m for m in survived if not m.harmless]
+    print("mutate: score %d/%d killed; %d survived, explained at the check; %d survived "
+          "unexplained; %d did not build" % (len(killed), len(mutants), len(explained),
+                                             len(unexplained), len(broken)), flush=True)
+    for m in unexplained:
         print("mutate: survived: %s (%s)" % (m.label(), m.where))
+    for m in explained:
+        print("mutate: survived, harmless by the comment at the check: %s (%s)" % (
+            m.label(), m.where))
+    for m in killed:
+        if m.harmless:
+            print("mutate: killed although marked harmless (drop the ~): %s (%s)" % (
+                m.label(), m.where))
     for m in broken:
         print("mutate: did not build (fix the list entry): %s (%s)" % (m.label(), m.where))
-    return 0 if not survived and not broken else 1
+    return 0 if not unexplained and not broken else 1
 
 
 if __name__ == "__main__":

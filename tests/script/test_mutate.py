@@ -1,7 +1,8 @@
 """tools/mutate.py, the mutation test of validation checks, on the small fixture project of
 tests/fixtures/mutate: one mutant the fixture's test kills, one it does not notice. The tool
-must report exactly that (score 1/2, the survivor named, exit 1), leave the fixture untouched,
-and refuse a stale list (a check no longer in the file) naming the list's file:line."""
+must report exactly that (score 1/2, the survivor named, exit 1), pass when the survivor is
+marked as explained, leave the fixture untouched, and refuse a stale list (a check no longer
+in the file) naming the list's file:line."""
 import os
 import shutil
 import subprocess
@@ -38,6 +39,18 @@ class MutateTool(unittest.TestCase):
         self.assertIn("survived: [buffer] pick.c: if (!buf)", r.stdout)
         with open(os.path.join(self.root, "pick.c")) as f:
             self.assertEqual(f.read(), before)
+
+    def test_explained_survivor(self):
+        marked = os.path.join(self.tmp, "marked.list")
+        with open(os.path.join(self.root, "checks.list")) as f:
+            text = f.read().replace("pick.c | if (!buf)", "~ pick.c | if (!buf)")
+        with open(marked, "w") as f:
+            f.write(text)
+        r = self.run_tool(marked)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("score 1/2 killed; 1 survived, explained at the check; 0 survived "
+                      "unexplained", r.stdout)
+        self.assertIn("survived, harmless by the comment at the check: [buffer] pick.c", r.stdout)
 
     def test_stale_list(self):
         stale = os.path.join(self.tmp, "stale.list")
