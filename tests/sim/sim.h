@@ -158,6 +158,8 @@ enum sim_fault {
     SIM_FAULT_USED_LEN_ZERO,      /* used len = 0 although the chain was written as usual */
     SIM_FAULT_BLK_BAD_STATUS,     /* blk: the status byte is SIM_BLK_S_BAD, no status the spec
                                      knows */
+    SIM_FAULT_NET_NUM_BUFFERS,    /* net, 12-byte header: a received frame says num_buffers 2
+                                     (a frame merged over buffers, which we never ask for) */
     SIM_FAULT_COUNT_
 };
 void sim_fault(struct sim_device *d, enum sim_fault f, uint32_t count);

@@ -226,7 +226,7 @@ static void net_deliver(struct sim_device *d)
         }
         sim_pending_remove(q, 0);
         if (hdr_len == NET_HDR_MODERN)
-            hdr[10] = 1; /* num_buffers */
+            hdr[10] = sim_fault_take(d, SIM_FAULT_NET_NUM_BUFFERS) ? 2 : 1; /* num_buffers */
         sim_chain_write(&c, 0, hdr, hdr_len);
         sim_chain_write(&c, hdr_len, f->data, f->len);
         sim_push_used(d, SIM_NET_RX_QUEUE, &c, hdr_len + f->len);
