@@ -14,7 +14,7 @@ set_property(DIRECTORY ${CMAKE_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPEN
 include(${CMAKE_BINARY_DIR}/layers_table.cmake)
 # The ABI between user fibers and the kernel: headers only.
 add_library(rumpk_abi INTERFACE)
-target_include_directories(rumpk_abi INTERFACE ${CMAKE_SOURCE_DIR}/abi/include)
+target_include_directories(rumpk_abi INTERFACE ${CMAKE_SOURCE_DIR}/abi/include ${RUMPK_ION_GEN_DIR})
 
 # rumpk_layer(NAME SOURCES src... [EXTRA_INCLUDES dir...]): OBJECT library rumpk_<NAME>.
 # EXTRA_INCLUDES: generated headers the layer owns (framework: <virtio_gen/...>).
@@ -53,6 +53,9 @@ function(rumpk_portable_layers)
   rumpk_sources_of(vlv ${CMAKE_SOURCE_DIR}/valve)
   rumpk_layer(valve SOURCES ${vlv})
   rumpk_sources_of(dev ${P_DEVICE_DIRS})
+  if(RUMPK_SHELL_SOURCES)
+    list(REMOVE_ITEM dev ${RUMPK_SHELL_SOURCES}) # the shell's (plugin_shell), not the devices'
+  endif()
   rumpk_layer(devices SOURCES ${dev})
   rumpk_sources_of(ion ${CMAKE_SOURCE_DIR}/ion)
   rumpk_layer(ion SOURCES ${ion})

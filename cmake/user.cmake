@@ -8,7 +8,7 @@ file(GLOB rumpk_user_lib CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/user/lib/*.c
 file(GLOB rumpk_user_progs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/user/programs/*.c)
 add_library(rumpk_userlib OBJECT ${rumpk_user_lib})
 target_compile_options(rumpk_userlib PRIVATE ${RUMPK_USER_FLAGS})
-target_include_directories(rumpk_userlib PRIVATE ${CMAKE_SOURCE_DIR}/user/include
+target_include_directories(rumpk_userlib PRIVATE ${CMAKE_SOURCE_DIR}/user/include ${RUMPK_ION_GEN_DIR}
                            ${CMAKE_SOURCE_DIR}/abi/include)
 
 set(images_s ${CMAKE_BINARY_DIR}/gen/user_images.S)
@@ -20,7 +20,7 @@ foreach(src ${rumpk_user_progs})
   get_filename_component(name ${src} NAME_WE)
   add_executable(user_${name} ${src} $<TARGET_OBJECTS:rumpk_userlib>)
   target_compile_options(user_${name} PRIVATE ${RUMPK_USER_FLAGS})
-  target_include_directories(user_${name} PRIVATE ${CMAKE_SOURCE_DIR}/user/include
+  target_include_directories(user_${name} PRIVATE ${CMAKE_SOURCE_DIR}/user/include ${RUMPK_ION_GEN_DIR}
                              ${CMAKE_SOURCE_DIR}/abi/include)
   target_link_options(user_${name} PRIVATE ${RUMPK_USER_FLAGS} -static
                       -T ${CMAKE_SOURCE_DIR}/user/user.ld)

@@ -40,3 +40,24 @@ function(rumpk_virtio_gen srcs_var inc_var)
   set(${srcs_var} ${outputs} PARENT_SCOPE)
   set(${inc_var} ${G_OUTDIR} PARENT_SCOPE)
 endfunction()
+
+# rumpk_nipbox_sources(<out_var> SPEC <virtio.toml> MANIFESTS <m...>): at configure time, the
+# [nipbox] sources of the plugin manifests (absolute paths), checked by the generator; a bad
+# [nipbox] table stops the configure with the generator's file:line: messages. CMake configures
+# again when a manifest changes.
+function(rumpk_nipbox_sources out_var)
+  cmake_parse_arguments(N "" "SPEC" "MANIFESTS" ${ARGN})
+  get_filename_component(root "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/.." ABSOLUTE)
+  execute_process(COMMAND ${Python3_EXECUTABLE} ${root}/tools/gen_virtio.py --spec ${N_SPEC}
+                          --out ${CMAKE_BINARY_DIR}/gen --list-nipbox-sources ${N_MANIFESTS}
+                  WORKING_DIRECTORY ${root}
+                  OUTPUT_VARIABLE listed ERROR_VARIABLE problems RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${problems}")
+  endif()
+  set_property(DIRECTORY ${CMAKE_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+               ${N_MANIFESTS})
+  string(REGEX REPLACE "\n$" "" listed "${listed}")
+  string(REPLACE "\n" ";" listed "${listed}")
+  set(${out_var} ${listed} PARENT_SCOPE)
+endfunction()

@@ -25,6 +25,7 @@ uintptr_t fiber_kstack_hi = (uintptr_t)__stack_top;
 static struct fiber fibers[FIBER_MAX];
 static struct fiber *current; /* NULL until fiber_init */
 static unsigned next_pick = 1;
+static void (*exit_hook)(unsigned id);
 
 void fiber_switch(struct fiber_ctx *from, struct fiber_ctx *to);
 
@@ -147,9 +148,13 @@ static void run(struct fiber *f)
     current = f;
     fiber_kstack_lo = f->kstack_lo;
     fiber_kstack_hi = kstack_top(f);
-    vm_activate(f->space);
+    /* Kernel fibers (the idle one too) run in whatever space is active: every space holds the
+     * kernel's map, and U pages are out of the kernel's reach. So a user fiber that sleeps on a
+     * completion and wakes again costs no satp write and no TLB flush (an ending fiber leaves
+     * its space itself, in fiber_exit). */
+    if (f->space)
+        vm_activate(f->space);
     fiber_switch(&idle()->ctx, &f->ctx);
-    vm_activate(NULL);
     fiber_kstack_lo = idle()->kstack_lo;
     fiber_kstack_hi = kstack_top(idle());
     current = idle();
@@ -226,6 +231,24 @@ void fiber_sleep(const void *chan, uint64_t deadline_ns)
     cpu_irq_restore(irq);
 }
 
+/* True when a fiber other than the running one could run now. Interrupts disabled. */
+static bool others_ready(void)
+{
+    for (unsigned i = 1; i < FIBER_MAX; i++)
+        if (fibers[i].state == FIBER_READY && &fibers[i] != current)
+            return true;
+    return false;
+}
+
+void fiber_block(const void *chan, uint64_t deadline_ns)
+{
+    if (current && current != idle() && !current->killed && !others_ready()) {
+        cpu_wait(); /* nobody else to run: no switch to the idle fiber and back */
+        return;
+    }
+    fiber_sleep(chan, deadline_ns);
+}
+
 void fiber_wakeup(const void *chan)
 {
     unsigned long irq = cpu_irq_save();
@@ -273,10 +296,20 @@ int fiber_detach(unsigned id)
     return f ? 0 : -ESRCH;
 }
 
+void fiber_set_exit_hook(void (*hook)(unsigned id))
+{
+    exit_hook = hook;
+}
+
 void fiber_exit(int status)
 {
     struct fiber *f = current;
 
+    if (exit_hook) {
+        f->killed = false; /* it is ending already: let the hook sleep rather than spin */
+        cpu_irq_enable();
+        exit_hook(f->id);
+    }
     (void)cpu_irq_save();
     if (f->space) {
         vm_activate(NULL);

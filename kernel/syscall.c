@@ -6,8 +6,10 @@
 
 #include <abi/syscall.h>
 #include <kernel/cpu.h>
+#include <kernel/entropy.h>
 #include <kernel/fiber.h>
 #include <kernel/kernel.h>
+#include <kernel/syscall.h>
 #include <kernel/trap.h>
 #include <kernel/vm.h>
 
@@ -16,6 +18,18 @@
 #define SCAUSE_INTERRUPT (1ul << 63)
 #define CAUSE_ECALL_U    8u
 #define IO_CHUNK         256u
+
+static syscall_fn registered[SYSCALL_MAX];
+
+int syscall_register(unsigned nr, syscall_fn fn)
+{
+    if (nr >= SYSCALL_MAX || nr <= SYS_GETPID || !fn)
+        return -EINVAL;
+    if (registered[nr])
+        return -EEXIST;
+    registered[nr] = fn;
+    return 0;
+}
 
 static long sys_write(uint64_t buf, uint64_t len)
 {
@@ -56,6 +70,27 @@ static long sys_sleep(uint64_t ns)
     return 0;
 }
 
+#define GETRANDOM_MAX 65536u
+
+static long sys_getrandom(uint64_t buf, uint64_t len, uint64_t flags)
+{
+    uint8_t chunk[IO_CHUNK];
+    uint64_t done = 0;
+
+    if (flags != 0)
+        return -EINVAL;
+    if (len > GETRANDOM_MAX)
+        len = GETRANDOM_MAX;
+    while (done < len) {
+        size_t n = len - done < IO_CHUNK ? (size_t)(len - done) : IO_CHUNK;
+        entropy_get(chunk, n);
+        if (vm_copyout(fiber_space(), buf + done, chunk, n))
+            return done ? (long)done : -EFAULT;
+        done += n;
+    }
+    return (long)done;
+}
+
 static long syscall(struct trap_frame *f)
 {
     unsigned long *a = &f->regs[REG_A0];
@@ -76,8 +111,11 @@ static long syscall(struct trap_frame *f)
         return (long)time_ns();
     case SYS_GETPID:
         return (long)fiber_self();
+    case SYS_GETRANDOM:
+        return sys_getrandom(a[0], a[1], a[2]);
     }
-    return -ENOSYS;
+    unsigned long nr = f->regs[REG_A7];
+    return nr < SYSCALL_MAX && registered[nr] ? registered[nr](a) : -ENOSYS;
 }
 
 /* One block for a fiber that faulted: which, why, where; then it ends. */

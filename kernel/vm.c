@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <kernel/cpu.h>
 #include <kernel/kernel.h>
 #include <kernel/vm.h>
 
@@ -27,11 +28,17 @@
 #define SATP_SV39      (8ul << 60)
 #define KSTACK_SLOT    16u  /* pages per kernel-stack slot: the lowest one is the guard */
 #define KSTACK_SLOTS   256u /* of the region's 1 GiB, the first 16 MiB are used */
+#define PIN_BASE       (VM_KSTACK_BASE + (512ul << 20)) /* pin windows: the region's upper half */
 
 static pte_t *kernel_root;
 static pte_t *kstack_l1;
 static uint8_t kstack_used[KSTACK_SLOTS];
 static size_t user_pages;
+static uint8_t pin_used[VM_PIN_WINDOWS];
+static uint8_t pin_stale[VM_PIN_WINDOWS]; /* unmapped since the last TLB flush */
+static unsigned pin_next;                 /* windows are taken round robin */
+static size_t pinned_pages;
+static uint64_t copied_bytes;
 
 static pte_t *table_of(pte_t pte)
 {
@@ -53,13 +60,15 @@ void vm_activate(pte_t *root)
     if (satp == active)
         return;
     active = satp;
-    __asm__ volatile("csrw satp, %0\n\tsfence.vma" ::"r"(satp) : "memory");
+    cpu_set_satp(satp);
 }
 
 pte_t *vm_kernel_root(void)
 {
     return kernel_root;
 }
+
+static pte_t *walk(pte_t *root, uint64_t va, bool create, size_t *tables);
 
 int vm_init(const struct platform *p)
 {
@@ -71,6 +80,10 @@ int vm_init(const struct platform *p)
     for (uint64_t i = 0; i < KERNEL_GIGAS; i++)
         kernel_root[i] = PA_PTE(i << 30) | PTE_V | PTE_R | PTE_W | PTE_X | PTE_G | PTE_A | PTE_D;
     kernel_root[KSTACK_INDEX] = PA_PTE((uintptr_t)kstack_l1) | PTE_V | PTE_G;
+    /* The pin windows' tables, all at once: pinning never allocates. */
+    for (unsigned w = 0; w < VM_PIN_WINDOWS; w++)
+        if (!walk(kernel_root, PIN_BASE + (uint64_t)w * VM_PIN_WINDOW_BYTES, true, NULL))
+            return -ENOMEM;
     vm_activate(kernel_root);
     return 0;
 }
@@ -134,6 +147,24 @@ void *vm_map_user(pte_t *root, uint64_t va, unsigned perm)
     return page;
 }
 
+int vm_map_user_page(pte_t *root, uint64_t va, void *page, unsigned perm)
+{
+    size_t tables = 0;
+
+    if (va < VM_USER_BASE || va >= VM_USER_TOP || va % VM_PAGE || !page ||
+        (uintptr_t)page % VM_PAGE || !(perm & VM_R) || (perm & VM_X))
+        return -EINVAL;
+    pte_t *e = walk(root, va, true, &tables);
+    user_pages += tables;
+    if (!e)
+        return -ENOMEM;
+    if (*e & PTE_V)
+        return -EEXIST;
+    user_pages++;
+    *e = PA_PTE((uintptr_t)page) | PTE_V | PTE_U | PTE_A | PTE_D | (perm & (VM_R | VM_W));
+    return 0;
+}
+
 static void free_table(pte_t *t, int level)
 {
     for (unsigned i = 0; i < ENTRIES; i++) {
@@ -182,7 +213,7 @@ uintptr_t vm_kstack_alloc(unsigned pages)
             *e = PA_PTE((uintptr_t)page) | PTE_V | PTE_R | PTE_W | PTE_G | PTE_A | PTE_D;
         }
         kstack_used[s] = 1;
-        __asm__ volatile("sfence.vma" ::: "memory");
+        cpu_tlb_flush();
         return (uintptr_t)lo;
     }
     return 0;
@@ -197,10 +228,81 @@ void vm_kstack_free(uintptr_t lo, unsigned pages)
             *e = 0;
         }
     }
-    __asm__ volatile("sfence.vma" ::: "memory");
+    cpu_tlb_flush();
     uint64_t slot = (lo - VM_KSTACK_BASE) / (KSTACK_SLOT * VM_PAGE);
     if (slot < KSTACK_SLOTS && pages)
         kstack_used[slot] = 0;
+}
+
+uintptr_t vm_pin(pte_t *root, uint64_t va, size_t len, unsigned need, int *err)
+{
+    uint64_t first = va - va % VM_PAGE;
+    size_t pages = len ? (size_t)((va % VM_PAGE + len + VM_PAGE - 1) / VM_PAGE) : 0;
+    unsigned w = 0;
+
+    *err = va + len < va ? -EFAULT : -EINVAL; /* wrapping the address space: not mapped */
+    if (!len || len > VM_PIN_WINDOW_BYTES - VM_PAGE || va + len < va)
+        return 0;
+    unsigned n = 0;
+    for (w = pin_next; n < VM_PIN_WINDOWS && pin_used[w]; n++)
+        w = (w + 1) % VM_PIN_WINDOWS;
+    *err = -EAGAIN;
+    if (n == VM_PIN_WINDOWS)
+        return 0;
+    /* The TLB may still hold what this window mapped last time: one flush forgets that of
+     * every window at once (with round-robin use, one flush per VM_PIN_WINDOWS pins). */
+    if (pin_stale[w]) {
+        cpu_tlb_flush();
+        memset(pin_stale, 0, sizeof(pin_stale));
+    }
+    pin_next = (w + 1) % VM_PIN_WINDOWS;
+    uint64_t base = PIN_BASE + (uint64_t)w * VM_PIN_WINDOW_BYTES;
+    for (size_t i = 0; i < pages; i++) {
+        uintptr_t pa = vm_translate(root, first + i * VM_PAGE, need | VM_R);
+        pte_t *e = pa ? walk(kernel_root, base + i * VM_PAGE, false, NULL) : NULL;
+        if (!e) {
+            *err = -EFAULT;
+            for (size_t j = 0; j < i; j++)
+                *walk(kernel_root, base + j * VM_PAGE, false, NULL) = 0;
+            pin_stale[w] = 1; /* never used by the CPU, but flushed before reuse all the same */
+            return 0;
+        }
+        *e = PA_PTE(pa) | PTE_V | PTE_R | PTE_W | PTE_G | PTE_A | PTE_D;
+    }
+    pin_used[w] = 1;
+    pinned_pages += pages;
+    *err = 0;
+    return (uintptr_t)(base + va % VM_PAGE);
+}
+
+void vm_unpin(uintptr_t kva, size_t len)
+{
+    uint64_t w = (kva - PIN_BASE) / VM_PIN_WINDOW_BYTES;
+    uint64_t base = PIN_BASE + w * VM_PIN_WINDOW_BYTES;
+    size_t pages = (size_t)((kva % VM_PAGE + len + VM_PAGE - 1) / VM_PAGE);
+
+    if (kva < PIN_BASE || w >= VM_PIN_WINDOWS || !pin_used[w])
+        panic("vm_unpin: 0x%lx is not a pinned window", (unsigned long)kva);
+    for (size_t i = 0; i < pages; i++) {
+        pte_t *e = walk(kernel_root, base + i * VM_PAGE, false, NULL);
+        if (e)
+            *e = 0;
+    }
+    /* No flush here: the window is flushed before it maps anything again (vm_pin), and until
+     * then nothing reaches it (the device was given physical addresses). */
+    pin_stale[w] = 1;
+    pin_used[w] = 0;
+    pinned_pages -= pages;
+}
+
+uint64_t vm_copied_bytes(void)
+{
+    return copied_bytes;
+}
+
+size_t vm_pinned_pages(void)
+{
+    return pinned_pages;
 }
 
 uintptr_t vm_kernel_phys(uintptr_t va)
@@ -237,6 +339,7 @@ int vm_copyin(pte_t *root, void *dst, uint64_t src, size_t len)
         if (n > len)
             n = len;
         memcpy(d, (const void *)k, n);
+        copied_bytes += n;
         d += n;
         src += n;
         len -= n;
@@ -256,6 +359,7 @@ int vm_copyout(pte_t *root, uint64_t dst, const void *src, size_t len)
         if (n > len)
             n = len;
         memcpy((void *)k, s, n);
+        copied_bytes += n;
         s += n;
         dst += n;
         len -= n;

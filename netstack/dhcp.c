@@ -6,6 +6,7 @@
 
 #include "net/dhcp.h"
 #include "net_priv.h"
+#include "virtio/os.h"
 
 #define DHCP_SERVER_PORT 67
 #define DHCP_CLIENT_PORT 68
@@ -47,7 +48,6 @@ struct dhcp_reply {
 };
 
 static struct dhcp_client clients[NET_MAX_NETIFS];
-static uint32_t xid_counter;
 
 static struct dhcp_client *client_of(const struct netif *nif)
 {
@@ -56,12 +56,14 @@ static struct dhcp_client *client_of(const struct netif *nif)
     return &clients[nif->index];
 }
 
-static uint32_t make_xid(const struct netif *nif)
+/* Transaction ids come from the OS's entropy pool: another host on the link must not guess
+ * them and answer first. */
+static uint32_t make_xid(void)
 {
-    uint32_t x = (uint32_t)net_now_ns() ^ (uint32_t)(net_now_ns() >> 32) ^ (++xid_counter << 20);
-    for (int i = 0; i < NET_MAC_LEN; i++)
-        x = (x ^ nif->mac[i]) * 16777619u;
-    return x ? x : 1;
+    uint32_t x = 0;
+    while (x == 0)
+        os_random(&x, sizeof(x));
+    return x;
 }
 
 static uint64_t retry_interval(unsigned tries)
@@ -113,7 +115,7 @@ static void enter_selecting(struct dhcp_client *c)
 {
     c->state = DHCP_SELECTING;
     c->tries = 1;
-    c->xid = make_xid(c->nif);
+    c->xid = make_xid();
     memset(&c->offer, 0, sizeof c->offer);
     (void)send_msg(c, DHCPDISCOVER);
 }
@@ -353,5 +355,4 @@ void dhcp_netif_gone(const struct netif *nif)
 void dhcp_reset(void)
 {
     memset(clients, 0, sizeof clients);
-    xid_counter = 0;
 }

@@ -20,6 +20,7 @@ struct rxq_slot {
 static struct rxq_slot rxq[RXQ_SLOTS];
 static volatile unsigned rxq_head; /* written by net_input (producer) */
 static volatile unsigned rxq_tail; /* written by net_poll (consumer) */
+static struct os_event rx_event;   /* a frame was queued: net_wait's sleep ends */
 
 static struct netif *netifs[NET_MAX_NETIFS];
 static uint8_t tx_frame[NET_FRAME_MAX];
@@ -135,6 +136,7 @@ void net_input(struct netif *nif, const void *frame, size_t len)
         nif->stats.rx_bytes += len;
         os_wmb();
         rxq_head = rxq_head + 1;
+        os_event_signal(&rx_event);
     }
     os_irq_restore(s);
 }
@@ -151,6 +153,7 @@ int net_loopback(struct netif *nif, const uint8_t *frame, size_t len)
         slot->local = true;
         os_wmb();
         rxq_head = rxq_head + 1;
+        os_event_signal(&rx_event);
         rc = 0;
     }
     os_irq_restore(s);
@@ -243,6 +246,8 @@ void net_poll(void)
 /* How long net_wait watches the devices before it sleeps: an answer from the host's network
  * often arrives within tens of microseconds, sooner than a sleeping CPU is woken again. */
 #define NET_WATCH_NS (NET_MS / 10u)
+/* The longest net_wait sleeps without a frame: its callers check their own deadlines. */
+#define NET_SLEEP_NS (10u * NET_MS)
 
 void net_wait(void)
 {
@@ -255,9 +260,9 @@ void net_wait(void)
         for (unsigned i = 0; i < NET_MAX_NETIFS; i++)
             if (netifs[i] && netifs[i]->ops->poll)
                 netifs[i]->ops->poll(netifs[i]);
-    if (net_rx_pending() == 0)
-        os_wait();
     os_irq_restore(s);
+    if (net_rx_pending() == 0)
+        (void)os_event_wait(&rx_event, NET_SLEEP_NS); /* a frame queued, or the time is up */
 }
 
 bool net_ip_is_unicast(uint32_t ip)

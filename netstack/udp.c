@@ -6,6 +6,7 @@
 
 #include "net/udp.h"
 #include "net_priv.h"
+#include "virtio/os.h"
 
 #define UDP_EPHEMERAL_FIRST 49152u
 #define DHCP_CLIENT_PORT    68
@@ -25,7 +26,6 @@ struct udp_sock {
 };
 
 static struct udp_sock socks[UDP_MAX_SOCKETS];
-static uint16_t next_ephemeral = UDP_EPHEMERAL_FIRST;
 
 static struct udp_sock *sock_get(int s)
 {
@@ -139,13 +139,14 @@ int udp_bind(int s, uint16_t port)
     if (sk->port)
         return -EINVAL;
     if (port == 0) {
-        for (unsigned tries = 0; tries < 65536u - UDP_EPHEMERAL_FIRST && !port; tries++) {
-            uint16_t p = next_ephemeral;
-            next_ephemeral =
-                next_ephemeral == 65535 ? UDP_EPHEMERAL_FIRST : (uint16_t)(next_ephemeral + 1u);
-            if (!sock_by_port(p))
-                port = p;
-        }
+        /* A random start in the ephemeral range (from the OS's entropy pool), so another
+         * host cannot guess which port a reply must hit; then the next free one. */
+        uint16_t r = 0;
+        os_random(&r, sizeof(r));
+        unsigned span = 65536u - UDP_EPHEMERAL_FIRST;
+        for (unsigned tries = 0, i = r % span; tries < span && !port; tries++, i = (i + 1) % span)
+            if (!sock_by_port((uint16_t)(UDP_EPHEMERAL_FIRST + i)))
+                port = (uint16_t)(UDP_EPHEMERAL_FIRST + i);
         if (!port)
             return -EADDRINUSE;
     } else if (sock_by_port(port)) {
@@ -228,5 +229,4 @@ void udp_reset(void)
 {
     for (unsigned i = 0; i < UDP_MAX_SOCKETS; i++)
         socks[i].open = false;
-    next_ephemeral = UDP_EPHEMERAL_FIRST;
 }

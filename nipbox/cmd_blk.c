@@ -1,6 +1,7 @@
 /* NipBox `blk`: block devices through the Block Valve.
  *   blk info [dev]            one line per device: transport, size, sector size, ro/rw, serial
  *   blk flush [dev]           make completed writes durable (every device without dev)
+ *   blk stats <dev>           the device's counters: requests, chains, kicks, interrupts, errors
  *   blk zero|discard <dev> <lba> <count>
  *   blk polled <dev> on|off   completion by polling instead of interrupts
  *   blk spin <dev> <us>       interrupt mode: watch the ring up to us before sleeping (0: never)
@@ -113,6 +114,27 @@ static int blk_info_cmd(int argc, char **argv)
         printf("blk info: no block devices\n");
     for (unsigned d = 0; d < n; d++)
         info_line((unsigned)block_at(d));
+    return 0;
+}
+
+static int blk_stats_cmd(int argc, char **argv)
+{
+    struct block_info info;
+    struct block_stats st;
+
+    if (argc != 2) {
+        printf("usage: blk stats <dev>\n");
+        return -EINVAL;
+    }
+    int dev = open_dev("blk stats", argv[1], &info);
+    if (dev < 0)
+        return dev;
+    block_stats(&block_kernel, (unsigned)dev, &st);
+    printf("blk stats %s: %llu requests, %llu chains, %llu kicks, %llu interrupts, %llu errors, "
+           "%u in flight (most %u)\n",
+           info.name, (unsigned long long)st.requests, (unsigned long long)st.chains,
+           (unsigned long long)st.kicks, (unsigned long long)st.interrupts,
+           (unsigned long long)st.errors, st.inflight, st.max_inflight);
     return 0;
 }
 
@@ -393,6 +415,8 @@ static int cmd_blk(int argc, char **argv)
             return blk_range_cmd(argc - 1, argv + 1, BLOCK_OP_WRITE_ZEROES);
         if (strcmp(sub, "discard") == 0)
             return blk_range_cmd(argc - 1, argv + 1, BLOCK_OP_DISCARD);
+        if (strcmp(sub, "stats") == 0)
+            return blk_stats_cmd(argc - 1, argv + 1);
         if (strcmp(sub, "polled") == 0)
             return blk_polled_cmd(argc - 1, argv + 1);
         if (strcmp(sub, "spin") == 0)
@@ -403,11 +427,11 @@ static int cmd_blk(int argc, char **argv)
             return blk_inflight_cmd(argc - 1, argv + 1);
     }
     printf(
-        "usage: blk info [dev] | flush [dev] | zero|discard <dev> <lba> <count> | "
+        "usage: blk info [dev] | flush [dev] | stats <dev> | zero|discard <dev> <lba> <count> | "
         "polled <dev> on|off | spin <dev> <us> | pattern write|verify <dev> <lba> <count> <seed> | "
         "inflight <dev> <n> [lba]\n");
     return -EINVAL;
 }
 
-NIPBOX_COMMAND(blk, "blk", "blk info|flush|zero|discard|polled|spin|pattern|inflight ...",
+NIPBOX_COMMAND(blk, "blk", "blk info|flush|stats|zero|discard|polled|spin|pattern|inflight ...",
                "block devices: list, flush, test patterns, queue depth", cmd_blk);

@@ -4,6 +4,8 @@ plugin manifests. Run by CMake (cmake/virtio_gen.cmake); writes only files whose
 and never touches anything outside --out. Exit 1 with file:line: messages on a bad manifest.
 
 usage: gen_virtio.py --spec framework/virtio.toml --out DIR [--stamp FILE] manifest.toml...
+       gen_virtio.py --spec framework/virtio.toml --out DIR --list-nipbox-sources manifest.toml...
+         (the plugins' [nipbox] sources, for CMake at configure time)
 """
 
 import argparse
@@ -38,6 +40,9 @@ def main(argv=None):
     parser.add_argument("--out", required=True, help="output dir (gets virtio_gen/)")
     parser.add_argument("--stamp", help="file touched after every successful run")
     parser.add_argument("--check", action="store_true", help="validate only, write nothing")
+    parser.add_argument("--list-nipbox-sources", action="store_true",
+                        help="validate, then print the plugins' NipBox command sources (one "
+                        "absolute path a line) and write nothing")
     parser.add_argument("manifests", nargs="*", help="plugin manifest.toml files")
     args = parser.parse_args(argv)
 
@@ -51,6 +56,10 @@ def main(argv=None):
               file=sys.stderr)
         return 1
     if args.check:
+        return 0
+    if args.list_nipbox_sources:
+        for path in checked.shell_sources:
+            print(path)
         return 0
     for relative, text in emit_c.generate(checked).items():
         write_if_changed(os.path.join(args.out, relative), text)

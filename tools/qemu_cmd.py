@@ -63,6 +63,51 @@ def net_args(transport, ident="n0", hostfwd=None):
     return ["-netdev", netdev] + device_args("net", transport, ident)
 
 
+def console_args(transport, chardev="con0", ports=(), extra=""):
+    """A virtio-serial controller on `transport` (id vser0) with one virtconsole on chardev
+    `chardev` (the guest's hvc0, port 0) and a virtserialport per (chardev id, name) in
+    `ports`. The chardevs themselves are the caller's."""
+    transport = canonical_transport(transport)
+    bus, flag = TRANSPORTS[transport]
+    suffix = "-pci" if bus == "pci" else "-device"
+    args = ["-device", f"virtio-serial{suffix},id=vser0{flag}{extra}",
+            "-device", f"virtconsole,chardev={chardev},bus=vser0.0,nr=0"]
+    for ident, name in ports:
+        args += ["-device", f"virtserialport,chardev={ident},name={name},bus=vser0.0"]
+    return args
+
+
+def virtio_console_args(transport, uart_log, interactive=True):
+    """The console on virtio (./rumpk run --console virtio): stdio goes to a virtconsole (hvc0),
+    the UART's output (the boot log up to the switch) to the file `uart_log`, and the kernel is
+    told console=hvc0 (see with_append). Interactive: Ctrl-A X still quits (a mux chardev) and
+    Ctrl-C reaches the guest."""
+    chardev = "stdio,id=con0,signal=off" + (",mux=on" if interactive else "")
+    return ["-chardev", chardev] + console_args(transport)
+
+
+def with_append(args, more):
+    """`args` with `more` added to the kernel command line (-append), created when missing."""
+    out = list(args)
+    if "-append" in out:
+        i = out.index("-append") + 1
+        out[i] = f"{out[i]} {more}".strip()
+    else:
+        out += ["-append", more]
+    return out
+
+
+def serial_to(args, target):
+    """`args` with the UART sent to `target` (a QEMU chardev spec such as file:PATH) instead of
+    stdio, and no monitor on stdio."""
+    out = list(args)
+    i = out.index("-serial") + 1
+    out[i] = target
+    if "-monitor" not in out:
+        out += ["-monitor", "none"]
+    return out
+
+
 def is_pci_device(driver):
     """True for a QEMU -device driver that sits on a PCI bus and may carry an option ROM."""
     return "-pci" in driver or driver in PCI_NIC_MODELS or driver.startswith(("pcie-", "pci-"))
@@ -117,6 +162,10 @@ def main(argv):
     p.add_argument("--smp", type=int, default=1)
     p.add_argument("--kernel", default=DEFAULT_KERNEL)
     p.add_argument("--append")
+    p.add_argument("--console", choices=["uart", "virtio"], default="uart",
+                   help="virtio: NipBox on a virtconsole (hvc0) on stdio; the UART's boot log "
+                   "goes to --uart-log")
+    p.add_argument("--uart-log", default=os.path.join(ROOT, "build", "uart.log"))
     p.add_argument("--gdb", action="store_true", help="add -s -S (wait for gdb on :1234)")
     a = p.parse_args(argv)
     if a.transport is None:
@@ -129,6 +178,10 @@ def main(argv):
         args += disk_args(a.disk, t)
         if a.net:
             args += net_args(t)
+    if a.console == "virtio":
+        args = serial_to(args, "file:" + a.uart_log)
+        args += virtio_console_args(a.transport or "pci-legacy", a.uart_log)
+        args = with_append(args, "console=hvc0")
     if a.gdb:
         args += ["-s", "-S"]
     print(shlex.join(without_option_roms(args)))

@@ -185,6 +185,17 @@ int block_info(const struct block_subject *s, unsigned dev, struct block_info *i
     return 0;
 }
 
+int block_size(const struct block_subject *s, unsigned dev, uint32_t *size)
+{
+    int rc;
+    struct valve_dev *vd = enter(s, dev, BLOCK_ACCESS_INFO, &rc);
+
+    if (!vd)
+        return rc;
+    *size = vd->geom.block_size;
+    return 0;
+}
+
 int block_stats(const struct block_subject *s, unsigned dev, struct block_stats *stats)
 {
     int rc;

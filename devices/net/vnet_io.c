@@ -152,6 +152,8 @@ void vnet_interrupt(struct virtio_device *vdev)
     struct vnet_dev *vn = vdev->driver_priv;
     if (vn && vn->rxq)
         rx_collect(vn);
+    if (vn && vn->txq && vq_has_used(vn->txq))
+        os_event_signal(&vn->tx_event); /* only read here: tx_reclaim runs in the waiter */
 }
 
 /* Waits for a transmit buffer: reclaims, and sleeps with transmit interrupts on when none is
@@ -170,8 +172,11 @@ static struct vnet_buf *tx_get(struct vnet_dev *vn)
         }
         unsigned long s = os_irq_disable();
         vq_enable_cb(vn->txq);
-        if (!vq_has_used(vn->txq) && !vn->vdev->polled)
-            os_wait();
+        bool sleep = !vq_has_used(vn->txq) && !vn->vdev->polled;
+        os_irq_restore(s);
+        if (sleep) /* the interrupt handler signals once the device used a buffer */
+            (void)os_event_wait(&vn->tx_event, VNET_TX_WAIT_NS);
+        s = os_irq_disable();
         vq_disable_cb(vn->txq);
         os_irq_restore(s);
         tx_reclaim(vn);

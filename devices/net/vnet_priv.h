@@ -40,6 +40,7 @@ struct vnet_dev {
     bool mrg_rxbuf, has_status, mac_from_device;
     bool rx_started; /* the first kick waits until after DRIVER_OK */
     bool rx_broken_logged, tx_broken_logged;
+    struct os_event tx_event; /* the device gave transmit buffers back (a waiter sleeps on it) */
 
     uint8_t *rx_mem, *tx_mem;
     uint64_t rx_pa, tx_pa;

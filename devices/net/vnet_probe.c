@@ -97,6 +97,7 @@ static int vnet_probe(struct virtio_device *vdev)
     if (!vn)
         return -ENOMEM;
     vn->vdev = vdev;
+    os_event_init(&vn->tx_event);
     vn->mrg_rxbuf = virtio_has_feature(vdev, VIRTIO_NET_F_MRG_RXBUF);
     vn->hdr_len = vn->mrg_rxbuf || virtio_has_feature(vdev, VIRTIO_F_VERSION_1) ? VNET_HDR_MODERN
                                                                                 : VNET_HDR_LEGACY;

@@ -11,6 +11,7 @@
 
 #include <kernel/boot.h>
 #include <kernel/cpu.h>
+#include <kernel/entropy.h>
 #include <kernel/fiber.h>
 #include <kernel/init.h>
 #include <kernel/kernel.h>
@@ -158,11 +159,6 @@ void os_irq_restore(unsigned long state)
     cpu_irq_restore(state);
 }
 
-void os_wait(void)
-{
-    cpu_wait();
-}
-
 /* Every driver's hooks; changed only with interrupts disabled. */
 static struct os_hooks *hooks;
 
@@ -280,9 +276,9 @@ int os_event_wait(struct os_event *ev, uint64_t timeout_ns)
             continue;
         if (arm_all() || ev->pending)
             continue;
-        /* A fiber sleeps (others run meanwhile) until the signal or the deadline; the idle
-         * context waits in wfi. */
-        fiber_sleep(ev, timeout_ns == OS_WAIT_FOREVER ? 0 : start + timeout_ns);
+        /* A fiber sleeps (others run meanwhile) until the signal or the deadline, or waits in
+         * place when nobody else could run; the idle context waits in wfi. */
+        fiber_block(ev, timeout_ns == OS_WAIT_FOREVER ? 0 : start + timeout_ns);
         round = time_ns();
     }
     cpu_irq_restore(irq);
@@ -292,4 +288,14 @@ int os_event_wait(struct os_event *ev, uint64_t timeout_ns)
 uint64_t os_time_ns(void)
 {
     return time_ns();
+}
+
+void os_entropy_add(const void *buf, size_t len, const char *source)
+{
+    entropy_add(buf, len, source);
+}
+
+void os_random(void *buf, size_t len)
+{
+    entropy_get(buf, len);
 }

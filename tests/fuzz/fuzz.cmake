@@ -39,18 +39,25 @@ endif()
 
 set(RUMPK_FUZZ_BIN ${CMAKE_BINARY_DIR}/fuzz)
 if(RUMPK_FUZZ_MISSING STREQUAL "")
-  # What rumpk_host is made of, handed to the clang project as a script it includes.
-  set(dirs ${CMAKE_SOURCE_DIR}/tests/sim ${CMAKE_SOURCE_DIR}/valve/host ${RUMPK_FIXTURE_DIRS}
-      ${CMAKE_SOURCE_DIR}/framework ${CMAKE_SOURCE_DIR}/netstack ${CMAKE_SOURCE_DIR}/valve
-      ${RUMPK_DEVICE_DIRS} ${CMAKE_SOURCE_DIR}/ion ${CMAKE_SOURCE_DIR}/caps)
+  # What rumpk_host is made of (the same folders; the plugins' shell commands left to the
+  # shell, as cmake/layers.cmake does), handed to the clang project as a script it includes.
+  rumpk_sources_of(srcs ${CMAKE_SOURCE_DIR}/tests/sim ${CMAKE_SOURCE_DIR}/valve/host
+                   ${RUMPK_FIXTURE_DIRS} ${CMAKE_SOURCE_DIR}/framework ${CMAKE_SOURCE_DIR}/netstack
+                   ${CMAKE_SOURCE_DIR}/valve ${RUMPK_DEVICE_DIRS} ${CMAKE_SOURCE_DIR}/ion
+                   ${CMAKE_SOURCE_DIR}/caps)
+  if(RUMPK_SHELL_SOURCES)
+    list(REMOVE_ITEM srcs ${RUMPK_SHELL_SOURCES})
+  endif()
   set(gen ${HOST_GEN_SRCS})
   list(FILTER gen INCLUDE REGEX "\\.c$")
+  list(APPEND srcs ${gen})
   set(incs ${HOST_LAYER_INCS} ${HOST_GEN_INC} ${CMAKE_SOURCE_DIR}/tests/sim
       ${CMAKE_SOURCE_DIR}/valve/host ${CMAKE_SOURCE_DIR}/framework ${CMAKE_SOURCE_DIR}/abi/include)
   set(cfg ${CMAKE_CURRENT_BINARY_DIR}/fuzz_config.cmake)
-  file(WRITE ${cfg} "set(RUMPK_SRC \"${CMAKE_SOURCE_DIR}\")\n"
-       "set(RUMPK_FUZZ_DIRS \"${dirs}\")\n" "set(RUMPK_FUZZ_GEN_SRCS \"${gen}\")\n"
+  file(WRITE ${cfg}.new "set(RUMPK_SRC \"${CMAKE_SOURCE_DIR}\")\n"
+       "set(RUMPK_FUZZ_SRCS \"${srcs}\")\n"
        "set(RUMPK_FUZZ_INCS \"${incs}\")\n" "set(RUMPK_FUZZ_TARGETS \"${RUMPK_FUZZ_TARGETS}\")\n")
+  configure_file(${cfg}.new ${cfg} COPYONLY) # touched only when it changes: no needless reconfigure
   ExternalProject_Add(rumpk_fuzz
     SOURCE_DIR ${CMAKE_SOURCE_DIR}/tests/fuzz
     BINARY_DIR ${RUMPK_FUZZ_BIN}

@@ -131,6 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
     struct sim_params p;
 
     fw_restore_registry();
+    os_host_seed_random(1); /* DHCP xids, ports: the same for every run of an input */
     sim_params_init(&p, net ? SIM_TYPE_NET : SIM_TYPE_BLOCK, !legacy);
     if (mode & 4)
         p.irq = 0;

@@ -37,6 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1 || size - 1 > sizeof frame)
         return 0;
     uint8_t mode = data[0];
+    os_host_seed_random(1); /* DHCP xids, ports: the same for every run of an input */
     size_t len = size - 1;
     memcpy(frame, data + 1, len);
     if (mode & 1)

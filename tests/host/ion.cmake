@@ -7,3 +7,8 @@ rumpk_host_test(test_ion_ring ${CMAKE_SOURCE_DIR}/tests/host/test_ion_ring.c
                 ${CMAKE_SOURCE_DIR}/user/lib/ion.c
                 INCLUDES ${CMAKE_SOURCE_DIR}/user/include ${CMAKE_SOURCE_DIR}/abi/include)
 rumpk_host_test(test_cspace ${CMAKE_SOURCE_DIR}/tests/host/test_cspace.c)
+# test_vm           kernel/vm.c's walker, user permissions, copies, pinning for DMA (with a
+#                   host stand-in for <kernel/cpu.h> that counts satp writes and TLB flushes)
+rumpk_host_test(test_vm ${CMAKE_SOURCE_DIR}/tests/host/test_vm.c ${CMAKE_SOURCE_DIR}/kernel/vm.c
+                INCLUDES ${CMAKE_SOURCE_DIR}/tests/host/vm_stub ${CMAKE_SOURCE_DIR}/kernel/include
+                         ${CMAKE_SOURCE_DIR}/abi/include)

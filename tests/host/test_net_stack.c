@@ -457,6 +457,31 @@ static void test_udp_api(void **state)
 }
 
 /* Every way an IPv4 header can lie: dropped, counted, no crash, nothing delivered. */
+/* Ephemeral ports start where the OS's random bytes say (os_random), not at a counter; a port
+ * already taken is skipped for the next free one. */
+static void test_udp_ephemeral_random(void **state)
+{
+    (void)state;
+    int a = udp_socket(), b = udp_socket(), c = udp_socket();
+    assert_true(a >= 0 && b >= 0 && c >= 0);
+    os_host_seed_random(1234);
+    assert_int_equal(udp_bind(a, 0), 0);
+    int first = udp_local_port(a);
+    assert_true(first >= 49152 && first <= 65535);
+    os_host_seed_random(98765);
+    assert_int_equal(udp_bind(b, 0), 0);
+    int second = udp_local_port(b);
+    assert_true(second >= 49152 && second <= 65535);
+    assert_int_not_equal(first, second);
+    /* the same draw again: its port is taken, so the next one up (or 49152 after 65535) */
+    os_host_seed_random(1234);
+    assert_int_equal(udp_bind(c, 0), 0);
+    assert_int_equal(udp_local_port(c), first == 65535 ? 49152 : first + 1);
+    udp_close(a);
+    udp_close(b);
+    udp_close(c);
+}
+
 static void test_ip_malformed(void **state)
 {
     (void)state;
@@ -624,6 +649,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_udp_receive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_udp_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_udp_api, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_udp_ephemeral_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ip_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_icmp_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rx_queue_full, setup, teardown),

@@ -1,6 +1,6 @@
 """The boot summary line counts what was really added to the device list.
 
-  * a small machine: a disk and a virtio-rng device (no Rumpk driver) ->
+  * a small machine: a disk and a virtio-balloon device (no Rumpk driver) ->
     "virtio: 2 devices added: 1 ready, 1 no driver, 0 failed";
   * a crowded one, 38 virtio devices (30 PCI, 8 virtio-mmio) for a list of 32: the line says
     32 added and 6 not added, and its numbers match lsdev row by row.
@@ -38,7 +38,7 @@ class BootCensusTest(QemuTestCase):
 
     def test_small_machine(self):
         g = self.boot(self.disk("hd0", "virtio-blk-pci,disable-legacy=on")
-                      + ["-device", "virtio-rng-pci"], transports=["pci-modern"])
+                      + ["-device", "virtio-balloon-pci"], transports=["pci-modern"])
         self.assertEqual(self.summary(g), (2, 1, 1, 0, 0, ""))
         self.assertIn("virtio: 2 devices added: 1 ready, 1 no driver, 0 failed\n", g.log)
         self.assertEqual(g.poweroff(), 0)

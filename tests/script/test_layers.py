@@ -75,6 +75,25 @@ class IncludeCheck(unittest.TestCase):
         self.assertIn("framework/peek.c:1: framework includes netstack/net_priv.h of netstack",
                       r.stdout)
 
+    def test_plugin_shell_source_is_its_own_layer(self):
+        # A plugin's [nipbox] source may include the shell's header; the plugin's other files
+        # may not, and the shell source may not reach the Valve.
+        manifest = ('[plugin]\nname = "blk"\nkind = "device"\ndriver = "d"\ntypes = ["block"]\n'
+                    '[nipbox]\nsources = ["cmd_blkx.c"]\ncommands = ["blkx"]\n')
+        tree = self.tree({"devices/blk/manifest.toml": manifest,
+                          "devices/blk/cmd_blkx.c": "#include <nipbox.h>\n#include \"blk.h\"\n"})
+        r = run(["check", tree])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        tree = self.tree({"devices/blk/manifest.toml": manifest,
+                          "devices/blk/cmd_blkx.c": "#include <nipbox.h>\n#include <valve.h>\n",
+                          "devices/blk/blk_io.c": "#include <nipbox.h>\n"})
+        r = run(["check", tree])
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("devices/blk/cmd_blkx.c:2: plugin_shell includes valve/include/valve.h of "
+                      "valve", r.stdout)
+        self.assertIn("devices/blk/blk_io.c:1: devices includes nipbox/include/nipbox.h of "
+                      "nipbox", r.stdout)
+
     def test_file_in_no_layer_fails(self):
         r = run(["check", self.tree({"newdir/thing.c": "int x;\n"})])
         self.assertEqual(r.returncode, 1, r.stdout)

@@ -488,3 +488,98 @@ uint64_t os_host_alloc_bytes(void)
 {
     return alloc_bytes;
 }
+
+/* Entropy: os_random is a seeded xorshift64* (reproducible tests; os_host_seed_random picks
+ * the sequence); os_entropy_add counts what a plugin fed and keeps the last bytes. */
+static uint64_t random_state = 0x9e3779b97f4a7c15ull;
+static uint64_t entropy_fed;
+static const char *entropy_source;
+static uint8_t entropy_last[256];
+static size_t entropy_last_len;
+
+void os_random(void *buf, size_t len)
+{
+    uint8_t *b = buf;
+    for (size_t i = 0; i < len; i++) {
+        random_state ^= random_state >> 12;
+        random_state ^= random_state << 25;
+        random_state ^= random_state >> 27;
+        b[i] = (uint8_t)((random_state * 0x2545f4914f6cdd1dull) >> 56);
+    }
+}
+
+void os_entropy_add(const void *buf, size_t len, const char *source)
+{
+    entropy_fed += len;
+    entropy_source = source;
+    entropy_last_len = len < sizeof(entropy_last) ? len : sizeof(entropy_last);
+    memcpy(entropy_last, buf, entropy_last_len);
+}
+
+void os_host_seed_random(uint64_t seed)
+{
+    random_state = seed ? seed : 1;
+}
+
+uint64_t os_host_entropy_fed(void)
+{
+    return entropy_fed;
+}
+
+const char *os_host_entropy_source(void)
+{
+    return entropy_source;
+}
+
+size_t os_host_entropy_last(const uint8_t **bytes)
+{
+    *bytes = entropy_last;
+    return entropy_last_len;
+}
+
+void os_host_entropy_reset(void)
+{
+    entropy_fed = 0;
+    entropy_source = NULL;
+    entropy_last_len = 0;
+}
+
+/* Console devices: the host keeps the last one added and what it was given as input. */
+static struct os_console *host_console;
+static char console_in[1024];
+static size_t console_in_len;
+
+int os_console_add(struct os_console *c)
+{
+    c->os_id = 1;
+    host_console = c;
+    return 0;
+}
+
+void os_console_remove(struct os_console *c)
+{
+    if (host_console == c)
+        host_console = NULL;
+    c->os_id = -1;
+}
+
+void os_console_input(struct os_console *c, const char *buf, size_t len)
+{
+    if (c != host_console)
+        return;
+    while (len-- && console_in_len < sizeof(console_in))
+        console_in[console_in_len++] = *buf++;
+}
+
+struct os_console *os_host_console(void)
+{
+    return host_console;
+}
+
+size_t os_host_console_input(char *out, size_t cap)
+{
+    size_t n = console_in_len < cap ? console_in_len : cap;
+    memcpy(out, console_in, n);
+    console_in_len = 0;
+    return n;
+}

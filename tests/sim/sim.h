@@ -204,6 +204,32 @@ int sim_net_inject(struct sim_device *d, const void *frame, size_t len);
 void sim_net_set_link(struct sim_device *d, bool up);
 unsigned sim_net_backlog(struct sim_device *d);
 
+/* A generic device model for plugin authors (sim_model.c): give the device's answers as
+ * callbacks and the simulator does the transport, the rings and their checks. Set it right
+ * after sim_create (before sim_add) with sim_params type, features, queues and config as the
+ * device has them.
+ * chain: one chain the driver made available on queue q: `in` holds its in_len readable
+ *   bytes, `out` (zeroed) room for out_cap writable bytes. Returns the used length to report
+ *   (>= 0; it may lie: more than out_cap, or 0 while writing nothing), SIM_MODEL_HOLD to keep
+ *   the chain (held queues only: it is offered again at sim_model_kick or the next run), or
+ *   SIM_MODEL_ERROR to call the chain a driver error (the device stops until reset).
+ * held_queues: bit q set = chains of queue q wait until the device has something to say
+ *   (receive queues); they are offered to `chain`, oldest first, when the device runs. */
+#define SIM_MODEL_HOLD  (-1L)
+#define SIM_MODEL_ERROR (-2L)
+struct sim_model_ops {
+    long (*chain)(void *arg, struct sim_device *d, unsigned q, const uint8_t *in, size_t in_len,
+                  uint8_t *out, size_t out_cap);
+    uint32_t held_queues;
+    void *arg;
+};
+void sim_set_model(struct sim_device *d, const struct sim_model_ops *ops);
+/* The device has something for held queue q: offers its chains to the model now (raising the
+ * interrupt for what completed). Returns chains completed. */
+unsigned sim_model_kick(struct sim_device *d, unsigned q);
+/* Chains the driver made available on queue q that the device holds (not completed yet). */
+unsigned sim_held(struct sim_device *d, unsigned q);
+
 /* os_host.c hooks (the host implementation of virtio/os.h).
  * Clock: os_time_ns() is CLOCK_MONOTONIC plus a fake offset; every call adds `step` to the
  * offset (0 = off). The timer: whenever the fake clock has passed the next 10 ms boundary and
@@ -217,10 +243,11 @@ unsigned sim_net_backlog(struct sim_device *d);
  * anything. A wait whose device is polled never runs the simulator (a polled device answers at
  * notify or never) and adds 10 us per turn. A wait idle for 200 s of fake time aborts the test
  * (a waiter nobody will ever wake: a lost wake-up); with a timeout it returns -ETIMEDOUT first.
- * os_wait() (the network code's bare sleep) runs sim_run() then pending handlers; after 100000
- * waits in a row with nothing to do it aborts the test.
+ * os_wait() (tests only; the kernel's code waits on events) runs sim_run() then pending
+ * handlers; after 100000 waits in a row with nothing to do it aborts the test.
  * Log: each os_log line goes to stderr (unless quiet; RUMPK_LOG=1 overrides) and into a
  * capture buffer. */
+void os_wait(void);
 void os_host_set_clock_step(uint64_t ns);
 void os_host_advance_clock(uint64_t ns);
 void os_host_raise_irq(unsigned irq);
@@ -234,5 +261,17 @@ void os_host_log_clear(void);
 void os_host_log_quiet(bool quiet);
 uint64_t os_host_dma_bytes(void);   /* bytes currently held by os_dma_alloc */
 uint64_t os_host_alloc_bytes(void); /* bytes currently held by os_alloc */
+/* Entropy: os_random is a seeded xorshift64* (default seed fixed); os_entropy_add counts the
+ * bytes fed, keeps the last source name and up to 256 of the last bytes. */
+void os_host_seed_random(uint64_t seed);
+uint64_t os_host_entropy_fed(void);
+const char *os_host_entropy_source(void);
+size_t os_host_entropy_last(const uint8_t **bytes);
+void os_host_entropy_reset(void);
+/* Console devices: the console last added (NULL when none or removed), and the input it handed
+ * the OS since the last call (copied to out, at most cap bytes). */
+struct os_console;
+struct os_console *os_host_console(void);
+size_t os_host_console_input(char *out, size_t cap);
 
 #endif

@@ -281,6 +281,8 @@ static bool echo_process(struct sim_device *d, unsigned qi, const struct sim_cha
 
 bool sim_model_process(struct sim_device *d, unsigned qi, const struct sim_chain *c)
 {
+    if (d->model)
+        return sim_generic_process(d, qi, c);
     switch (d->p.type) {
     case SIM_TYPE_BLOCK:
         return blk_process(d, qi, c);
@@ -295,11 +297,17 @@ bool sim_model_process(struct sim_device *d, unsigned qi, const struct sim_chain
 
 bool sim_model_holds_queue(const struct sim_device *d, unsigned qi)
 {
+    if (d->model)
+        return sim_generic_holds(d, qi);
     return d->p.type == SIM_TYPE_NET && qi == SIM_NET_RX_QUEUE;
 }
 
 void sim_model_run(struct sim_device *d)
 {
+    if (d->model) {
+        sim_generic_run(d);
+        return;
+    }
     if (d->p.type == SIM_TYPE_NET)
         net_deliver(d);
 }

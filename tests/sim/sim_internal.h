@@ -100,6 +100,8 @@ struct sim_device {
     unsigned backlog_head, backlog_n;
     sim_net_tx_fn tx_hook;
     void *tx_arg;
+    /* a generic model (sim_model.c), NULL: the built-in model of the type */
+    const struct sim_model_ops *model;
 };
 
 /* Transport side (sim_transport.c) for the models. */
@@ -131,6 +133,10 @@ void sim_chain_write(const struct sim_chain *c, uint64_t off, const void *buf, u
 /* Device models (sim_devices.c). process: handle one chain of queue qi; returns false on a
  * driver error. Net rx chains are held, not processed, until a frame arrives. */
 bool sim_model_process(struct sim_device *d, unsigned qi, const struct sim_chain *c);
+/* The generic model (sim_model.c): used by sim_devices.c when d->model is set. */
+bool sim_generic_process(struct sim_device *d, unsigned qi, const struct sim_chain *c);
+bool sim_generic_holds(const struct sim_device *d, unsigned qi);
+void sim_generic_run(struct sim_device *d);
 bool sim_model_holds_queue(const struct sim_device *d, unsigned qi);
 void sim_model_run(struct sim_device *d); /* deliver backlog frames */
 int sim_model_init(struct sim_device *d);

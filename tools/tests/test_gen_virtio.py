@@ -527,3 +527,49 @@ class TomlLinesTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class NipboxSourcesTest(GenTestCase):
+    """[nipbox] in a manifest: --list-nipbox-sources prints the plugin's shell sources (absolute,
+    one a line, in plugin order) for CMake, and writes nothing."""
+
+    def plugin(self, folder, name, command):
+        os.makedirs(os.path.join(self.tmp, folder))
+        with open(os.path.join(self.tmp, folder, f"cmd_{name}.c"), "w", encoding="utf-8") as f:
+            f.write(f'NIPBOX_COMMAND({name}, "{command}", "{command}", "x", run_{name});\n')
+        manifest = os.path.join(self.tmp, folder, "manifest.toml")
+        with open(manifest, "w", encoding="utf-8") as f:
+            f.write(textwrap.dedent(f"""\
+                [plugin]
+                name = "{name}"
+                kind = "device"
+                driver = "virtio_{name}_driver"
+                types = ["entropy"]
+
+                [nipbox]
+                sources = ["cmd_{name}.c"]
+                commands = ["{command}"]
+                """))
+        return manifest
+
+    def test_lists_sources(self):
+        a = self.plugin("pa", "alpha", "alpha-cmd")
+        b = self.plugin("pb", "beta", "beta")
+        out = os.path.join(self.tmp, "out")
+        result = run_gen(out, [b, a], extra=["--list-nipbox-sources"])
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.splitlines(),
+                         [os.path.join(self.tmp, "pa", "cmd_alpha.c"),
+                          os.path.join(self.tmp, "pb", "cmd_beta.c")])
+        self.assertFalse(os.path.exists(os.path.join(out, "virtio_gen")))
+        # the normal run accepts the same manifests
+        self.gen_ok([a, b])
+
+    def test_tree_plugins_list_their_commands(self):
+        manifests = sorted(glob.glob(os.path.join(ROOT, "devices", "*", "manifest.toml")))
+        result = run_gen(os.path.join(self.tmp, "out"), manifests,
+                         extra=["--list-nipbox-sources"])
+        self.assertEqual(result.returncode, 0, result.stderr)
+        for path in result.stdout.splitlines():
+            self.assertTrue(os.path.isfile(path), path)
+            self.assertTrue(path.startswith(os.path.join(ROOT, "devices") + os.sep), path)

@@ -42,6 +42,11 @@ TRANSPORT_PLUGIN_SCHEMA = {"name": (STR, True), "kind": (STR, True), "ops": (STR
                            "discover": (STR, True), "order": (INT, True),
                            "features": (STRLIST, False)}
 KINDS = ("device", "transport")
+NIPBOX_SCHEMA = {"sources": (STRLIST, True), "commands": (STRLIST, True)}
+_SOURCE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]*\.c$")
+_COMMAND_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+# NIPBOX_COMMAND(ident, "name", ...) in a plugin's shell source (nipbox/include/nipbox.h).
+_REGISTERS = re.compile(r'NIPBOX_COMMAND\s*\(\s*\w+\s*,\s*"([^"\\]*)"')
 
 
 class Origin:
@@ -111,6 +116,8 @@ class Plugin:
     ops: str = ""
     discover: str = ""
     order: int = 0
+    shell_sources: list = field(default_factory=list)  # absolute paths ([nipbox] sources)
+    shell_commands: list = field(default_factory=list)  # (name, Origin) of [nipbox] commands
 
     @property
     def feature_mask(self):
@@ -128,6 +135,11 @@ class Model:
     features: list = field(default_factory=list)
     configs: list = field(default_factory=list)
     plugins: list = field(default_factory=list)
+
+    @property
+    def shell_sources(self):
+        """Every plugin's NipBox command sources, absolute, in plugin order."""
+        return [path for p in self.devices for path in p.shell_sources]
 
     def type_by_name(self, name):
         return next((t for t in self.types if t.name == name), None)
@@ -186,7 +198,7 @@ def load(spec_path, manifest_paths):
         _load_pci(spec, model, errors)
     sources = ([spec] if spec is not None else []) + manifests
     for source in manifests:
-        _check_top(source, ("plugin", "device_type", "feature", "config"), errors)
+        _check_top(source, ("plugin", "device_type", "feature", "config", "nipbox"), errors)
     for source in sources:
         _load_types(source, model, errors)
     _check_unique_types(model, errors)
@@ -197,6 +209,7 @@ def load(spec_path, manifest_paths):
     for source in manifests:
         _load_plugin(source, model, errors)
     _check_unique_plugins(model, errors)
+    _check_unique_commands(model, errors)
     if not errors:
         _check_macros(model, errors)
     if errors:
@@ -543,8 +556,86 @@ def _load_plugin(source, model, errors):
             ok = False
         else:
             plugin.features.append(feature)
+    if "nipbox" in source.data:
+        ok &= _load_nipbox(source, plugin, errors)
     if ok:
         model.plugins.append(plugin)
+
+
+def _load_nipbox(source, plugin, errors):
+    """[nipbox]: the plugin's shell command sources (in its folder) and the commands they
+    register; each listed command must be registered by one of them, and only those."""
+    table = source.data["nipbox"]
+    origin = Origin(source, "nipbox")
+    if not isinstance(table, dict):
+        errors.add(Origin(source), "\"nipbox\" must be a table ([nipbox])", "nipbox")
+        return False
+    if plugin.kind != "device":
+        errors.add(origin, "[nipbox] belongs to device plugins only")
+        return False
+    if not _check_table(table, NIPBOX_SCHEMA, origin, "[nipbox]", errors):
+        return False
+    ok = True
+    folder = os.path.dirname(os.path.abspath(source.path))
+    registered = {}  # command -> source name
+    for name in table["sources"]:
+        if not _SOURCE_NAME.match(name) or ".." in name.split("/"):
+            errors.add(origin, f"nipbox source \"{name}\" must be a .c file inside the plugin "
+                       "folder (a relative path without ..)", "sources", name)
+            ok = False
+            continue
+        path = os.path.join(folder, name)
+        if path in plugin.shell_sources:
+            errors.add(origin, f"nipbox source \"{name}\" listed twice", "sources", name)
+            ok = False
+            continue
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                text = handle.read()
+        except OSError as exc:
+            errors.add(origin, f"nipbox source \"{name}\": cannot read "
+                       f"{display_path(path)}: {exc.strerror}", "sources", name)
+            ok = False
+            continue
+        plugin.shell_sources.append(path)
+        for command in _REGISTERS.findall(text):
+            registered.setdefault(command, name)
+    if not table["sources"]:
+        errors.add(origin, "sources must list at least one .c file", "sources")
+        ok = False
+    listed = []
+    for command in table["commands"]:
+        if not _COMMAND_NAME.match(command):
+            errors.add(origin, f"nipbox command \"{command}\" must be lowercase letters, "
+                       "digits, _ and -", "commands", command)
+            ok = False
+        elif command in listed:
+            errors.add(origin, f"nipbox command \"{command}\" listed twice", "commands", command)
+            ok = False
+        elif ok and command not in registered:
+            errors.add(origin, f"nipbox command \"{command}\" is registered by none of the "
+                       f"sources (no NIPBOX_COMMAND(..., \"{command}\", ...))", "commands",
+                       command)
+            ok = False
+        listed.append(command)
+        plugin.shell_commands.append((command, origin))
+    for command, name in registered.items():
+        if command not in listed:
+            errors.add(origin, f"nipbox source \"{name}\" registers command \"{command}\", "
+                       "which [nipbox] commands does not list", "sources", name)
+            ok = False
+    return ok
+
+
+def _check_unique_commands(model, errors):
+    seen = {}
+    for plugin in model.devices:
+        for command, origin in plugin.shell_commands:
+            first = seen.setdefault(command, (plugin, origin))
+            if first[0] is not plugin:
+                errors.add(origin, f"nipbox command \"{command}\" is also carried by plugin "
+                           f"\"{first[0].name}\" ({first[1].where('commands', command)})",
+                           "commands", command)
 
 
 def _plugin_feature(model, plugin, name, errors):

@@ -49,3 +49,8 @@ long nexus_getpid(void)
 {
     return nexus_syscall(SYS_GETPID, 0, 0, 0);
 }
+
+long nexus_getrandom(void *buf, size_t len)
+{
+    return nexus_syscall(SYS_GETRANDOM, (long)buf, (long)len, 0);
+}

@@ -148,6 +148,9 @@ int block_at(unsigned i);
 int block_find(const char *name);
 int block_info(const struct block_subject *s, unsigned dev, struct block_info *info);
 int block_stats(const struct block_subject *s, unsigned dev, struct block_stats *stats);
+/* Only the logical block size (the unit of lba and count), cheaply, for a per-request check:
+ * 0 with *size set, or -errno as block_info. */
+int block_size(const struct block_subject *s, unsigned dev, uint32_t *size);
 /* Polled completion (for boot and measuring) instead of interrupts; -EOPNOTSUPP when the
  * backend has no such setting. */
 int block_set_polled(const struct block_subject *s, unsigned dev, bool polled);

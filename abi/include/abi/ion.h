@@ -33,4 +33,23 @@ struct ion_cqe {
     int64_t result;
 };
 
+/* What SYS_ION_SETUP tells the fiber: where its rings are mapped (user addresses). */
+struct ion_params {
+    uint64_t sq; /* the submission ring's header, its entries right after it */
+    uint64_t cq; /* the completion ring's header, its entries right after it */
+    uint32_t sq_entries, cq_entries;
+};
+
+/* What SYS_CAP_INFO tells of a slot. `kind`: ION_CAP_* ; `rights`: ION_RIGHT_* | ION_RIGHT_G. */
+#define ION_CAP_BLOCK 1u
+#define ION_RIGHT_G   0x4u
+struct cap_info {
+    uint32_t kind;
+    uint32_t object; /* the kernel's handle of the object (a block device's) */
+    uint32_t rights;
+    uint32_t pad;
+    uint64_t badge;
+    char name[16]; /* "blk0" */
+};
+
 #endif

@@ -44,14 +44,11 @@ void os_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Interrupts. os_irq_register routes platform interrupt line `irq` to handler(arg);
  * returns 0, or -ENOTSUP when the line cannot be used (the caller then polls).
- * os_irq_disable returns the previous state for os_irq_restore. os_wait is the bare sleep the
- * network code still uses: called with interrupts disabled, it sleeps until an interrupt is
- * pending, lets pending handlers run, and returns with interrupts disabled again. On the host
- * it runs the simulator's pending work instead of sleeping. Block code waits on events. */
+ * os_irq_disable returns the previous state for os_irq_restore. Waiting is on events (below),
+ * never on a bare "until some interrupt". */
 int os_irq_register(unsigned irq, void (*handler)(void *arg), void *arg);
 unsigned long os_irq_disable(void);
 void os_irq_restore(unsigned long state);
-void os_wait(void);
 
 /* Events: one waiter sleeps until another context (an interrupt handler, a completion
  * callback, a periodic hook) signals. A signal is kept until a wait consumes it, so a signal
@@ -92,6 +89,29 @@ struct os_hooks {
 };
 void os_hooks_add(struct os_hooks *h);
 void os_hooks_remove(struct os_hooks *h);
+
+/* Entropy. os_entropy_add hands the OS's entropy pool bytes a device produced (a virtio-rng
+ * plugin); `source` is a static name for the boot log ("virtio-rng"). Any context. os_random
+ * fills buf with len unpredictable bytes drawn from that pool (as good as what fed it: without
+ * a source the OS falls back to what the platform has and says so at boot). Any context. */
+void os_entropy_add(const void *buf, size_t len, const char *source);
+void os_random(void *buf, size_t len);
+
+/* Console devices (a virtio-console port): os_console_add offers one to the OS under c->name
+ * ("hvc0"; the OS switches its console to it when told to, e.g. console=hvc0 on the kernel
+ * command line). c->write must send len bytes within a bounded time (poll the device with a
+ * deadline) and work from any context with interrupts off. os_console_input hands the OS bytes
+ * the device received (any context). os_console_remove takes it back (the OS returns to its
+ * own console). The caller owns *c until remove; c->os_id is the OS's. */
+struct os_console {
+    const char *name;
+    void (*write)(void *arg, const char *buf, size_t len);
+    void *arg;
+    int os_id;
+};
+int os_console_add(struct os_console *c); /* 0, or -ENOSPC when the OS takes no more */
+void os_console_remove(struct os_console *c);
+void os_console_input(struct os_console *c, const char *buf, size_t len);
 
 /* Monotonic clock in nanoseconds, for timeouts and benchmarks. */
 uint64_t os_time_ns(void);

@@ -4,6 +4,7 @@
 #ifndef KERNEL_BOOT_H
 #define KERNEL_BOOT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <kernel/platform.h>
@@ -17,6 +18,10 @@ void uart_init(uint64_t base);
 int uart_enable_irq(unsigned irq);
 /* Writes one byte, translating nothing; usable from a trap report. */
 void uart_putc_raw(char c);
+/* Without the receive interrupt: hands what the UART received to the console now. */
+void uart_poll(void);
+/* True while the UART's input has no interrupt (the console polls it). */
+bool uart_polled(void);
 /* Writes a string to the console, "\n" becoming "\r\n", through the UART or, before it exists,
  * the SBI console. */
 void console_puts(const char *s);

@@ -51,6 +51,18 @@ static inline void cpu_wait(void)
                      : "memory");
 }
 
+/* Switches address space (Sv39 satp value) and forgets every cached translation. */
+static inline void cpu_set_satp(uint64_t satp)
+{
+    __asm__ volatile("csrw satp, %0\n\tsfence.vma" ::"r"(satp) : "memory");
+}
+
+/* Forgets every cached translation of the current space (after changing its tables). */
+static inline void cpu_tlb_flush(void)
+{
+    __asm__ volatile("sfence.vma" ::: "memory");
+}
+
 static inline uint64_t cpu_rdtime(void)
 {
     uint64_t t;

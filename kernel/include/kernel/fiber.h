@@ -25,7 +25,6 @@ struct fiber_info {
     uint64_t cpu_ns;
     size_t kstack_used, kstack_size; /* high-water mark of the kernel stack, bytes */
     size_t ustack_used, ustack_size; /* the same for a user stack (0 for kernel fibers) */
-    unsigned caps;                   /* capabilities held (none until the CSpace exists) */
 };
 
 /* Turns the boot context into the idle fiber; called once after vm_init. */
@@ -50,6 +49,10 @@ bool fiber_done(unsigned id);
 /* Ends fiber `id` (a user fiber, or a kernel fiber other than the caller): at its next trap or
  * wake-up. 0, -ESRCH, -EPERM (the idle fiber, or the caller itself). */
 int fiber_kill(unsigned id);
+/* Called in every ending fiber (user or kernel) before its pages are returned, interrupts
+ * enabled, on its own stack: it may sleep (to let the devices give back its buffers). One hook:
+ * the ION dispatch, which owns the fibers' capabilities and rings. */
+void fiber_set_exit_hook(void (*hook)(unsigned id));
 /* Ends the calling fiber with `status`. */
 void fiber_exit(int status) __attribute__((noreturn));
 
@@ -60,6 +63,11 @@ void fiber_exit(int status) __attribute__((noreturn));
 void fiber_yield(void);
 void fiber_sleep(const void *chan, uint64_t deadline_ns);
 void fiber_wakeup(const void *chan);
+/* For a caller that re-checks its condition in a loop (os_event_wait): like fiber_sleep, but
+ * when no other fiber is ready it waits for the next interrupt in place (wfi) instead of
+ * switching to the idle fiber and back, so a lone waiter pays no context switch per completion.
+ * It may return after any interrupt. Interrupts disabled. */
+void fiber_block(const void *chan, uint64_t deadline_ns);
 /* Timer tick (interrupt context): wakes sleepers whose deadline passed. Returns
  * fiber_preempt_wanted(). */
 bool fiber_tick(void);

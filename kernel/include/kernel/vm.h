@@ -36,6 +36,10 @@ void vm_space_destroy(pte_t *root);
 /* Maps one fresh zeroed page at user address `va` with `perm` (VM_R|VM_W|VM_X, W and X never
  * both). Returns the page's kernel address, or NULL (out of pages, bad address, taken). */
 void *vm_map_user(pte_t *root, uint64_t va, unsigned perm);
+/* Maps the kernel page `page` (from page_alloc) at user address `va` with `perm`; the space owns
+ * it from then on (vm_space_destroy frees it). 0, or -EINVAL (bad address or permission),
+ * -EEXIST (taken), -ENOMEM. For pages the kernel shares with the fiber (ION rings). */
+int vm_map_user_page(pte_t *root, uint64_t va, void *page, unsigned perm);
 /* Makes `root` the current space (the kernel's when NULL). */
 void vm_activate(pte_t *root);
 pte_t *vm_kernel_root(void);
@@ -55,6 +59,25 @@ uintptr_t vm_translate(pte_t *root, uint64_t va, unsigned need);
  * -EFAULT when any byte is not mapped with the permission (nothing is written past it). */
 int vm_copyin(pte_t *root, void *dst, uint64_t src, size_t len);
 int vm_copyout(pte_t *root, uint64_t dst, const void *src, size_t len);
+/* Pinning a user buffer for DMA (zero copy): every page of [va, va + len) must be mapped
+ * user-accessible with `need` (VM_W for a device that writes into it). Its pages are mapped in
+ * order into a kernel window (VM_PIN_WINDOW_BYTES at most), so the Valve and the drivers see one
+ * kernel buffer whose physical pages (vm_kernel_phys) are the fiber's own. The pages belong to
+ * the fiber's space, which is destroyed only after its requests ended (block_cancel), so a pin
+ * needs no reference counts. The window's kernel address (same offset in its page as va), or 0:
+ * *err is -EFAULT (a page not mapped so), -EINVAL (len 0 or too large), -EAGAIN (no free window:
+ * try after a completion). */
+#define VM_PIN_WINDOW_BYTES (2ul << 20) /* one page table's reach: made at boot, never later */
+#define VM_PIN_WINDOWS      64u
+uintptr_t vm_pin(pte_t *root, uint64_t va, size_t len, unsigned need, int *err);
+/* Unmaps a window vm_pin returned (len as given to it). */
+void vm_unpin(uintptr_t kva, size_t len);
+/* Pages pinned now (for leak checks and `mem`). */
+size_t vm_pinned_pages(void);
+
+/* Bytes vm_copyin/vm_copyout moved since boot: what the kernel copied to or from fibers
+ * (system-call arguments, small results), which a zero-copy path never adds to. */
+uint64_t vm_copied_bytes(void);
 /* Pages in use by user spaces and their tables, for `mem`. */
 size_t vm_user_pages(void);
 

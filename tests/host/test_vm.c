@@ -1,0 +1,275 @@
+/* kernel/vm.c on the host: the Sv39 walker, user mappings and their permissions, copies in and
+ * out of a user space, and pinning user buffers into kernel windows for DMA (every page checked,
+ * the physical pages the driver will see, window exhaustion, and one TLB flush per round of
+ * windows rather than one per request). Page-table pages come from a counting allocator, so
+ * every test also proves nothing leaks. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <kernel/cpu.h>
+#include <kernel/kernel.h>
+#include <kernel/vm.h>
+
+unsigned test_satp_writes, test_tlb_flushes;
+uint64_t test_satp;
+static long pages_out;
+
+void *page_alloc(size_t npages)
+{
+    void *p = aligned_alloc(VM_PAGE, npages * VM_PAGE);
+    if (p) {
+        memset(p, 0, npages * VM_PAGE);
+        pages_out += (long)npages;
+    }
+    return p;
+}
+
+void page_free(void *p, size_t npages)
+{
+    free(p); /* vm.c frees single pages, each from its own page_alloc(1) */
+    pages_out -= (long)npages;
+}
+
+void panic(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fail_msg("panic");
+    abort();
+}
+
+#define U VM_USER_BASE
+
+static long kernel_pages; /* page-table pages vm_init keeps for good */
+
+static int setup_once(void **state)
+{
+    (void)state;
+    assert_int_equal(vm_init(NULL), 0);
+    kernel_pages = pages_out;
+    assert_true(test_satp_writes == 1);
+    return 0;
+}
+
+static void user_mappings_keep_their_permissions(void **state)
+{
+    (void)state;
+    pte_t *root = vm_space_create();
+    assert_non_null(root);
+    uint8_t *text = vm_map_user(root, U, VM_R | VM_X);
+    uint8_t *data = vm_map_user(root, U + VM_PAGE, VM_R | VM_W);
+    assert_non_null(text);
+    assert_non_null(data);
+    /* Refused: writable and executable at once, below the user base, at or past the top,
+     * unaligned, no permission, a page taken already. */
+    assert_null(vm_map_user(root, U + 2 * VM_PAGE, VM_R | VM_W | VM_X));
+    assert_null(vm_map_user(root, U - VM_PAGE, VM_R));
+    assert_null(vm_map_user(root, VM_USER_TOP, VM_R));
+    assert_null(vm_map_user(root, U + 3 * VM_PAGE + 8, VM_R));
+    assert_null(vm_map_user(root, U + 4 * VM_PAGE, 0));
+    assert_null(vm_map_user(root, U, VM_R));
+    /* The walker answers each permission as mapped. */
+    assert_ptr_equal((void *)vm_translate(root, U + 5, VM_R), text + 5);
+    assert_int_equal(vm_translate(root, U + 5, VM_W), 0);
+    assert_ptr_equal((void *)vm_translate(root, U + VM_PAGE + 9, VM_W), data + 9);
+    assert_int_equal(vm_translate(root, U + 2 * VM_PAGE, VM_R), 0); /* unmapped */
+    assert_int_equal(vm_translate(root, 0x80200000ul, VM_R), 0);    /* kernel: never U */
+    assert_int_equal(vm_translate(root, (uint64_t)-4096, VM_R), 0); /* upper half */
+    assert_int_equal(vm_translate(NULL, U, VM_R), 0);
+    vm_space_destroy(root);
+    assert_int_equal(vm_user_pages(), 0);
+    assert_int_equal(pages_out, kernel_pages);
+}
+
+static void copies_stop_at_the_first_bad_page(void **state)
+{
+    (void)state;
+    pte_t *root = vm_space_create();
+    uint8_t *a = vm_map_user(root, U, VM_R | VM_W);
+    uint8_t *b = vm_map_user(root, U + VM_PAGE, VM_R); /* read-only */
+    uint8_t src[64], dst[64];
+    for (unsigned i = 0; i < sizeof(src); i++)
+        src[i] = (uint8_t)(i + 1);
+    memset(b, 0x5a, 32);
+
+    /* Across the boundary into a read-only page: the copy out fails, and nothing lands in b. */
+    assert_int_equal(vm_copyout(root, U + VM_PAGE - 32, src, 64), -EFAULT);
+    assert_int_equal(b[0], 0x5a);
+    assert_int_equal(vm_copyout(root, U + VM_PAGE - 32, src, 32), 0);
+    assert_memory_equal(a + VM_PAGE - 32, src, 32);
+    /* Reading across the boundary is allowed (both readable); past b is not. */
+    assert_int_equal(vm_copyin(root, dst, U + VM_PAGE - 32, 64), 0);
+    assert_memory_equal(dst, src, 32);
+    assert_int_equal(dst[32], 0x5a);
+    assert_int_equal(vm_copyin(root, dst, U + 2 * VM_PAGE - 8, 16), -EFAULT);
+    assert_int_equal(vm_copyin(root, dst, 0x80200000ul, 8), -EFAULT);
+    uint64_t before = vm_copied_bytes();
+    assert_int_equal(vm_copyin(root, dst, U, 10), 0);
+    assert_int_equal(vm_copied_bytes() - before, 10);
+    vm_space_destroy(root);
+    assert_int_equal(pages_out, kernel_pages);
+}
+
+static void pinning_maps_the_fibers_own_pages_in_order(void **state)
+{
+    (void)state;
+    pte_t *root = vm_space_create();
+    uint8_t *p[3];
+    for (unsigned i = 0; i < 3; i++)
+        p[i] = vm_map_user(root, U + i * VM_PAGE, VM_R | VM_W);
+    int err = 1;
+    uint64_t va = U + 0x200;
+    size_t len = 2 * VM_PAGE + 0x100;
+    uintptr_t kva = vm_pin(root, va, len, VM_W, &err);
+    assert_int_equal(err, 0);
+    assert_int_not_equal(kva, 0);
+    assert_int_equal(kva % VM_PAGE, 0x200);
+    assert_int_equal(vm_pinned_pages(), 3);
+    /* What the driver sees through the window: each byte's physical address is the fiber's. */
+    for (size_t off = 0; off < len; off += 0x180)
+        assert_int_equal(vm_kernel_phys(kva + off),
+                         (uintptr_t)p[(0x200 + off) / VM_PAGE] + (0x200 + off) % VM_PAGE);
+    vm_unpin(kva, len);
+    assert_int_equal(vm_pinned_pages(), 0);
+    assert_int_equal(vm_kernel_phys(kva), 0); /* unmapped again */
+    vm_space_destroy(root);
+    assert_int_equal(pages_out, kernel_pages);
+}
+
+static void pinning_refuses_what_is_not_the_fibers_to_give(void **state)
+{
+    (void)state;
+    pte_t *root = vm_space_create();
+    vm_map_user(root, U, VM_R | VM_W);
+    vm_map_user(root, U + 2 * VM_PAGE, VM_R | VM_W); /* U + 1 page: a hole */
+    vm_map_user(root, U + 3 * VM_PAGE, VM_R);        /* read-only */
+    int err;
+    struct {
+        uint64_t va;
+        size_t len;
+        unsigned need;
+        int want;
+    } bad[] = {
+        {U, 2 * VM_PAGE, VM_W, -EFAULT},          /* runs into the hole */
+        {U + VM_PAGE, 512, VM_R, -EFAULT},        /* the hole itself */
+        {U + 3 * VM_PAGE, 512, VM_W, -EFAULT},    /* a device write into read-only */
+        {0x80200000ul, 512, VM_R, -EFAULT},       /* kernel memory */
+        {(uint64_t)-512, 1024, VM_R, -EFAULT},    /* wraps the address space */
+        {VM_USER_TOP - 512, 1024, VM_R, -EFAULT}, /* past the top of user space */
+        {U, 0, VM_R, -EINVAL},                    /* nothing */
+        {U, VM_PIN_WINDOW_BYTES, VM_R, -EINVAL},  /* more than a window */
+    };
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err = 0;
+        assert_int_equal(vm_pin(root, bad[i].va, bad[i].len, bad[i].need, &err), 0);
+        assert_int_equal(err, bad[i].want);
+    }
+    assert_int_equal(vm_pinned_pages(), 0);
+    /* Read-only memory is fine as the source of a device write. */
+    uintptr_t k = vm_pin(root, U + 3 * VM_PAGE, 512, VM_R, &err);
+    assert_int_not_equal(k, 0);
+    vm_unpin(k, 512);
+    vm_space_destroy(root);
+    assert_int_equal(pages_out, kernel_pages);
+}
+
+static void windows_run_out_and_are_flushed_once_per_round(void **state)
+{
+    (void)state;
+    pte_t *root = vm_space_create();
+    vm_map_user(root, U, VM_R | VM_W);
+    uintptr_t k[VM_PIN_WINDOWS];
+    int err;
+
+    for (unsigned i = 0; i < VM_PIN_WINDOWS; i++) {
+        k[i] = vm_pin(root, U, 512, VM_W, &err);
+        assert_int_not_equal(k[i], 0);
+    }
+    assert_int_equal(vm_pin(root, U, 512, VM_W, &err), 0);
+    assert_int_equal(err, -EAGAIN);
+    for (unsigned i = 0; i < VM_PIN_WINDOWS; i++)
+        vm_unpin(k[i], 512);
+    /* Every window is stale now: the next pin flushes once, the rest of the round not at all. */
+    unsigned flushes = test_tlb_flushes;
+    for (unsigned round = 0; round < 3; round++) {
+        for (unsigned i = 0; i < VM_PIN_WINDOWS; i++) {
+            uintptr_t kva = vm_pin(root, U, 512, VM_W, &err);
+            assert_int_not_equal(kva, 0);
+            vm_unpin(kva, 512);
+        }
+        assert_int_equal(test_tlb_flushes - flushes, round + 1);
+    }
+    assert_int_equal(vm_pinned_pages(), 0);
+    vm_space_destroy(root);
+    assert_int_equal(pages_out, kernel_pages);
+}
+
+static void shared_pages_belong_to_the_space(void **state)
+{
+    (void)state;
+    pte_t *root = vm_space_create();
+    void *ring = page_alloc(1);
+    assert_int_equal(vm_map_user_page(root, U, ring, VM_R | VM_W), 0);
+    assert_int_equal(vm_map_user_page(root, U, ring, VM_R), -EEXIST);
+    assert_int_equal(vm_map_user_page(root, U + VM_PAGE, ring, VM_R | VM_X), -EINVAL);
+    assert_int_equal(vm_map_user_page(root, U + 8, ring, VM_R), -EINVAL);
+    assert_ptr_equal((void *)vm_translate(root, U + 16, VM_W), (uint8_t *)ring + 16);
+    vm_space_destroy(root); /* frees the ring page too */
+    assert_int_equal(pages_out, kernel_pages);
+}
+
+static void activating_the_active_space_writes_nothing(void **state)
+{
+    (void)state;
+    pte_t *root = vm_space_create();
+    unsigned w = test_satp_writes;
+    vm_activate(root);
+    vm_activate(root);
+    assert_int_equal(test_satp_writes - w, 1);
+    vm_activate(NULL);
+    vm_activate(NULL);
+    assert_int_equal(test_satp_writes - w, 2);
+    assert_int_equal(test_satp >> 60, 8); /* Sv39 */
+    vm_space_destroy(root);
+}
+
+/* The kernel's own tables (vm_init keeps them for good): freed here so the leak check sees
+ * exactly what the tests left. */
+static int teardown_once(void **state)
+{
+    (void)state;
+    pte_t *root = vm_kernel_root();
+    pte_t l1e = root[VM_KSTACK_BASE >> 30];
+    pte_t *l1 = (pte_t *)(uintptr_t)((l1e >> 10) << 12);
+    for (unsigned i = 0; i < 512; i++)
+        if (l1[i] & 1)
+            page_free((void *)(uintptr_t)((l1[i] >> 10) << 12), 1);
+    page_free(l1, 1);
+    page_free(root, 1);
+    assert_int_equal(pages_out, 0);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(user_mappings_keep_their_permissions),
+        cmocka_unit_test(copies_stop_at_the_first_bad_page),
+        cmocka_unit_test(pinning_maps_the_fibers_own_pages_in_order),
+        cmocka_unit_test(pinning_refuses_what_is_not_the_fibers_to_give),
+        cmocka_unit_test(windows_run_out_and_are_flushed_once_per_round),
+        cmocka_unit_test(shared_pages_belong_to_the_space),
+        cmocka_unit_test(activating_the_active_space_writes_nothing),
+    };
+    return cmocka_run_group_tests(tests, setup_once, teardown_once);
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""ION benchmark: the same block tests run inside the kernel straight on the Valve (NipBox's
+`bench blk`) and from a user fiber through ION (`run -c blk0 blkbench`, user/programs/
+blkbench.c), interleaved in one boot per transport, so the ratio compares like with like; then
+the null system call and the CMD_BLK_INFO round trip (`ionbench`).
+
+    ./rumpk bench ion [--transport T ...|all] [--reps N] [--ms MS] [--out FILE]
+
+Machine, disk and device flags as tools/bench/blk.py (-m 1G, a fresh 64 MiB raw image,
+cache=writeback). Output: JSON lines: per transport and test the kernel's and ION's medians
+(iops for 4 KiB, MiB/s for 1 MiB), their ratio, kicks and interrupts per request on each path,
+and whether ION reaches the issue's floor of 90% (reported, never asserted); then the ION
+latencies in ns. Exit status 1 only when a guest failed to boot or a bench command failed.
+"""
+import argparse
+import json
+import os
+import shlex
+import statistics
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import blk  # noqa: E402  (the disk, QEMU flags and BENCH-line parser of the block benchmark)
+from harness import Guest, GuestError  # noqa: E402
+
+FLOOR = 0.90
+KEYS = {"seq_read_1m": "mib_s", "seq_write_1m": "mib_s", "rand_read_4k_qd1": "iops",
+        "rand_read_4k_qd32": "iops", "seq_read_4k_qd1": "iops"}
+
+
+def run_transport(a, transport, workdir, emit):
+    disk = os.path.join(workdir, "ion-%s.img" % transport)
+    blk.make_disk(disk)
+    g = Guest(blk.qemu_args(transport, "file", disk, "writeback", None), transports=[transport],
+              memory="1G", boot_timeout=60, name="ion-" + transport)
+    rows = {"kernel": {}, "ion": {}}
+    try:
+        emit({"bench": "rumpk-ion", "transport": transport, "test": "cmdline",
+              "argv": shlex.join(g.args)})
+        lines = {"kernel": "bench blk -w blk0 %d" % a.ms,
+                 "ion": "run -c blk0 blkbench -w %d" % a.ms}
+        for _ in range(a.reps):
+            for path in ("kernel", "ion"):
+                text = g.cmd(lines[path], timeout=60 + a.ms / 50)
+                parsed = blk.parse_bench(text)
+                if len(parsed) != len(KEYS) or "bench:" in text or "blkbench:" in text:
+                    raise GuestError("%s bench failed:\n%s" % (path, text))
+                for r in parsed:
+                    if path == "kernel" and r.get("mode") != "hybrid":
+                        raise GuestError("kernel bench not in its default mode:\n" + text)
+                    rows[path].setdefault(r["test"], []).append(r)
+        text = g.cmd("run -c blk0 ionbench", timeout=120)
+        lat = blk.parse_bench(text)
+        if len(lat) != 2:
+            raise GuestError("ionbench failed:\n" + text)
+        g.poweroff()
+    finally:
+        g.close()
+        os.unlink(disk)
+    for test, key in KEYS.items():
+        k = statistics.median(r[key] for r in rows["kernel"][test])
+        i = statistics.median(r[key] for r in rows["ion"][test])
+
+        def per_req(path, what):
+            rs = rows[path][test]
+            return round(sum(r[what] for r in rs) / max(1, sum(r["requests"] for r in rs)), 3)
+
+        emit({"bench": "rumpk-ion", "transport": transport, "test": test, "unit": key,
+              "kernel": k, "ion": i, "ratio": round(i / k, 3) if k else None,
+              "kicks_per_req": {"kernel": per_req("kernel", "kicks"),
+                                "ion": per_req("ion", "kicks")},
+              "irqs_per_req": {"kernel": per_req("kernel", "irqs"),
+                               "ion": per_req("ion", "irqs")},
+              "reps": a.reps, "floor": FLOOR, "meets": bool(k) and i / k >= FLOOR})
+    for r in lat:
+        emit({"bench": "rumpk-ion", "transport": transport, "test": r["test"],
+              "ns_per_op": r["ns_per_op"], "ops": r["ops"]})
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--transport", action="append", help="a transport, or all (default)")
+    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--ms", type=int, default=1000, help="per test and rep")
+    p.add_argument("--out", help="also write the JSON lines here")
+    a = p.parse_args()
+    ts = a.transport or ["all"]
+    transports = blk.TRANSPORTS if "all" in ts else ts
+    out = open(a.out, "w") if a.out else None
+
+    def emit(rec):
+        line = json.dumps(rec, sort_keys=True)
+        print(line, flush=True)
+        if out:
+            out.write(line + "\n")
+
+    try:
+        with tempfile.TemporaryDirectory() as d:
+            for t in transports:
+                run_transport(a, t, d, emit)
+    except GuestError as e:
+        print(e, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
