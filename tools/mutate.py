@@ -133,7 +133,9 @@ def main():
 
     src, build = os.path.join(work, "src"), os.path.join(work, "build")
     shutil.rmtree(src, ignore_errors=True)
-    shutil.copytree(root, src, symlinks=True,
+    # Copied with fresh timestamps: objects an earlier run left in the build directory are
+    # then all older than their sources and rebuilt, never mixed with this copy's headers.
+    shutil.copytree(root, src, symlinks=True, copy_function=shutil.copy,
                     ignore=lambda d, names: [n for n in names if os.path.abspath(d) == root
                                              and n in IGNORE_TOP] + ["__pycache__"])
     os.makedirs(build, exist_ok=True)
