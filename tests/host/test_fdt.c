@@ -289,6 +289,31 @@ static void test_header_errors(void **state)
     free(b.data);
 }
 
+/* A well-formed structure block moved to an offset that is not 4-aligned: the format requires
+ * the alignment, so it is refused even though its tokens would parse. */
+static void test_unaligned_structure_block(void **state)
+{
+    (void)state;
+    struct blob b = load("custom");
+    uint32_t off_struct = get32(b.data + 8), size_struct = get32(b.data + 36);
+    size_t at = ((b.size + 3) & ~(size_t)3) + 1, total = at + size_struct;
+    uint8_t *c = calloc(1, total);
+    struct platform p;
+
+    assert_non_null(c);
+    memcpy(c, b.data, b.size);
+    memcpy(c + at, b.data + off_struct, size_struct);
+    put32(c + 4, (uint32_t)total);
+    put32(c + 8, (uint32_t)(at - 1)); /* aligned: the same tree, accepted */
+    memmove(c + at - 1, c + at, size_struct);
+    assert_int_equal(fdt_parse_platform(c, total, &p), 0);
+    memmove(c + at, c + at - 1, size_struct);
+    put32(c + 8, (uint32_t)at);
+    expect_einval(c, total);
+    free(c);
+    free(b.data);
+}
+
 /* Every prefix of the blob, with totalsize claiming the whole blob or patched to the prefix. */
 static void test_truncated(void **state)
 {
@@ -504,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_bootargs_and_cmdline),
         cmocka_unit_test(test_custom_board),
         cmocka_unit_test(test_header_errors),
+        cmocka_unit_test(test_unaligned_structure_block),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_bad_properties),
         cmocka_unit_test(test_bad_structure),
