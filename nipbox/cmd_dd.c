@@ -41,8 +41,13 @@ static void dd_error(const struct block_info *info, int rc, uint64_t sector, uin
         }
         /* fall through */
     default:
-        printf("dd: %s sector %llu: %s\n", info->name, (unsigned long long)sector,
-               block_strerror(rc));
+        /* The device answers per request: a failed read of several sectors names them all. */
+        if (count > 1)
+            printf("dd: %s sectors %llu..%llu: %s\n", info->name, (unsigned long long)sector,
+                   (unsigned long long)(sector + count - 1), block_strerror(rc));
+        else
+            printf("dd: %s sector %llu: %s\n", info->name, (unsigned long long)sector,
+                   block_strerror(rc));
         break;
     }
 }

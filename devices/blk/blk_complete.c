@@ -5,6 +5,7 @@
  * Nothing here allocates. */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <virtio/os.h>
@@ -14,8 +15,14 @@
 #include "blk_priv.h"
 
 #define BLK_PROBE_TIMEOUT_NS (1000ull * 1000 * 1000)
+#define BLK_LOG_INTERVAL_NS  (1000ull * 1000 * 1000)
 
-/* A pointer that came back from the ring as a cookie: one of ours, and in flight? */
+/* A pointer that came back from the ring as a cookie: one of ours, and in flight? Neither
+ * check can fail on a device's say-so: vq_pop hands back only cookies from the queue's private
+ * records, each once per vq_add (the device names an id, never a pointer, and the core checks
+ * it), and no chain is released while its cookie is still with the queue (end_all runs only on
+ * a dead device, which blk_collect no longer pops). They guard against a bug on our side, so
+ * removing them is harmless to device input (tools/mutate). */
 static struct blk_chain *chain_of_cookie(struct blk_dev *dev, void *cookie)
 {
     uintptr_t base = (uintptr_t)dev->chains, p = (uintptr_t)cookie;
@@ -48,20 +55,11 @@ static const char *op_name(enum blk_op op)
     return "request";
 }
 
-static const char *err_name(int err)
-{
-    switch (err) {
-    case -EIO:
-        return "I/O error";
-    case -EOPNOTSUPP:
-        return "not supported by the device";
-    case -ETIMEDOUT:
-        return "timed out";
-    }
-    return "error";
-}
-
-/* The record goes back before done runs, so the completion may submit at once. */
+/* The record goes back before done runs, so the completion may submit at once. An error the
+ * device reported (IOERR, UNSUPP) is not logged here: it goes to the caller, who knows what
+ * the request was for and says so in one line (the shell's dd, a filesystem); it is counted in
+ * the stats. What the caller cannot know (a bad answer, a failed device) is logged where it is
+ * found. */
 static void req_finish(struct blk_dev *dev, struct blk_req *req)
 {
     const blk_done_fn done = req->done;
@@ -71,13 +69,28 @@ static void req_finish(struct blk_dev *dev, struct blk_req *req)
     dev->stats.inflight--;
     if (status)
         dev->stats.errors++;
-    /* A failed device logged once for all of its requests. */
-    if (status && req->op != BLK_OP_GET_ID && !dev->dead) {
-        os_log("%s: %s of %llu bytes at sector %llu failed: %s", dev->vdev->name, op_name(req->op),
-               (unsigned long long)req->bytes, (unsigned long long)req->sector, err_name(status));
-    }
     blk_req_release(dev, req);
     done(ctx, status);
+}
+
+/* Bad answers are logged at most once per BLK_LOG_INTERVAL_NS per device, so a device that
+ * answers every request wrongly cannot flood the console; the next line says how many were
+ * left out. True when this one may be logged. */
+static bool bad_answer_logged(struct blk_dev *dev)
+{
+    uint64_t now = os_time_ns();
+
+    if (dev->log_next && now < dev->log_next) {
+        dev->log_left_out++;
+        return false;
+    }
+    dev->log_next = now + BLK_LOG_INTERVAL_NS;
+    if (dev->log_left_out) {
+        os_log("%s: %u more bad answers from the device not shown", dev->vdev->name,
+               dev->log_left_out);
+        dev->log_left_out = 0;
+    }
+    return true;
 }
 
 static void chain_done(struct blk_dev *dev, struct blk_chain *ch, int err)
@@ -98,16 +111,21 @@ static int chain_result(struct blk_dev *dev, struct blk_chain *ch, uint32_t len)
 {
     uint8_t status = ((volatile struct blk_wire *)&dev->wire[ch->index])->status;
 
+    const uint64_t sector = ch->req->sector;
+
     if (len == 0) {
-        os_log("%s: device completed a request without writing its status", dev->vdev->name);
+        if (bad_answer_logged(dev))
+            os_log("%s: %s at sector %llu: device completed it without writing its status",
+                   dev->vdev->name, op_name(ch->req->op), (unsigned long long)sector);
         return -EIO;
     }
     switch (status) {
     case BLK_S_OK:
         /* A read is only whole when the device says it wrote every byte and the status. */
         if (ch->req->op == BLK_OP_READ && len < ch->bytes + 1u) {
-            os_log("%s: device returned %u of %u bytes of a read", dev->vdev->name,
-                   (unsigned)(len - 1), (unsigned)ch->bytes);
+            if (bad_answer_logged(dev))
+                os_log("%s: read at sector %llu: device returned %u of %u bytes", dev->vdev->name,
+                       (unsigned long long)sector, (unsigned)(len - 1), (unsigned)ch->bytes);
             return -EIO;
         }
         return 0;
@@ -116,7 +134,9 @@ static int chain_result(struct blk_dev *dev, struct blk_chain *ch, uint32_t len)
     case BLK_S_UNSUPP:
         return -EOPNOTSUPP;
     }
-    os_log("%s: device answered unknown status %u", dev->vdev->name, (unsigned)status);
+    if (bad_answer_logged(dev))
+        os_log("%s: %s at sector %llu: device answered unknown status %u", dev->vdev->name,
+               op_name(ch->req->op), (unsigned long long)sector, (unsigned)status);
     return -EIO;
 }
 
@@ -203,9 +223,18 @@ static void hook_tick(void *arg)
         return;
     blk_collect(dev);
     uint64_t now = os_time_ns();
-    for (uint16_t i = 0; i < dev->n_reqs && !dev->dead; i++)
-        if (dev->reqs[i].state == BLK_REQ_INFLIGHT && now >= dev->reqs[i].deadline)
-            blk_fail_device(dev, &dev->reqs[i], "request timed out");
+    for (uint16_t i = 0; i < dev->n_reqs && !dev->dead; i++) {
+        struct blk_req *req = &dev->reqs[i];
+        if (req->state == BLK_REQ_INFLIGHT && now >= req->deadline) {
+            char why[64];
+            if (req->op == BLK_OP_FLUSH)
+                snprintf(why, sizeof why, "flush timed out");
+            else
+                snprintf(why, sizeof why, "%s at sector %llu timed out", op_name(req->op),
+                         (unsigned long long)req->sector);
+            blk_fail_device(dev, req, why);
+        }
+    }
 }
 
 static void hook_poll(void *arg)

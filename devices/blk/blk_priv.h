@@ -106,6 +106,8 @@ struct blk_dev {
     bool watching;         /* a waiter's watch switched device interrupts off (until hook_arm) */
     struct os_hooks hooks; /* tick (deadlines), poll, watch, arm: registered at probe */
     int valve_handle;      /* the Valve's handle, or -1 before registration */
+    uint64_t log_next;     /* bad answers: no line before this time (blk_complete.c) */
+    unsigned log_left_out; /* bad answers not logged since the last line */
 
     struct blk_stats stats;
 };

@@ -295,6 +295,31 @@ static void test_header_errors(void **state)
     free(b.data);
 }
 
+/* A well-formed structure block moved to an offset that is not 4-aligned: the format requires
+ * the alignment, so it is refused even though its tokens would parse. */
+static void test_unaligned_structure_block(void **state)
+{
+    (void)state;
+    struct blob b = load("custom");
+    uint32_t off_struct = get32(b.data + 8), size_struct = get32(b.data + 36);
+    size_t at = ((b.size + 3) & ~(size_t)3) + 1, total = at + size_struct;
+    uint8_t *c = calloc(1, total);
+    struct platform p;
+
+    assert_non_null(c);
+    memcpy(c, b.data, b.size);
+    memcpy(c + at, b.data + off_struct, size_struct);
+    put32(c + 4, (uint32_t)total);
+    put32(c + 8, (uint32_t)(at - 1)); /* aligned: the same tree, accepted */
+    memmove(c + at - 1, c + at, size_struct);
+    assert_int_equal(fdt_parse_platform(c, total, &p), 0);
+    memmove(c + at, c + at - 1, size_struct);
+    put32(c + 8, (uint32_t)at);
+    expect_einval(c, total);
+    free(c);
+    free(b.data);
+}
+
 /* Every prefix of the blob, with totalsize claiming the whole blob or patched to the prefix. */
 static void test_truncated(void **state)
 {
@@ -419,6 +444,56 @@ static void test_bad_properties(void **state)
 
 /* Random byte corruption of the structure and strings blocks: any answer is fine as long as it
  * is 0 or -EINVAL and the sanitizers stay quiet. */
+/* A blob made here: header, an empty reservation map, the strings, and the structure block
+ * last, so that a read past the structure block is a read past the heap block (ASan). */
+static uint8_t *build_dtb(const uint8_t *st, uint32_t st_len, size_t *size)
+{
+    const uint32_t off_struct = 40 + 16 + 4; /* strings: one empty name */
+    uint8_t *b = calloc(1, off_struct + st_len);
+    assert_non_null(b);
+    put32(b, 0xd00dfeed);
+    put32(b + 4, off_struct + st_len);
+    put32(b + 8, off_struct);
+    put32(b + 12, 56);
+    put32(b + 16, 40);
+    put32(b + 20, 17);
+    put32(b + 24, 16);
+    put32(b + 32, 4);
+    put32(b + 36, st_len);
+    memcpy(b + off_struct, st, st_len);
+    *size = off_struct + st_len;
+    return b;
+}
+
+/* Node names and nesting the parser must refuse without reading past what it was given. */
+static void test_bad_structure(void **state)
+{
+    (void)state;
+    size_t size;
+    uint8_t st[1024];
+    uint32_t n = 0;
+
+    /* A node name whose padding would run past the end of the structure block. */
+    memset(st, 0, sizeof st);
+    put32(st, 1); /* BEGIN_NODE "" (root) */
+    put32(st + 8, 1);
+    memcpy(st + 12, "abcde", 6); /* BEGIN_NODE "abcde": 6 bytes, padded to 8: 2 missing */
+    uint8_t *b = build_dtb(st, 18, &size);
+    expect_einval(b, size);
+    free(b);
+
+    /* Nesting deeper than the parser keeps track of: refused, not a stack overrun. */
+    memset(st, 0, sizeof st);
+    for (unsigned d = 0; d < 40; d++, n += 8)
+        put32(st + n, 1); /* BEGIN_NODE "" */
+    for (unsigned d = 0; d < 40; d++, n += 4)
+        put32(st + n, 2); /* END_NODE */
+    put32(st + n, 9);     /* END */
+    b = build_dtb(st, n + 4, &size);
+    expect_einval(b, size);
+    free(b);
+}
+
 static void test_random_corruption(void **state)
 {
     (void)state;
@@ -460,8 +535,10 @@ int main(void)
         cmocka_unit_test(test_bootargs_and_cmdline),
         cmocka_unit_test(test_custom_board),
         cmocka_unit_test(test_header_errors),
+        cmocka_unit_test(test_unaligned_structure_block),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_bad_properties),
+        cmocka_unit_test(test_bad_structure),
         cmocka_unit_test(test_random_corruption),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

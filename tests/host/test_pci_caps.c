@@ -160,10 +160,13 @@ static void test_loops_and_bad_pointers(void **state)
     struct virtio_pci_caps c;
     cfg[0x40 + 1] = 0x84; /* last cap points back into the list */
     assert_int_equal(virtio_pci_parse_caps(cfg, bars, &c), -EINVAL);
+    /* Found as a loop (the reason the transport logs), not only by the step limit. */
+    assert_string_equal(c.why, "capability list loops");
 
     setup(NULL);
     cfg[0x50 + 1] = 0x50; /* self loop */
     assert_int_equal(virtio_pci_parse_caps(cfg, bars, &c), -EINVAL);
+    assert_string_equal(c.why, "capability list loops");
 
     setup(NULL);
     cfg[0x34] = 0x20; /* inside the standard header */

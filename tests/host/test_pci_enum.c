@@ -455,6 +455,40 @@ static void test_no_functions(void **state)
     assert_int_equal(topo.n_funcs, 0);
 }
 
+/* The capability walk over config space a device wrote: found when the list is sane; absent
+ * when a pointer leaves 0x40..0xfc, is unaligned, or the list loops (bounded, never forever). */
+static void test_find_cap(void **state)
+{
+    (void)state;
+    int i = add_fn(-1, 1, 0, 0x1af4, 0x1001, 0x010000, 1);
+    struct fdev *d = &devs[i];
+    unsigned bdf = 1 << 3;
+
+    set_ro(d, 0x06, 2, 0x0010); /* status: capability list */
+    set_ro(d, 0x34, 1, 0x40);
+    set_ro(d, 0x40, 2, 0x5005); /* MSI, next 0x50 */
+    set_ro(d, 0x50, 2, 0x0011); /* MSI-X, end */
+    assert_int_equal(pci_enum_find_cap(&sim_ops, bdf, 0x05), 0x40);
+    assert_int_equal(pci_enum_find_cap(&sim_ops, bdf, 0x11), 0x50);
+    assert_int_equal(pci_enum_find_cap(&sim_ops, bdf, 0x09), 0);
+
+    /* A pointer into the standard header, whose byte there happens to match. */
+    set_ro(d, 0x20, 2, 0x0009);
+    set_ro(d, 0x51, 1, 0x20);
+    assert_int_equal(pci_enum_find_cap(&sim_ops, bdf, 0x09), 0);
+    /* Unaligned: 0x42 holds a matching byte but is no capability. */
+    set_ro(d, 0x42, 1, 0x09);
+    set_ro(d, 0x51, 1, 0x42);
+    assert_int_equal(pci_enum_find_cap(&sim_ops, bdf, 0x09), 0);
+    /* A loop: the walk ends. */
+    set_ro(d, 0x51, 1, 0x40);
+    assert_int_equal(pci_enum_find_cap(&sim_ops, bdf, 0x09), 0);
+    /* No capability list at all. */
+    set_ro(d, 0x51, 1, 0x00);
+    set_ro(d, 0x06, 2, 0x0000);
+    assert_int_equal(pci_enum_find_cap(&sim_ops, bdf, 0x05), 0);
+}
+
 static void test_host_windows_from_platform(void **state)
 {
     (void)state;
@@ -493,6 +527,7 @@ int main(void)
         cmocka_unit_test_setup(test_multifunction, setup),
         cmocka_unit_test_setup(test_bridge_without_io_window, setup),
         cmocka_unit_test_setup(test_no_functions, setup),
+        cmocka_unit_test_setup(test_find_cap, setup),
         cmocka_unit_test_setup(test_host_windows_from_platform, setup),
         cmocka_unit_test_setup(test_bad_bus_range, setup),
     };

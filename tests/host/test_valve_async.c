@@ -216,7 +216,7 @@ static void test_deadline_without_waiter(void **state)
     assert_int_equal(seen.status, -ETIMEDOUT);
     assert_true(seen.in_interrupt);
     assert_int_equal(sim_status(d), 0); /* reset: it no longer touches the buffer */
-    assert_true(os_host_log_contains("taken out of use: request timed out"));
+    assert_true(os_host_log_contains("taken out of use: read at sector 0 timed out"));
     assert_int_equal(block_info(K, dev, &info), 0);
     assert_true(info.failed);
     free(buf);

@@ -229,6 +229,7 @@ static void queue_sizes(void **state)
     sim_set_queue_max(e, 0, 100);
     assert_int_equal(sim_add(e), -EINVAL);
     assert_int_equal(sim_vdev(e)->state, VIRTIO_STATE_FAILED);
+    assert_true(os_host_log_contains("fixed queue 0 size 100 is not a power of two"));
 
     /* A queue index that cannot exist, and one asked for twice. */
     struct virtqueue *vq;

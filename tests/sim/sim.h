@@ -47,6 +47,7 @@ struct sim_device;
 #define SIM_BLK_S_OK     0
 #define SIM_BLK_S_IOERR  1
 #define SIM_BLK_S_UNSUPP 2
+#define SIM_BLK_S_BAD    0x7f /* written only under SIM_FAULT_BLK_BAD_STATUS */
 #define SIM_BLK_SECTOR   512u
 #define SIM_BLK_ID_BYTES 20
 
@@ -151,6 +152,14 @@ enum sim_fault {
     SIM_FAULT_RESET_STUCK,        /* status never reads 0 after a reset */
     SIM_FAULT_NO_INTERRUPT,       /* used entries are written but no interrupt is raised */
     SIM_FAULT_USED_WRAP,          /* packed: the used element carries the wrong wrap counter */
+    SIM_FAULT_USED_LEN_SHORT,     /* used len = 1 (after writing everything as usual) when the
+                                     chain wrote more: a short read (blk), a frame shorter than
+                                     its header (net) */
+    SIM_FAULT_USED_LEN_ZERO,      /* used len = 0 although the chain was written as usual */
+    SIM_FAULT_BLK_BAD_STATUS,     /* blk: the status byte is SIM_BLK_S_BAD, no status the spec
+                                     knows */
+    SIM_FAULT_NET_NUM_BUFFERS,    /* net, 12-byte header: a received frame says num_buffers 2
+                                     (a frame merged over buffers, which we never ask for) */
     SIM_FAULT_COUNT_
 };
 void sim_fault(struct sim_device *d, enum sim_fault f, uint32_t count);

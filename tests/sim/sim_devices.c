@@ -163,6 +163,8 @@ static bool blk_process(struct sim_device *d, unsigned qi, const struct sim_chai
         d->stats.blk_ioerr++;
     else if (status == SIM_BLK_S_UNSUPP)
         d->stats.blk_unsupp++;
+    if (sim_fault_take(d, SIM_FAULT_BLK_BAD_STATUS))
+        status = SIM_BLK_S_BAD;
     sim_chain_write(c, c->writable - 1, &status, 1);
     sim_push_used(d, qi, c, used);
     return true;
@@ -224,7 +226,7 @@ static void net_deliver(struct sim_device *d)
         }
         sim_pending_remove(q, 0);
         if (hdr_len == NET_HDR_MODERN)
-            hdr[10] = 1; /* num_buffers */
+            hdr[10] = sim_fault_take(d, SIM_FAULT_NET_NUM_BUFFERS) ? 2 : 1; /* num_buffers */
         sim_chain_write(&c, 0, hdr, hdr_len);
         sim_chain_write(&c, hdr_len, f->data, f->len);
         sim_push_used(d, SIM_NET_RX_QUEUE, &c, hdr_len + f->len);

@@ -674,6 +674,10 @@ void sim_push_used(struct sim_device *d, unsigned qi, const struct sim_chain *c,
         id = not_a_head(q, c);
     if (sim_fault_take(d, SIM_FAULT_USED_LEN_LARGE))
         len = (uint32_t)(c->writable + 4096);
+    else if (len > 1 && sim_fault_take(d, SIM_FAULT_USED_LEN_SHORT))
+        len = 1;
+    else if (sim_fault_take(d, SIM_FAULT_USED_LEN_ZERO))
+        len = 0;
     if (q->packed) {
         packed_push_used(d, q, c, id, len);
         return;
