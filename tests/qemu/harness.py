@@ -234,6 +234,15 @@ def qmp_args(path):
     return ["-qmp", f"unix:{path},server=on,wait=off"]
 
 
+def nexfs_tool(name):
+    """The path of a NexFS host tool (mkfs.nexfs, fsck.nexfs, nexfs) in build/host, which CTest
+    names in NEXFS_TOOLS; a test without it fails saying so."""
+    path = os.path.join(os.environ.get("NEXFS_TOOLS", ""), name)
+    if not os.access(path, os.X_OK):
+        raise AssertionError(f"{path} is not built (set NEXFS_TOOLS to build/host)")
+    return path
+
+
 def free_udp_port():
     """A UDP port on 127.0.0.1 nobody uses now (for hostfwd=udp:...)."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:

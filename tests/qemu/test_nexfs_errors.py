@@ -14,31 +14,24 @@ import os
 import subprocess
 import unittest
 
-from harness import QemuTestCase, disk_args
+from harness import QemuTestCase, disk_args, nexfs_tool
 
-TOOLS = os.environ.get("NEXFS_TOOLS", "")
 TRANSPORTS = ["pci-legacy", "pci-modern", "mmio-v2"]
 
-
-def tool(name):
-    path = os.path.join(TOOLS, name)
-    if not os.access(path, os.X_OK):
-        raise AssertionError(f"{path} is not built (set NEXFS_TOOLS to build/host)")
-    return path
 
 
 class NexfsErrors(QemuTestCase):
     def image(self):
         d = self.tmpdir()
         img = os.path.join(d, "fs.img")
-        subprocess.run([tool("mkfs.nexfs"), img, "--size", str(8 << 20)], check=True,
+        subprocess.run([nexfs_tool("mkfs.nexfs"), img, "--size", str(8 << 20)], check=True,
                        capture_output=True)
         blob = hashlib.sha256(b"the file over the bad sector").digest() * 2048  # 64 KiB
         for name, data in (("a.bin", blob), ("b.txt", b"still here\n")):
             path = os.path.join(d, name)
             with open(path, "wb") as f:
                 f.write(data)
-            subprocess.run([tool("nexfs"), img, "put", path, "/" + name], check=True,
+            subprocess.run([nexfs_tool("nexfs"), img, "put", path, "/" + name], check=True,
                            capture_output=True)
         with open(img, "rb") as f:
             where = f.read().find(blob[:4096])
@@ -78,7 +71,7 @@ class NexfsErrors(QemuTestCase):
                                 extra=",werror=report,rerror=report"), transports=["pci-modern"])
         self.assertIn("nexfsd: mount: input/output error", g.cmd("run -c blk0 nexfsd", timeout=20))
         self.assertEqual(g.poweroff(), 0)
-        p = subprocess.run([tool("fsck.nexfs"), "-n", img], capture_output=True, text=True)
+        p = subprocess.run([nexfs_tool("fsck.nexfs"), "-n", img], capture_output=True, text=True)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
     def test_failed_write_reaches_the_writer_and_nothing_is_lost(self):
@@ -96,7 +89,7 @@ class NexfsErrors(QemuTestCase):
                 self.assertIn("fsh: /c.txt: I/O error", out)
                 self.assertIn("still here", g.cmd("run -c vfs0 fsh cat /b.txt"))
                 self.assertEqual(g.poweroff(), 0)
-                p = subprocess.run([tool("fsck.nexfs"), "-n", img], capture_output=True,
+                p = subprocess.run([nexfs_tool("fsck.nexfs"), "-n", img], capture_output=True,
                                    text=True)
                 self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
                 g = self.boot(disk_args(img, t), transports=[t])

@@ -15,16 +15,9 @@ import re
 import subprocess
 import unittest
 
-from harness import ALL_TRANSPORTS, QemuTestCase, disk_args, fnv1a
-
-TOOLS = os.environ.get("NEXFS_TOOLS", "")
+from harness import ALL_TRANSPORTS, QemuTestCase, disk_args, fnv1a, nexfs_tool
 
 
-def tool(name):
-    path = os.path.join(TOOLS, name)
-    if not os.access(path, os.X_OK):
-        raise AssertionError(f"{path} is not built (set NEXFS_TOOLS to build/host)")
-    return path
 
 
 def guest_fill(n, seed):
@@ -35,7 +28,7 @@ def guest_fill(n, seed):
 class NexfsFiber(QemuTestCase):
     def make_image(self, d):
         img = os.path.join(d, "fs.img")
-        subprocess.run([tool("mkfs.nexfs"), img, "--size", str(16 << 20)], check=True,
+        subprocess.run([nexfs_tool("mkfs.nexfs"), img, "--size", str(16 << 20)], check=True,
                        capture_output=True)
         tree = os.path.join(d, "tree")
         os.makedirs(os.path.join(tree, "sub"))
@@ -44,12 +37,12 @@ class NexfsFiber(QemuTestCase):
         blob = hashlib.sha256(b"seed").digest() * 9000  # 288,000 bytes, not all one value
         with open(os.path.join(tree, "sub", "big.bin"), "wb") as f:
             f.write(blob)
-        subprocess.run([tool("nexfs"), img, "put", "-r", tree, "/tree"], check=True,
+        subprocess.run([nexfs_tool("nexfs"), img, "put", "-r", tree, "/tree"], check=True,
                        capture_output=True)
         return img, blob
 
     def host_fsck_clean(self, img):
-        p = subprocess.run([tool("fsck.nexfs"), "-n", img], capture_output=True, text=True)
+        p = subprocess.run([nexfs_tool("fsck.nexfs"), "-n", img], capture_output=True, text=True)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
     def test_images_cross_both_ways_on_every_transport(self):
@@ -75,11 +68,11 @@ class NexfsFiber(QemuTestCase):
         self.assertIn("no such file", g.cmd("run -c blk0 nexfs cat /nothere"))
         self.assertEqual(g.poweroff(), 0)
         self.host_fsck_clean(img)
-        out = subprocess.run([tool("nexfs"), img, "cat", "/guest.txt"], check=True,
+        out = subprocess.run([nexfs_tool("nexfs"), img, "cat", "/guest.txt"], check=True,
                              capture_output=True).stdout
         self.assertEqual(out, f"written on {transport}\n".encode())
         got = os.path.join(d, "f.out")
-        subprocess.run([tool("nexfs"), img, "get", "/gdir/f", got], check=True,
+        subprocess.run([nexfs_tool("nexfs"), img, "get", "/gdir/f", got], check=True,
                        capture_output=True)
         with open(got, "rb") as f:
             self.assertEqual(f.read(), guest_fill(200000, seed))

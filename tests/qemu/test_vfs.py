@@ -12,23 +12,16 @@ import subprocess
 import time
 import unittest
 
-from harness import QemuTestCase, disk_args, fnv1a
-
-TOOLS = os.environ.get("NEXFS_TOOLS", "")
+from harness import QemuTestCase, disk_args, fnv1a, nexfs_tool
 
 
-def tool(name):
-    path = os.path.join(TOOLS, name)
-    if not os.access(path, os.X_OK):
-        raise AssertionError(f"{path} is not built (set NEXFS_TOOLS to build/host)")
-    return path
 
 
 class Vfs(QemuTestCase):
     def test_nexfs_serves_clients_through_the_vfs_channel(self):
         d = self.tmpdir()
         img = os.path.join(d, "fs.img")
-        subprocess.run([tool("mkfs.nexfs"), img, "--size", str(16 << 20)], check=True,
+        subprocess.run([nexfs_tool("mkfs.nexfs"), img, "--size", str(16 << 20)], check=True,
                        capture_output=True)
         tree = os.path.join(d, "tree")
         os.makedirs(os.path.join(tree, "sub"))
@@ -37,7 +30,7 @@ class Vfs(QemuTestCase):
         blob = hashlib.sha256(b"vfs").digest() * 5000
         with open(os.path.join(tree, "sub", "big.bin"), "wb") as f:
             f.write(blob)
-        subprocess.run([tool("nexfs"), img, "put", "-r", tree, "/tree"], check=True,
+        subprocess.run([nexfs_tool("nexfs"), img, "put", "-r", tree, "/tree"], check=True,
                        capture_output=True)
         g = self.boot(disk_args(img, "pci-modern"), transports=["pci-modern"])
         out = g.cmd("run -b -c blk0 nexfsd")
@@ -82,9 +75,9 @@ class Vfs(QemuTestCase):
         self.assertIn("blk0 sector 0:", g.cmd("dd read 0"))
         self.assertIn(" 0 capabilities", g.cmd("ion"))
         self.assertEqual(g.poweroff(), 0)
-        p = subprocess.run([tool("fsck.nexfs"), "-n", img], capture_output=True, text=True)
+        p = subprocess.run([nexfs_tool("fsck.nexfs"), "-n", img], capture_output=True, text=True)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-        out = subprocess.run([tool("nexfs"), img, "cat", "/dir/c.txt"], check=True,
+        out = subprocess.run([nexfs_tool("nexfs"), img, "cat", "/dir/c.txt"], check=True,
                              capture_output=True).stdout
         self.assertEqual(out, b"written by a client\n")
 
