@@ -14,6 +14,22 @@ int dev_read(struct nexfs *fs, uint64_t block, void *buf)
     return rc > 0 ? -NEXFS_EIO : rc;
 }
 
+int dev_read_run(struct nexfs *fs, uint64_t block, uint32_t count, void *buf)
+{
+    if (count == 1 || fs->overlay_n) { /* the overlay substitutes block by block */
+        for (uint32_t i = 0; i < count; i++) {
+            int rc = dev_read(fs, block + i, (uint8_t *)buf + (size_t)i * fs->bs);
+            if (rc < 0)
+                return rc;
+        }
+        return 0;
+    }
+    if (block >= fs->sb.block_count || count > fs->sb.block_count - block)
+        return -NEXFS_EIO;
+    int rc = fs->dev.ops->read(&fs->dev, block * fs->ratio, count * fs->ratio, buf);
+    return rc > 0 ? -NEXFS_EIO : rc;
+}
+
 int dev_write(struct nexfs *fs, uint64_t block, const void *buf)
 {
     if (block >= fs->sb.block_count)
@@ -22,6 +38,17 @@ int dev_write(struct nexfs *fs, uint64_t block, const void *buf)
         return -NEXFS_EROFS;
     fs->ckpt_pending = 1; /* a write not yet known to be stable */
     int rc = fs->dev.ops->write(&fs->dev, block * fs->ratio, fs->ratio, buf);
+    return rc > 0 ? -NEXFS_EIO : rc;
+}
+
+int dev_write_run(struct nexfs *fs, uint64_t block, uint32_t count, const void *buf)
+{
+    if (block >= fs->sb.block_count || count > fs->sb.block_count - block)
+        return -NEXFS_EIO;
+    if (fs->read_only)
+        return -NEXFS_EROFS;
+    fs->ckpt_pending = 1;
+    int rc = fs->dev.ops->write(&fs->dev, block * fs->ratio, count * fs->ratio, buf);
     return rc > 0 ? -NEXFS_EIO : rc;
 }
 

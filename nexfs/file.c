@@ -4,6 +4,9 @@
  * stat, readdir, fsync. */
 #include "nexfs_int.h"
 
+#define READ_RUN_MAX  64u /* blocks one device read may carry (256 KiB at 4 KiB) */
+#define WRITE_RUN_MAX 64u /* and one device write */
+
 #define WRITE_ROOM 12 /* dirty blocks one block of a write may need */
 
 bool file_is_open(const struct nexfs *fs, uint32_t ino)
@@ -167,12 +170,20 @@ int64_t nexfs_pread(struct nexfs *fs, int fd, void *buf, uint64_t len, uint64_t 
             n = len - done;
         if ((rc = bmap(fs, &r, lblk, &p)) < 0)
             break;
-        if (p == 0)
+        if (p == 0) {
             memset(out + done, 0, n);
-        else if (n == fs->bs)
-            rc = dev_read(fs, p, out + done);
-        else if ((rc = dev_read(fs, p, fs->bounce)) == 0)
+        } else if (n == fs->bs) {
+            /* Whole blocks that lie one after the other on the disk: one device request. */
+            uint32_t k = 1;
+            uint64_t q;
+            while (k < READ_RUN_MAX && done + (uint64_t)(k + 1) * fs->bs <= len &&
+                   bmap(fs, &r, lblk + k, &q) == 0 && q == p + k)
+                k++;
+            rc = dev_read_run(fs, p, k, out + done);
+            n = (uint64_t)k * fs->bs;
+        } else if ((rc = dev_read(fs, p, fs->bounce)) == 0) {
             memcpy(out + done, fs->bounce + bo, n);
+        }
         if (rc < 0)
             break;
         done += n;
@@ -181,26 +192,51 @@ int64_t nexfs_pread(struct nexfs *fs, int fd, void *buf, uint64_t len, uint64_t 
     return rc < 0 ? rc : (int64_t)done;
 }
 
-/* One block of a write: fresh block <- (old block merged with) the caller's bytes. */
+/* Whole blocks of a write whose fresh blocks follow one another on the disk, and whose bytes
+ * follow one another in the caller's buffer: written in one device request before the
+ * transaction commits (the commit's first flush makes them stable before the log). */
+struct write_run {
+    uint64_t block;
+    uint32_t count;
+    const uint8_t *src;
+};
+
+static int run_flush(struct nexfs *fs, struct write_run *w)
+{
+    int rc = w->count ? dev_write_run(fs, w->block, w->count, w->src) : 0;
+    w->count = 0;
+    return rc;
+}
+
+/* One block of a write: fresh block <- (old block merged with) the caller's bytes. A whole
+ * block joins the pending run (written by run_flush), a partial one is written at once. */
 static int write_block(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, uint32_t bo,
-                       const uint8_t *src, uint32_t n)
+                       const uint8_t *src, uint32_t n, struct write_run *w)
 {
     uint64_t old, nb;
     int rc = bmap(fs, r, lblk, &old);
     if (rc < 0 || (rc = balloc(fs, &nb)) < 0)
         return rc;
-    const uint8_t *data = src;
-    if (n != fs->bs) {
-        if (old)
-            rc = dev_read(fs, old, fs->bounce);
-        else
-            memset(fs->bounce, 0, fs->bs);
-        if (rc < 0)
-            return rc;
-        memcpy(fs->bounce + bo, src, n);
-        data = fs->bounce;
+    if (n == fs->bs) {
+        if (!w->count || nb != w->block + w->count || src != w->src + (size_t)w->count * fs->bs ||
+            w->count == WRITE_RUN_MAX) {
+            if ((rc = run_flush(fs, w)) < 0)
+                return rc;
+            *w = (struct write_run){nb, 0, src};
+        }
+        w->count++;
+        return bmap_set(fs, r, lblk, nb);
     }
-    if ((rc = dev_write(fs, nb, data)) < 0)
+    if ((rc = run_flush(fs, w)) < 0)
+        return rc;
+    if (old)
+        rc = dev_read(fs, old, fs->bounce);
+    else
+        memset(fs->bounce, 0, fs->bs);
+    if (rc < 0)
+        return rc;
+    memcpy(fs->bounce + bo, src, n);
+    if ((rc = dev_write(fs, nb, fs->bounce)) < 0)
         return rc;
     return bmap_set(fs, r, lblk, nb);
 }
@@ -218,6 +254,7 @@ int64_t nexfs_pwrite(struct nexfs *fs, int fd, const void *buf, uint64_t len, ui
     if (off > max_size(fs) || len > max_size(fs) - off)
         return -NEXFS_EFBIG;
     struct ino_ref r;
+    struct write_run run = {0, 0, NULL};
     uint64_t done = 0, committed = 0;
     txn_begin(fs);
     if ((rc = iget(fs, f->ino, &r)) < 0)
@@ -228,7 +265,7 @@ int64_t nexfs_pwrite(struct nexfs *fs, int fd, const void *buf, uint64_t len, ui
     while (done < len) {
         if (txn_room(fs) < WRITE_ROOM) { /* a write larger than a transaction: in pieces */
             iseal(&r);
-            if ((rc = txn_commit(fs)) < 0)
+            if ((rc = run_flush(fs, &run)) < 0 || (rc = txn_commit(fs)) < 0)
                 break;
             committed = done;
             txn_begin(fs);
@@ -241,12 +278,14 @@ int64_t nexfs_pwrite(struct nexfs *fs, int fd, const void *buf, uint64_t len, ui
         uint64_t n = fs->bs - bo;
         if (n > len - done)
             n = len - done;
-        if ((rc = write_block(fs, &r, pos / fs->bs, bo, in + done, (uint32_t)n)) < 0)
+        if ((rc = write_block(fs, &r, pos / fs->bs, bo, in + done, (uint32_t)n, &run)) < 0)
             break;
         done += n;
         if (off + done > get64(r.p + I_SIZE))
             put64(r.p + I_SIZE, off + done);
     }
+    if (rc == 0)
+        rc = run_flush(fs, &run);
     if (rc == 0)
         itouch(fs, &r, 1);
 out:

@@ -111,7 +111,11 @@ uint64_t fs_now(struct nexfs *fs);
 
 /* cache.c: blocks of metadata, read through the journal overlay */
 int dev_read(struct nexfs *fs, uint64_t block, void *buf);
+/* `count` consecutive filesystem blocks from `block` in one device request. */
+int dev_read_run(struct nexfs *fs, uint64_t block, uint32_t count, void *buf);
 int dev_write(struct nexfs *fs, uint64_t block, const void *buf);
+/* `count` consecutive filesystem blocks from `block` in one device request. */
+int dev_write_run(struct nexfs *fs, uint64_t block, uint32_t count, const void *buf);
 int dev_flush(struct nexfs *fs);
 int bc_get(struct nexfs *fs, uint64_t block, int slot_out[1]); /* read, pinned */
 int bc_new(struct nexfs *fs, uint64_t block, int slot_out[1]); /* zeroed, pinned */
