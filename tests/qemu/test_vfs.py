@@ -58,8 +58,9 @@ class Vfs(QemuTestCase):
                       g.cmd("run -c vfs0 fsh cat /nothere"))
         self.assertIn("fsh: /: no capability in that slot", g.cmd("run fsh ls /"))
         # Several clients at once.
-        for _ in range(3):
-            g.cmd("run -b -c vfs0 fsh hash /tree/sub/big.bin")
+        for _ in range(3):  # not g.cmd: the clients print while the next line is typed
+            g.send("run -b -c vfs0 fsh hash /tree/sub/big.bin\r")
+            g.wait_for("run: fsh is fiber", 10)
         want = f"fsh: /tree/sub/big.bin: {len(blob)} bytes, fnv {fnv1a(blob):016x}"
         deadline = time.monotonic() + 30
         while (g.log.count(want) < 4 or g.log.count("(fsh) ended: status 0") < 3) and \
