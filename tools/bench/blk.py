@@ -93,6 +93,29 @@ def emit(rec, out):
         out.flush()
 
 
+def run_each_transport(a, run_transport):
+    """The shared main loop of the per-transport benchmarks (ion.py, fs.py): run_transport(a,
+    transport, workdir, emit) for every transport asked for (a.transport, default all), each
+    JSON record printed and also written to a.out. Exit status: 0, or 1 when a guest failed."""
+    ts = a.transport or ["all"]
+    out = open(a.out, "w") if a.out else None
+
+    def emit(rec):
+        line = json.dumps(rec, sort_keys=True)
+        print(line, flush=True)
+        if out:
+            out.write(line + "\n")
+
+    try:
+        with tempfile.TemporaryDirectory() as d:
+            for t in (TRANSPORTS if "all" in ts else ts):
+                run_transport(a, t, d, emit)
+    except GuestError as e:
+        print(e, file=sys.stderr)
+        return 1
+    return 0
+
+
 def run_transport(a, transport, workdir, out, ring="split", indirect="on"):
     tag = {"bench": "rumpk-blk", "transport": transport, "backend": a.backend,
            "cache": a.cache if a.backend == "file" else None, "aio": a.aio, "ring": ring,

@@ -14,11 +14,9 @@ reads at QD1), and whether sequential throughput reaches the issue's 70% (report
 asserted). Exit status 1 only when a guest or a command failed.
 """
 import argparse
-import json
 import os
 import shlex
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import blk  # noqa: E402  (disk, QEMU flags and BENCH-line parser of the block benchmark)
@@ -65,24 +63,7 @@ def main():
     p.add_argument("--transport", action="append", help="a transport, or all (default)")
     p.add_argument("--mib", type=int, default=64)
     p.add_argument("--out")
-    a = p.parse_args()
-    ts = a.transport or ["all"]
-    out = open(a.out, "w") if a.out else None
-
-    def emit(rec):
-        line = json.dumps(rec, sort_keys=True)
-        print(line, flush=True)
-        if out:
-            out.write(line + "\n")
-
-    try:
-        with tempfile.TemporaryDirectory() as d:
-            for t in (blk.TRANSPORTS if "all" in ts else ts):
-                run_transport(a, t, d, emit)
-    except GuestError as e:
-        print(e, file=sys.stderr)
-        return 1
-    return 0
+    return blk.run_each_transport(p.parse_args(), run_transport)
 
 
 if __name__ == "__main__":

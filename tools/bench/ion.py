@@ -13,12 +13,10 @@ and whether ION reaches the issue's floor of 90% (reported, never asserted); the
 latencies in ns. Exit status 1 only when a guest failed to boot or a bench command failed.
 """
 import argparse
-import json
 import os
 import shlex
 import statistics
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import blk  # noqa: E402  (the disk, QEMU flags and BENCH-line parser of the block benchmark)
@@ -84,25 +82,7 @@ def main():
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--ms", type=int, default=1000, help="per test and rep")
     p.add_argument("--out", help="also write the JSON lines here")
-    a = p.parse_args()
-    ts = a.transport or ["all"]
-    transports = blk.TRANSPORTS if "all" in ts else ts
-    out = open(a.out, "w") if a.out else None
-
-    def emit(rec):
-        line = json.dumps(rec, sort_keys=True)
-        print(line, flush=True)
-        if out:
-            out.write(line + "\n")
-
-    try:
-        with tempfile.TemporaryDirectory() as d:
-            for t in transports:
-                run_transport(a, t, d, emit)
-    except GuestError as e:
-        print(e, file=sys.stderr)
-        return 1
-    return 0
+    return blk.run_each_transport(p.parse_args(), run_transport)
 
 
 if __name__ == "__main__":
