@@ -6,7 +6,6 @@
 # Needs clang and its libFuzzer runtime (Debian: clang, libclang-rt-14-dev; `./rumpk setup`
 # installs both). Without them every test is still registered, and fails naming what is missing.
 include(ExternalProject)
-option(RUMPK_FUZZ "Build the libFuzzer targets and run them as tests" ON)
 if(NOT RUMPK_FUZZ)
   return() # tools/mutate.py: a rebuild per mutant must not rebuild the clang tree too
 endif()
@@ -14,28 +13,6 @@ endif()
 set(RUMPK_FUZZ_TARGETS fuzz_vq_used fuzz_pci_config fuzz_fdt fuzz_ion_ring fuzz_net_rx
     fuzz_dev_config)
 set(RUMPK_FUZZ_SECONDS 5 CACHE STRING "Seconds each fuzz target runs as a CTest test")
-
-find_program(RUMPK_CLANG NAMES clang clang-14 clang-15 clang-16)
-set(RUMPK_FUZZ_MISSING "")
-if(NOT RUMPK_CLANG)
-  unset(RUMPK_CLANG CACHE) # look again at the next configure, after an install
-  set(RUMPK_FUZZ_MISSING "clang is not installed")
-elseif(NOT RUMPK_CLANG_FUZZER_OK)
-  # clang without its libFuzzer runtime cannot build a target: find out (again until it can).
-  set(probe ${CMAKE_CURRENT_BINARY_DIR}/fuzz_probe.c)
-  file(WRITE ${probe} "#include <stddef.h>\n#include <stdint.h>\n"
-       "int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);\n"
-       "int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n")
-  execute_process(COMMAND ${RUMPK_CLANG} -fsanitize=fuzzer,address,undefined ${probe}
-                          -o ${CMAKE_CURRENT_BINARY_DIR}/fuzz_probe
-                  RESULT_VARIABLE probe_rc OUTPUT_QUIET ERROR_QUIET)
-  if(probe_rc EQUAL 0)
-    set(RUMPK_CLANG_FUZZER_OK ON CACHE INTERNAL "clang can link libFuzzer targets")
-  else()
-    set(RUMPK_FUZZ_MISSING
-        "${RUMPK_CLANG} cannot link libFuzzer targets (libclang-rt-14-dev missing?)")
-  endif()
-endif()
 
 set(RUMPK_FUZZ_BIN ${CMAKE_BINARY_DIR}/fuzz)
 if(RUMPK_FUZZ_MISSING STREQUAL "")
