@@ -89,7 +89,7 @@ static int place(struct cspace *cs, struct cap_node *n, enum cap_kind kind, uint
 int cap_create(struct cspace *cs, enum cap_kind kind, uint32_t object, uint8_t rights,
                uint64_t badge)
 {
-    bool known = (kind > CAP_NONE && kind <= CAP_NET) ||
+    bool known = (kind > CAP_NONE && kind <= CAP_MACHINE) ||
                  ((unsigned)kind >= CAP_PLUGIN_FIRST && (unsigned)kind <= CAP_PLUGIN_LAST);
     if (!cs || !known || (rights & ~(CAP_R | CAP_W | CAP_G)))
         return -EINVAL;

@@ -338,6 +338,12 @@ bool fiber_done(unsigned id)
     return !f || f->state == FIBER_ZOMBIE;
 }
 
+bool fiber_is_user(unsigned id)
+{
+    const struct fiber *f = lookup(id);
+    return f && f->space;
+}
+
 int fiber_wait(unsigned id, int *status)
 {
     unsigned long irq = cpu_irq_save();

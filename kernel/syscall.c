@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include <abi/syscall.h>
+#include <kernel/console.h>
 #include <kernel/cpu.h>
 #include <kernel/entropy.h>
 #include <kernel/fiber.h>
@@ -61,6 +62,24 @@ static long sys_read(uint64_t buf, uint64_t len)
     return vm_copyout(fiber_space(), buf, &ch, 1) ? -EFAULT : 1;
 }
 
+/* The shell's console input: every byte, Ctrl-C included, and the mark where typed-ahead input
+ * was lost (which one byte of SYS_READ cannot carry). */
+static long sys_console_getc(void)
+{
+    int c = console_getc();
+    return fiber_killed() ? -EINTR : c;
+}
+
+static long sys_console_stats(uint64_t out)
+{
+    struct console_input_stats in;
+    struct console_stats st;
+
+    console_input_stats(&in);
+    st = (struct console_stats){in.ctrl_c, in.ctrl_c_dropped, in.lost_bytes, CONSOLE_RX_BUFFER};
+    return vm_copyout(fiber_space(), out, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
 static long sys_sleep(uint64_t ns)
 {
     uint64_t deadline = time_ns() + ns;
@@ -115,6 +134,10 @@ static long syscall(struct trap_frame *f)
         return sys_getrandom(a[0], a[1], a[2]);
     case SYS_WALLTIME:
         return (long)walltime_ns();
+    case SYS_CONSOLE_GETC:
+        return sys_console_getc();
+    case SYS_CONSOLE_STATS:
+        return sys_console_stats(a[0]);
     }
     unsigned long nr = f->regs[REG_A7];
     return nr < SYSCALL_MAX && registered[nr] ? registered[nr](a) : -ENOSYS;
@@ -154,3 +177,6 @@ void user_trap(struct trap_frame *f)
     if (fiber_killed())
         fiber_exit(-EINTR);
 }
+
+_Static_assert(CONSOLE_GETC_LOST == CONSOLE_INPUT_LOST,
+               "the ABI's lost-input mark is the console's");

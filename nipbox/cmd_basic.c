@@ -1,51 +1,69 @@
-/* NipBox's basic commands: help, echo, mem, uptime, poweroff, reboot, and crash (a test aid
- * that traps on purpose). Each prints its own one-line errors; none keeps state. */
+/* NipBox's basic commands: help (the shell's own commands and the kernel's shell services
+ * together, by name), echo, and crash (a test aid: the shell faults on purpose; the kernel
+ * reports the fault, ends the shell and init starts a new one). None keeps state. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <kernel/boot.h>
-#include <kernel/kernel.h>
+#include <nexus.h>
 #include <nipbox.h>
+
+#define HELP_SERVICES_MAX 64u
 
 extern const struct nipbox_command __start_nipbox_cmds[], __stop_nipbox_cmds[];
 
-static void help_line(const struct nipbox_command *c)
+static struct service_info services[HELP_SERVICES_MAX];
+
+static void help_line(const char *usage, const char *help)
 {
-    printf("  %-30s %s\n", c->usage ? c->usage : c->name, c->help ? c->help : "");
+    printf("  %-30s %s\n", usage, help);
+}
+
+/* The shell's command or the service called name (a NULL name: none). */
+static int show_one(const char *name, unsigned n_services)
+{
+    /* cppcheck-suppress comparePointers ; linker-set bounds of one section */
+    for (const struct nipbox_command *c = __start_nipbox_cmds; c < __stop_nipbox_cmds; c++)
+        if (strcmp(c->name, name) == 0) {
+            help_line(c->usage ? c->usage : c->name, c->help ? c->help : "");
+            return 0;
+        }
+    for (unsigned i = 0; i < n_services; i++)
+        if (strcmp(services[i].name, name) == 0) {
+            help_line(services[i].usage, services[i].help);
+            return 0;
+        }
+    return -ENOENT;
 }
 
 /* Lists every command in name order (no allocation: pick the next name each round). */
 static int cmd_help(int argc, char **argv)
 {
-    const struct nipbox_command *first = __start_nipbox_cmds, *last = __stop_nipbox_cmds;
+    unsigned n = 0;
+    while (n < HELP_SERVICES_MAX && nexus_service_info(n, &services[n]) == 0)
+        n++;
     if (argc > 1) {
-        /* cppcheck-suppress comparePointers ; linker-set bounds of one section */
-        for (const struct nipbox_command *c = first; c < last; c++) {
-            if (strcmp(c->name, argv[1]) == 0) {
-                help_line(c);
-                return 0;
-            }
-        }
+        if (show_one(argv[1], n) == 0)
+            return 0;
         printf("help: %s: no such command\n", argv[1]);
         return -ENOENT;
     }
     const char *prev = NULL;
     for (;;) {
-        const struct nipbox_command *next = NULL;
+        const char *next = NULL;
         /* cppcheck-suppress comparePointers ; linker-set bounds of one section */
-        for (const struct nipbox_command *c = first; c < last; c++) {
-            if (prev && strcmp(c->name, prev) <= 0)
-                continue;
-            /* NOLINTNEXTLINE(clang-analyzer-unix.cstring.NullArg): names are never NULL */
-            if (!next || strcmp(c->name, next->name) < 0)
-                next = c;
-        }
+        for (const struct nipbox_command *c = __start_nipbox_cmds; c < __stop_nipbox_cmds; c++)
+            if ((!prev || strcmp(c->name, prev) > 0) && (!next || strcmp(c->name, next) < 0))
+                next = c->name;
+        for (unsigned i = 0; i < n; i++)
+            if ((!prev || strcmp(services[i].name, prev) > 0) &&
+                (!next || strcmp(services[i].name, next) < 0))
+                next = services[i].name;
         if (!next)
             return 0;
-        help_line(next);
-        prev = next->name;
+        (void)show_one(next, n);
+        prev = next;
     }
 }
 
@@ -57,51 +75,13 @@ static int cmd_echo(int argc, char **argv)
     return 0;
 }
 
-static int cmd_mem(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    size_t total = page_total_count(), free = page_free_count();
-    printf("pages: %zu total, %zu used, %zu free (%zu KiB free)\n", total, total - free, free,
-           free * (PAGE_SIZE / 1024));
-    return 0;
-}
-
-static int cmd_uptime(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    uint64_t ms = time_ns() / 1000000u;
-    printf("up %llu.%03llu s, %llu timer ticks\n", (unsigned long long)(ms / 1000u),
-           (unsigned long long)(ms % 1000u), (unsigned long long)timer_ticks());
-    return 0;
-}
-
-static int cmd_poweroff(int argc, char **argv)
-{
-    uint64_t code = 0;
-    if (argc > 2 || (argc == 2 && nipbox_parse_uint(argv[1], 255, &code))) {
-        printf("poweroff: exit code must be 0..255\n");
-        return -EINVAL;
-    }
-    printf("poweroff: exit status %u\n", (unsigned)code);
-    poweroff((int)code);
-}
-
-static int cmd_reboot(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    printf("reboot\n");
-    reboot();
-}
-
 static int cmd_crash(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
     unsigned long v;
     printf("crash: loading from address 0\n");
+    fflush(stdout);
     __asm__ volatile("ld %0, 0(zero)" : "=r"(v)::"memory");
     printf("crash: address 0 read 0x%lx and did not trap\n", v);
     return -EIO;
@@ -109,10 +89,6 @@ static int cmd_crash(int argc, char **argv)
 
 NIPBOX_COMMAND(help, "help", "help [command]", "list the commands, or show one", cmd_help);
 NIPBOX_COMMAND(echo, "echo", "echo [word...]", "print the words", cmd_echo);
-NIPBOX_COMMAND(mem, "mem", "mem", "page allocator: total, used and free pages", cmd_mem);
-NIPBOX_COMMAND(uptime, "uptime", "uptime", "time since the machine started, timer ticks",
-               cmd_uptime);
-NIPBOX_COMMAND(poweroff, "poweroff", "poweroff [code]", "end QEMU with exit status code (0)",
-               cmd_poweroff);
-NIPBOX_COMMAND(reboot, "reboot", "reboot", "reset the machine", cmd_reboot);
-NIPBOX_COMMAND(crash, "crash", "crash", "test aid: load from address 0 and trap", cmd_crash);
+NIPBOX_COMMAND(crash, "crash", "crash",
+               "test aid: the shell loads from address 0; the kernel ends it, init starts another",
+               cmd_crash);

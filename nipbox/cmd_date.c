@@ -4,23 +4,25 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <kernel/kernel.h>
+#include <abi/walltime.h>
+#include <nexus.h>
 #include <nipbox.h>
 
 static int cmd_date(int argc, char **argv)
 {
-    char when[KERNEL_WALLTIME_LEN];
     (void)argv;
     if (argc > 1) {
         printf("date: takes no arguments (setting the clock is not supported)\n");
         return -EINVAL;
     }
-    uint64_t now = walltime_ns();
+    uint64_t now = nexus_walltime();
     if (!now) {
         printf("date: no real-time clock\n");
         return -ENODEV;
     }
-    printf("%s\n", walltime_text(now, when));
+    char when[WALLTIME_STR_LEN];
+    walltime_format(now, WALLTIME_TEXT, when);
+    printf("%s\n", when);
     return 0;
 }
 

@@ -1,25 +1,42 @@
-/* NipBox `dd`: raw sector access through the Block Valve, for people and for the QEMU tests.
+/* NipBox `dd`: raw sector access through the shell's block capabilities (CMD_BLK_* on its ION
+ * channel: the device moves the data straight to or from the shell's buffer), for people and
+ * for the QEMU tests.
  *   dd [-d DEV] read SECTOR            first 16 bytes of the sector, in hex
  *   dd [-d DEV] read SECTOR COUNT      full hexdump with device offsets and ASCII
  *   dd [-d DEV] write SECTOR STRING... the words, joined by spaces, zero-padded to one sector
  *                                     (a string longer than a sector is refused, never cut)
- * Every failure is one line; it never touches the device except through the Valve. */
+ * Every failure is one line. Without a capability to the disk (given up with `caps drop`, or
+ * the disk mounted by NexFS) it says so and the device sees no request. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <dispatch/dispatch.h>
+#include <nexus_blk.h>
 #include <nipbox.h>
-#include <valve.h>
 
 #define DD_BUF_BYTES (64u * 1024u)
 
 static uint8_t dd_buf[DD_BUF_BYTES] __attribute__((aligned(4096)));
 
+/* The disk behind one of the shell's capabilities. */
+struct dd_disk {
+    unsigned slot;
+    const char *name;
+    uint64_t total_blocks;
+    uint32_t block_size;
+};
+
+static const char *dd_strerror(long rc)
+{
+    const char *m = ion_error_message(rc);
+    return m ? m : "error";
+}
+
 /* One line explaining why a request on `info`'s device failed. */
-static void dd_error(const struct block_info *info, int rc, uint64_t sector, uint64_t count)
+static void dd_error(const struct dd_disk *info, int rc, uint64_t sector, uint64_t count)
 {
     switch (rc) {
     case -ERANGE:
@@ -44,10 +61,10 @@ static void dd_error(const struct block_info *info, int rc, uint64_t sector, uin
         /* The device answers per request: a failed read of several sectors names them all. */
         if (count > 1)
             printf("dd: %s sectors %llu..%llu: %s\n", info->name, (unsigned long long)sector,
-                   (unsigned long long)(sector + count - 1), block_strerror(rc));
+                   (unsigned long long)(sector + count - 1), dd_strerror(rc));
         else
             printf("dd: %s sector %llu: %s\n", info->name, (unsigned long long)sector,
-                   block_strerror(rc));
+                   dd_strerror(rc));
         break;
     }
 }
@@ -65,8 +82,7 @@ static void hexdump(const uint8_t *p, size_t len, uint64_t offset)
     }
 }
 
-static int dd_read(unsigned dev, const struct block_info *info, uint64_t sector, uint64_t count,
-                   bool dump)
+static int dd_read(const struct dd_disk *info, uint64_t sector, uint64_t count, bool dump)
 {
     const uint32_t per_buf = DD_BUF_BYTES / info->block_size;
     uint64_t done = 0;
@@ -79,10 +95,10 @@ static int dd_read(unsigned dev, const struct block_info *info, uint64_t sector,
     }
     do {
         uint32_t n = count - done < per_buf ? (uint32_t)(count - done) : per_buf;
-        int rc = block_read(&block_kernel, dev, sector + done, n, dd_buf);
-        if (rc) {
-            dd_error(info, rc, sector + done, n);
-            return rc;
+        long rc = nexus_blk_read(info->slot, sector + done, n, dd_buf, n * info->block_size);
+        if (rc < 0) {
+            dd_error(info, (int)rc, sector + done, n);
+            return (int)rc;
         }
         if (!dump) {
             printf("%s sector %llu:", info->name, (unsigned long long)sector);
@@ -97,8 +113,7 @@ static int dd_read(unsigned dev, const struct block_info *info, uint64_t sector,
     return 0;
 }
 
-static int dd_write(unsigned dev, const struct block_info *info, uint64_t sector, int argc,
-                    char **argv)
+static int dd_write(const struct dd_disk *info, uint64_t sector, int argc, char **argv)
 {
     size_t len = 0, total = (size_t)argc - 1;
 
@@ -116,21 +131,48 @@ static int dd_write(unsigned dev, const struct block_info *info, uint64_t sector
         memcpy(dd_buf + len, argv[i], strlen(argv[i]));
         len += strlen(argv[i]);
     }
-    int rc = block_write(&block_kernel, dev, sector, 1, dd_buf);
-    if (rc) {
-        dd_error(info, rc, sector, 1);
-        return rc;
+    long rc = nexus_blk_write(info->slot, sector, 1, dd_buf, info->block_size);
+    if (rc < 0) {
+        dd_error(info, (int)rc, sector, 1);
+        return (int)rc;
     }
     printf("dd: wrote %zu bytes to %s sector %llu\n", len, info->name, (unsigned long long)sector);
+    return 0;
+}
+
+/* The shell's capability to disk `name`: 0, or a one-line error and -errno. */
+static int open_disk(const char *name, struct dd_disk *d)
+{
+    struct BlkInfo bi;
+    int32_t holder = -1;
+    int slot = nipbox_cap_slot(name, ION_RIGHT_R);
+
+    if (slot < 0) {
+        long why = nexus_cap_mint(name, 0, &holder);
+        if (why == -EBUSY)
+            printf("dd: %s is mounted by NexFS (vfs%d): only it reads and writes the disk\n", name,
+                   (int)holder);
+        else if (why == -ENODEV)
+            printf("dd: no block device %s\n", name);
+        else
+            printf("dd: %s: permission denied (the shell holds no capability to it)\n", name);
+        return why == -EBUSY ? -EBUSY : why == -ENODEV ? -ENODEV : -EPERM;
+    }
+    long rc = nexus_blk_info((unsigned)slot, &bi);
+    if (rc < 0) {
+        printf("dd: %s: %s\n", name, dd_strerror(rc));
+        return (int)rc;
+    }
+    *d = (struct dd_disk){(unsigned)slot, name, bi.blocks, bi.block_size};
     return 0;
 }
 
 static int cmd_dd(int argc, char **argv)
 {
     const char *name = "blk0";
-    struct block_info info;
+    struct dd_disk info;
     uint64_t sector, count = 1;
-    int a = 1, dev, rc;
+    int a = 1, rc;
 
     if (argc > 2 && strcmp(argv[1], "-d") == 0) {
         name = argv[2];
@@ -140,22 +182,10 @@ static int cmd_dd(int argc, char **argv)
         printf("usage: dd [-d blkN] read <sector> [count] | write <sector> <string>\n");
         return -EINVAL;
     }
-    dev = block_find(name);
-    if (dev < 0) {
-        printf("dd: no block device %s\n", name);
-        return -ENODEV;
-    }
-    rc = block_info(&block_kernel, (unsigned)dev, &info);
-    if (rc) {
-        printf("dd: %s: %s\n", name, block_strerror(rc));
+    rc = open_disk(name, &info);
+    if (rc)
         return rc;
-    }
-    int ep = dispatch_mounted((unsigned)dev);
-    if (ep >= 0) {
-        printf("dd: %s is mounted by NexFS (vfs%d): only it reads and writes the disk\n", name, ep);
-        return -EBUSY;
-    }
-    if (nipbox_parse_uint(argv[a + 1], UINT64_MAX, &sector)) {
+    if (parse_uint(argv[a + 1], UINT64_MAX, &sector)) {
         printf("dd: bad sector number '%s'\n", argv[a + 1]);
         return -EINVAL;
     }
@@ -164,13 +194,13 @@ static int cmd_dd(int argc, char **argv)
             printf("usage: dd [-d blkN] write <sector> <string>\n");
             return -EINVAL;
         }
-        return dd_write((unsigned)dev, &info, sector, argc - a - 2, argv + a + 2);
+        return dd_write(&info, sector, argc - a - 2, argv + a + 2);
     }
     if (argc - a > 3) {
         printf("usage: dd [-d blkN] read <sector> [count]\n");
         return -EINVAL;
     }
-    if (argc - a == 3 && nipbox_parse_uint(argv[a + 2], UINT64_MAX, &count)) {
+    if (argc - a == 3 && parse_uint(argv[a + 2], UINT64_MAX, &count)) {
         printf("dd: bad sector count '%s'\n", argv[a + 2]);
         return -EINVAL;
     }
@@ -178,7 +208,7 @@ static int cmd_dd(int argc, char **argv)
         dd_error(&info, -EINVAL, sector, 0);
         return -EINVAL;
     }
-    return dd_read((unsigned)dev, &info, sector, count, argc - a == 3);
+    return dd_read(&info, sector, count, argc - a == 3);
 }
 
 NIPBOX_COMMAND(dd, "dd", "dd [-d blkN] read <sector> [count] | write <sector> <string>",

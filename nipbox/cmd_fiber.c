@@ -1,32 +1,25 @@
-/* NipBox's fiber commands: `run` starts an embedded user program (in the foreground, where
- * Ctrl-C ends it, or in the background with -b) with the block capabilities named by -c (slots
- * 0, 1, ... in order), `ps` lists the fibers, `kill` ends one. */
+/* NipBox's fiber and capability commands: `run` starts an embedded program as the shell's child
+ * (in the foreground, where Ctrl-C ends it, or in the background with -b) with copies of the
+ * capabilities named by -c in slots 0, 1, ... (the shell makes one it lacks from the machine
+ * capability); `kill` ends a user fiber; `caps` lists the shell's slots and `caps drop` gives one
+ * up for good. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <caps/cspace.h>
-#include <dispatch/dispatch.h>
-#include <kernel/fiber.h>
-#include <kernel/kernel.h>
-#include <kernel/programs.h>
+#include <abi/ion.h>
+#include <ion_gen/ion_cmds.h>
+#include <nexus.h>
+#include <nexus_caps.h>
 #include <nipbox.h>
-#include <valve.h>
 
-#define POLL_NS 10000000ull /* the foreground wait looks at Ctrl-C this often */
-
-static void list_programs(void)
-{
-    printf("programs:");
-    for (const struct user_image *u = user_images; u->name; u++)
-        printf(" %s", u->name);
-    printf("\n");
-}
-
+#define POLL_NS      10000000ull /* the foreground wait looks at Ctrl-C this often */
 #define RUN_CAPS_MAX 8
+#define CAPS_SLOTS   32u
+#define ALL_RIGHTS   (ION_RIGHT_R | ION_RIGHT_W | ION_RIGHT_G)
 
-/* "blk0", "blk0:r", "blk0:rw", "blk0:rwg": the device name (cut at ':') and the rights. */
-static int parse_cap(char *spec, uint8_t *rights)
+/* "blk0", "blk0:r", "blk0:rw", "blk0:rwg": the object's name (cut at ':') and the rights. */
+static int parse_cap(char *spec, unsigned *rights)
 {
     char *colon = strchr(spec, ':');
     const char *r = colon ? colon + 1 : "rw";
@@ -35,7 +28,10 @@ static int parse_cap(char *spec, uint8_t *rights)
     if (colon)
         *colon = '\0';
     for (; *r; r++) {
-        uint8_t bit = *r == 'r' ? CAP_R : *r == 'w' ? CAP_W : *r == 'g' ? CAP_G : 0;
+        unsigned bit = *r == 'r'   ? ION_RIGHT_R
+                       : *r == 'w' ? ION_RIGHT_W
+                       : *r == 'g' ? ION_RIGHT_G
+                                   : 0;
         if (!bit || (*rights & bit))
             return -EINVAL;
         *rights |= bit;
@@ -43,18 +39,42 @@ static int parse_cap(char *spec, uint8_t *rights)
     return *rights ? 0 : -EINVAL;
 }
 
+/* A slot of the shell's holding `name` with the grant right and every right in `rights`:
+ * one it has, or one made now from the machine capability. -errno with the line said. */
+static int cap_for_child(const char *name, unsigned rights)
+{
+    int32_t holder = -1;
+    int slot = nipbox_cap_slot(name, rights | ION_RIGHT_G);
+    if (slot >= 0)
+        return slot;
+    long rc = nexus_cap_mint(name, ALL_RIGHTS, &holder);
+    if (rc >= 0)
+        return (int)rc;
+    if (rc == -EBUSY)
+        printf("run: %s is mounted by NexFS (vfs%d): give the program vfs%d instead\n", name,
+               (int)holder, (int)holder);
+    else if (rc == -ENODEV)
+        printf("run: no device or object named %s\n", name);
+    else
+        printf("run: cannot give %s (%s)\n", name,
+               rc == -ENOSPC  ? "capability space full"
+               : rc == -EPERM ? "the shell holds no machine capability"
+                              : "out of capabilities");
+    return (int)rc;
+}
+
 static int cmd_run(int argc, char **argv)
 {
-    bool background = false;
-    char *caps[RUN_CAPS_MAX];
+    int background = 0, first = 1;
+    char *names[RUN_CAPS_MAX];
+    struct spawn_cap caps[RUN_CAPS_MAX];
     unsigned ncaps = 0;
-    int first = 1;
 
     for (; first < argc && argv[first][0] == '-'; first++) {
         if (strcmp(argv[first], "-b") == 0) {
-            background = true;
+            background = 1;
         } else if (strcmp(argv[first], "-c") == 0 && first + 1 < argc && ncaps < RUN_CAPS_MAX) {
-            caps[ncaps++] = argv[++first];
+            names[ncaps++] = argv[++first];
         } else {
             printf("run: unknown option %s\n", argv[first]);
             return -EINVAL;
@@ -62,93 +82,52 @@ static int cmd_run(int argc, char **argv)
     }
     if (argc <= first) {
         printf("usage: run [-b] [-c <dev>[:r|:rw|:rwg]]... <program> [args...]\n");
-        list_programs();
+        char *list[] = {"programs", NULL};
+        (void)nexus_service(1, list);
         return -EINVAL;
     }
-    uint8_t rights[RUN_CAPS_MAX];
     for (unsigned i = 0; i < ncaps; i++) {
-        if (parse_cap(caps[i], &rights[i])) {
+        if (parse_cap(names[i], &caps[i].rights)) {
             printf("run: bad capability %s (want <dev>, <dev>:r, <dev>:rw or <dev>:rwg)\n",
-                   caps[i]);
+                   names[i]);
             return -EINVAL;
         }
-        if (dispatch_lookup(caps[i]) < 0) {
-            printf("run: no device or object named %s\n", caps[i]);
-            return -ENODEV;
-        }
-        int dev = block_find(caps[i]);
-        if (dev >= 0 && dispatch_mounted((unsigned)dev) >= 0) {
-            printf("run: %s is mounted by NexFS (vfs%d): give the program vfs%d instead\n", caps[i],
-                   dispatch_mounted((unsigned)dev), dispatch_mounted((unsigned)dev));
-            return -EBUSY;
-        }
+        int slot = cap_for_child(names[i], caps[i].rights);
+        if (slot < 0)
+            return slot;
+        caps[i].slot = (uint32_t)slot;
     }
-    int id = program_start(argc - first, (const char *const *)&argv[first]);
+    /* A background program is the kernel's to reap: it says how it ended, as it ends. */
+    long id = nexus_spawn(argc - first, (const char *const *)&argv[first], caps,
+                          ncaps | (background ? SPAWN_DETACH : 0));
     if (id == -ENOENT) {
         printf("run: no program named %s\n", argv[first]);
-        list_programs();
-        return id;
+        char *list[] = {"programs", NULL};
+        (void)nexus_service(1, list);
+        return (int)id;
     }
     if (id < 0) {
         printf("run: %s: cannot start (%s)\n", argv[first],
                id == -ENOEXEC  ? "not a valid program image"
                : id == -EAGAIN ? "no free fiber"
+               : id == -EBUSY  ? "a disk it was to get is mounted by NexFS"
                                : "out of memory");
-        return id;
-    }
-    /* The new fiber has not run yet: the shell is a kernel fiber and keeps the CPU until it
-     * sleeps, so the capabilities are in place before the program's first instruction. */
-    for (unsigned i = 0; i < ncaps; i++) {
-        int slot = dispatch_grant((unsigned)id, caps[i], rights[i]);
-        if (slot < 0) {
-            printf("run: cannot give %s to %s (%s)\n", caps[i], argv[first],
-                   slot == -ENODEV   ? "no device or object of that name"
-                   : slot == -ENOSPC ? "capability space full"
-                                     : "out of capabilities");
-            fiber_kill((unsigned)id);
-        }
+        return (int)id;
     }
     if (background) {
-        fiber_detach((unsigned)id);
-        printf("run: %s is fiber %d\n", argv[first], id);
+        printf("run: %s is fiber %ld\n", argv[first], id);
         return 0;
     }
     (void)nipbox_interrupted(); /* a Ctrl-C typed before this program is not for it */
-    while (!fiber_done((unsigned)id)) {
+    long status;
+    while ((status = nexus_wait_ns(id, POLL_NS)) == -ETIMEDOUT) {
         if (nipbox_interrupted()) {
-            fiber_kill((unsigned)id);
+            (void)nexus_kill(id);
             printf("^C\n");
         }
-        fiber_sleep(&id, time_ns() + POLL_NS);
     }
-    int status = 0;
-    fiber_wait((unsigned)id, &status);
     if (status)
-        printf("run: %s exited with status %d\n", argv[first], status);
-    return 0;
-}
-
-static int cmd_ps(int argc, char **argv)
-{
-    static struct fiber_info list[FIBER_MAX];
-    (void)argv;
-
-    if (argc > 1) {
-        printf("usage: ps\n");
-        return -EINVAL;
-    }
-    unsigned n = fiber_list(list, FIBER_MAX);
-    printf("  id name             mode   state      cpu ms  kstack used  ustack used  caps\n");
-    for (unsigned i = 0; i < n; i++) {
-        const struct fiber_info *f = &list[i];
-        char ustack[24] = "-";
-        if (f->user)
-            snprintf(ustack, sizeof(ustack), "%zu/%zu", f->ustack_used, f->ustack_size);
-        printf("%4u %-16s %-6s %-8s %8llu  %5zu/%-5zu  %11s  %4u\n", f->id, f->name,
-               f->user ? "user" : "kernel", fiber_state_name(f->state),
-               (unsigned long long)(f->cpu_ns / 1000000u), f->kstack_used, f->kstack_size, ustack,
-               dispatch_caps(f->id));
-    }
+        printf("run: %s exited with status %ld\n", argv[first], status);
     return 0;
 }
 
@@ -156,23 +135,72 @@ static int cmd_kill(int argc, char **argv)
 {
     uint64_t id;
 
-    if (argc != 2 || nipbox_parse_uint(argv[1], FIBER_MAX - 1, &id)) {
+    if (argc != 2 || parse_uint(argv[1], 1023, &id)) {
         printf("usage: kill <fiber id>  (ps lists them)\n");
         return -EINVAL;
     }
-    int rc = fiber_kill((unsigned)id);
-    if (rc == -ESRCH)
+    long rc = nexus_kill((long)id);
+    if (rc == -ESRCH || rc == -ECHILD)
         printf("kill: no fiber %llu\n", (unsigned long long)id);
     else if (rc == -EPERM)
         printf("kill: fiber %llu cannot be killed\n", (unsigned long long)id);
     else
         printf("kill: fiber %llu killed\n", (unsigned long long)id);
-    return rc;
+    return (int)rc;
 }
 
-NIPBOX_COMMAND(run, "run", "run [-b] [-c <dev>[:r|:rw]]... <program> [args...]",
+static void rights_text(unsigned r, char out[4])
+{
+    unsigned n = 0;
+    if (r & ION_RIGHT_R)
+        out[n++] = 'r';
+    if (r & ION_RIGHT_W)
+        out[n++] = 'w';
+    if (r & ION_RIGHT_G)
+        out[n++] = 'g';
+    out[n] = '\0';
+}
+
+static int cmd_caps(int argc, char **argv)
+{
+    struct cap_info ci;
+    char r[4];
+
+    if (argc == 1) {
+        unsigned shown = 0;
+        printf("slot  object    rights\n");
+        for (unsigned slot = 0; slot < CAPS_SLOTS; slot++) {
+            if (nexus_cap_info(slot, &ci) != 0)
+                continue;
+            rights_text(ci.rights, r);
+            printf("%4u  %-8s  %s\n", slot, ci.name[0] ? ci.name : "?", r);
+            shown++;
+        }
+        if (!shown)
+            printf("caps: the shell holds no capabilities\n");
+        return 0;
+    }
+    if (argc == 3 && strcmp(argv[1], "drop") == 0) {
+        int slot = nipbox_cap_slot(argv[2], 0);
+        if (slot < 0) {
+            printf("caps: the shell holds no capability to %s\n", argv[2]);
+            return -ENOENT;
+        }
+        for (; slot >= 0; slot = nipbox_cap_slot(argv[2], 0))
+            if (nexus_cap_drop((unsigned)slot) < 0)
+                return -EIO;
+        printf("caps: dropped %s\n", argv[2]);
+        return 0;
+    }
+    printf("usage: caps [drop <object>]\n");
+    return -EINVAL;
+}
+
+NIPBOX_COMMAND(run, "run", "run [-b] [-c <dev>[:r|:rw|:rwg]]... <program> [args...]",
                "start a user program (Ctrl-C ends it; -b: in the background; -c: give it a "
                "capability (blk0, net0, ...), slots 0, 1, ... in order)",
                cmd_run);
-NIPBOX_COMMAND(ps, "ps", "ps", "fibers: id, name, mode, state, CPU time, stacks", cmd_ps);
-NIPBOX_COMMAND(kill, "kill", "kill <id>", "end a fiber", cmd_kill);
+NIPBOX_COMMAND(kill, "kill", "kill <id>", "end a user fiber", cmd_kill);
+NIPBOX_COMMAND(caps, "caps", "caps [drop <object>]",
+               "the shell's capabilities; drop gives one up (its copies in children stay)",
+               cmd_caps);

@@ -1,14 +1,13 @@
-/* NipBox, the serial shell: reads a line (line_edit.c does the editing), splits it into words and
- * runs the command registered under the first word in the nipbox_cmds linker set. It knows no
- * command by name; each command file registers its own with NIPBOX_COMMAND. */
+/* NipBox, the serial shell, a user program: reads a line (line_edit.c does the editing), splits
+ * it into words and runs the command registered under the first word in the nipbox_cmds linker
+ * set, or else the kernel's shell service of that name. It knows no command by name. */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <kernel/console.h>
-#include <kernel/fiber.h>
-#include <kernel/init.h>
-#include <kernel/kernel.h>
+#include <nexus.h>
+#include <nexus_caps.h>
 #include <nipbox.h>
 
 #include "line_edit.h"
@@ -21,14 +20,20 @@ extern const struct nipbox_command __start_nipbox_cmds[], __stop_nipbox_cmds[];
 
 /* Ctrl-C presses the console counted, as far as the shell has accounted for them (dropped ones
  * separately); and how many of those nipbox_interrupted() reported while their bytes still wait
- * in the console's buffer, so the line editor skips them. All start at zero, as the console's. */
+ * in the console's buffer, so the line editor skips them. All start at the console's counts. */
 static unsigned ctrl_c_seen, ctrl_c_dropped_seen, ctrl_c_reported;
 static unsigned lost_reported; /* typed-ahead bytes the shell said were lost */
 
+static struct console_stats console_now(void)
+{
+    struct console_stats st = {0};
+    (void)nexus_console_stats(&st);
+    return st;
+}
+
 int nipbox_interrupted(void)
 {
-    struct console_input_stats st;
-    console_input_stats(&st);
+    struct console_stats st = console_now();
     unsigned pressed = st.ctrl_c - ctrl_c_seen, dropped = st.ctrl_c_dropped - ctrl_c_dropped_seen;
     ctrl_c_seen = st.ctrl_c;
     ctrl_c_dropped_seen = st.ctrl_c_dropped;
@@ -36,23 +41,31 @@ int nipbox_interrupted(void)
     return pressed > 0;
 }
 
+int nipbox_cap_slot(const char *name, unsigned need)
+{
+    struct cap_info ci;
+    for (unsigned slot = 0; slot < 32; slot++)
+        if (nexus_cap_info(slot, &ci) == 0 && strcmp(ci.name, name) == 0 &&
+            (ci.rights & need) == need)
+            return (int)slot;
+    return -1;
+}
+
 /* At the prompt, a Ctrl-C dropped with lost input is input lost like any other: it must not
  * interrupt the next command. */
 static void forget_dropped_ctrl_c(void)
 {
-    struct console_input_stats st;
-    console_input_stats(&st);
+    struct console_stats st = console_now();
     ctrl_c_seen += st.ctrl_c_dropped - ctrl_c_dropped_seen;
     ctrl_c_dropped_seen = st.ctrl_c_dropped;
 }
 
 static void report_lost_input(void)
 {
-    struct console_input_stats st;
-    console_input_stats(&st);
+    struct console_stats st = console_now();
     printf("\nnipbox: input lost: %u bytes typed ahead did not fit the %u-byte buffer; dropped "
            "through the end of a line\n",
-           st.lost_bytes - lost_reported, CONSOLE_RX_BUFFER);
+           st.lost_bytes - lost_reported, st.buffer);
     lost_reported = st.lost_bytes;
 }
 
@@ -67,8 +80,8 @@ static const struct nipbox_command *find_command(const char *name)
 
 static void echo_bytes(const char *s, size_t n)
 {
-    while (n--)
-        putchar(*s++);
+    fflush(stdout);
+    (void)nexus_write(s, n);
 }
 
 /* Reads one line into buf (NUL-terminated). Returns false when it must not run: Ctrl-C
@@ -77,14 +90,17 @@ static void echo_bytes(const char *s, size_t n)
 static bool read_line(struct line_edit *e)
 {
     line_edit_clear(e);
+    fflush(stdout);
     for (;;) {
-        int c = console_getc();
+        long c = nexus_console_getc();
+        if (c < 0)
+            continue;
         forget_dropped_ctrl_c();
-        if (c == CONSOLE_INPUT_LOST) {
+        if (c == CONSOLE_GETC_LOST) {
             report_lost_input();
             return false;
         }
-        if (c == CONSOLE_CTRL_C && ctrl_c_reported > 0) { /* already delivered to a command */
+        if (c == 0x03 && ctrl_c_reported > 0) { /* already delivered to a command */
             ctrl_c_reported--;
             continue;
         }
@@ -148,44 +164,58 @@ static void run_line(char *line)
         return;
     argv[argc] = NULL;
     const struct nipbox_command *cmd = find_command(argv[0]);
-    if (!cmd) {
-        printf("nipbox: %s: command not found\n", argv[0]);
+    if (cmd) {
+        cmd->run(argc, argv);
+        fflush(stdout);
         return;
     }
-    cmd->run(argc, argv);
+    fflush(stdout);             /* what the shell printed comes before what the service prints */
+    (void)nipbox_interrupted(); /* a Ctrl-C typed before the service is not for it */
+    long rc = nexus_service(argc, argv);
+    (void)nipbox_interrupted(); /* one pressed while it ran was for it */
+    if (rc == -ENOENT)
+        printf("nipbox: %s: command not found\n", argv[0]);
+    else if (rc == -E2BIG)
+        printf("nipbox: %s: the words are too long for a kernel service\n", argv[0]);
 }
 
 static void warn_duplicates(void)
 {
+    struct service_info si;
     /* cppcheck-suppress comparePointers ; linker-set bounds of one section */
-    for (const struct nipbox_command *a = __start_nipbox_cmds; a < __stop_nipbox_cmds; a++)
+    for (const struct nipbox_command *a = __start_nipbox_cmds; a < __stop_nipbox_cmds; a++) {
         /* cppcheck-suppress comparePointers ; linker-set bounds of one section */
         for (const struct nipbox_command *b = a + 1; b < __stop_nipbox_cmds; b++)
             if (strcmp(a->name, b->name) == 0)
                 printf("nipbox: command '%s' is registered twice; the first one runs\n", a->name);
+        for (unsigned i = 0; nexus_service_info(i, &si) == 0; i++)
+            if (strcmp(a->name, si.name) == 0)
+                printf("nipbox: command '%s' is also a kernel service; the shell's runs\n",
+                       a->name);
+    }
 }
 
-/* The shell's fiber: reads and runs lines for as long as the machine is up. */
-__attribute__((noreturn)) static void nipbox_main(void *arg)
+int main(void)
 {
-    (void)arg;
     static char line[NIPBOX_LINE_MAX];
     static struct line_edit editor;
+    struct console_stats st = console_now();
+    struct service_info si;
+    unsigned n_services = 0;
+
+    ctrl_c_seen = st.ctrl_c;
+    ctrl_c_dropped_seen = st.ctrl_c_dropped;
+    lost_reported = st.lost_bytes;
     line_edit_init(&editor, line, sizeof line, echo_bytes);
     warn_duplicates();
+    while (nexus_service_info(n_services, &si) == 0)
+        n_services++;
     /* cppcheck-suppress comparePointers ; linker-set bounds of one section */
-    unsigned n_commands = (unsigned)(__stop_nipbox_cmds - __start_nipbox_cmds);
-    printf("NipBox: %u commands; 'help' lists them\n", n_commands);
+    unsigned n_own = (unsigned)(__stop_nipbox_cmds - __start_nipbox_cmds);
+    printf("NipBox: %u commands; 'help' lists them\n", n_own + n_services);
     for (;;) {
         fputs("nipbox> ", stdout);
         if (read_line(&editor))
             run_line(line);
     }
 }
-/* The last init hook starts the shell as a kernel fiber; kmain's idle loop then runs it. */
-static int nipbox_start(void)
-{
-    int id = fiber_spawn_kernel("nipbox", nipbox_main, NULL);
-    return id < 0 ? id : 0;
-}
-KERNEL_INIT(INIT_SHELL, nipbox_start);

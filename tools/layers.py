@@ -51,13 +51,17 @@ LAYERS = [
           ["abi", "base", "framework", "ion", "caps", "valve", "netstack"]),
     # NexFS: freestanding, reaches storage only through its own nexfs_dev.h (a fiber's shim).
     Layer("nexfs", ["nexfs"], ["nexfs/include"], []),
-    Layer("nipbox", ["nipbox"], ["nipbox/include"],
-          ["valve", "netstack", "framework", "bus", "base", "dispatch", "caps"]),
-    # A device plugin's NipBox commands ([nipbox] sources in its manifest.toml): files in the
-    # plugin's folder that the build compiles into the shell, not into the devices layer.
-    Layer("plugin_shell", [], [], ["nipbox", "devices", "framework", "base"]),
+    # The kernel's shell services: what the shell (a user fiber) runs in the kernel by name
+    # (SYS_SERVICE): reports of kernel state, device settings, in-kernel benchmarks; and init.
+    Layer("services", ["kernel/services"], ["kernel/services/include"],
+          ["abi", "valve", "netstack", "framework", "bus", "base", "dispatch", "caps"]),
+    # A device plugin's shell services ([nipbox] sources in its manifest.toml): files in the
+    # plugin's folder that the build compiles into the shell's services, not into the devices layer.
+    Layer("plugin_shell", [], [], ["services", "devices", "framework", "base", "abi"]),
     # User programs (U-mode, their own images): the system-call ABI and their own library only.
     Layer("user", ["user"], ["user/include"], ["abi", "nexfs"]),
+    # NipBox, the shell: a user program of its own (cmake/user.cmake), built from nipbox/.
+    Layer("nipbox", ["nipbox"], ["nipbox/include"], ["abi", "user"]),
 ]
 # Not layers: tests and tools may include anything.
 UNLAYERED = ["tests", "tools"]

@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <virtio/virtio.h>
 
-#include <nipbox.h>
+#include <abi/parse_uint.h>
+#include <services/service.h>
 
 #include "virtcon.h"
 
@@ -40,7 +41,7 @@ static int echo(const char *name)
         return 1;
     }
     printf("port: echoing lines on %s; Ctrl-C stops\n", name);
-    while (!nipbox_interrupted()) {
+    while (!service_interrupted()) {
         char c;
         long n = virtcon_port_read(p, &c, 1);
         if (n < 0) {
@@ -72,5 +73,5 @@ static int run_port(int argc, char **argv)
     }
     return argc == 1 ? list_ports() : echo(argv[1]);
 }
-NIPBOX_COMMAND(port, "port", "port [name]",
-               "virtio-console ports; with a name, echo lines through that port", run_port);
+SERVICE_COMMAND(port, "port", "port [name]",
+                "virtio-console ports; with a name, echo lines through that port", run_port);

@@ -3,7 +3,8 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include <nipbox.h>
+#include <abi/parse_uint.h>
+#include <services/service.h>
 #include <virtio/virtio.h>
 
 #include "rng.h"
@@ -15,7 +16,7 @@ static int run_random(int argc, char **argv)
     static uint8_t buf[RNG_READ_MAX];
     uint64_t n = RANDOM_DEFAULT;
 
-    if (argc > 2 || (argc == 2 && (nipbox_parse_uint(argv[1], RNG_READ_MAX, &n) || n == 0))) {
+    if (argc > 2 || (argc == 2 && (parse_uint(argv[1], RNG_READ_MAX, &n) || n == 0))) {
         printf("random: usage: random [bytes]  (bytes: 1..%u)\n", RNG_READ_MAX);
         return 1;
     }
@@ -33,5 +34,5 @@ static int run_random(int argc, char **argv)
         printf("%02x%s", buf[i], (i % 32 == 31 || i + 1 == (unsigned)rc) ? "\n" : "");
     return 0;
 }
-NIPBOX_COMMAND(random, "random", "random [bytes]",
-               "bytes from the virtio-rng device, in hex (default 32, at most 4096)", run_random);
+SERVICE_COMMAND(random, "random", "random [bytes]",
+                "bytes from the virtio-rng device, in hex (default 32, at most 4096)", run_random);

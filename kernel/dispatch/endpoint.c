@@ -283,8 +283,17 @@ long sys_ep_reply(const unsigned long a[6])
     return r ? 0 : -EBADF;
 }
 
+static void (*unmount_hook)(unsigned dev);
+
+void dispatch_set_unmount_hook(void (*hook)(unsigned dev))
+{
+    unmount_hook = hook;
+}
+
 void endpoint_fiber_gone(unsigned id)
 {
+    int released[EP_MAX];
+    unsigned n_released = 0;
     unsigned long irq = cpu_irq_save();
     client_gen[id]++; /* its taken commands are stale from now on */
     for (unsigned e = 0; e < EP_MAX; e++) {
@@ -297,6 +306,8 @@ void endpoint_fiber_gone(unsigned id)
                     finish(&ep->req[i], -EIO);
             ep->live = false;
             (void)cap_revoke_object(CAP_VFS, e, NULL, 0);
+            if (ep->disk >= 0)
+                released[n_released++] = ep->disk;
             continue;
         }
         for (unsigned i = 0; i < EP_QUEUE; i++)
@@ -304,4 +315,6 @@ void endpoint_fiber_gone(unsigned id)
                 ep->req[i].state = REQ_FREE; /* never seen by the server */
     }
     cpu_irq_restore(irq);
+    for (unsigned i = 0; i < n_released && unmount_hook; i++)
+        unmount_hook((unsigned)released[i]); /* the disk is free again */
 }

@@ -76,6 +76,10 @@ static int lookup(const char *name, enum cap_kind *kind)
         object = endpoint_find(name);
         *kind = CAP_VFS;
     }
+    if (object < 0 && strcmp(name, "machine") == 0) {
+        object = 0;
+        *kind = CAP_MACHINE;
+    }
     for (const struct ion_plugin_cap *c = ion_plugin_caps; object < 0 && c->kind; c++) {
         object = c->lookup(name);
         *kind = (enum cap_kind)c->cap_kind;
@@ -111,6 +115,26 @@ int dispatch_grant(unsigned fiber, const char *name, uint8_t rights)
     return rc;
 }
 
+const struct block_subject *dispatch_subject(void)
+{
+    struct proc *p = proc_self();
+    return p ? &p->subj : &block_kernel;
+}
+
+bool dispatch_holds(unsigned kind, uint32_t object, uint8_t need)
+{
+    struct proc *p = proc_self();
+    struct cap_view v;
+
+    if (!p)
+        return true;
+    for (unsigned slot = 0; slot < CSPACE_SLOTS; slot++)
+        if (cap_get(&p->cs, slot, &v) == 0 && (unsigned)v.kind == kind && v.object == object &&
+            (v.rights & need) == need)
+            return true;
+    return false;
+}
+
 unsigned dispatch_caps(unsigned fiber)
 {
     return fiber < FIBER_MAX && procs[fiber].live ? cspace_count(&procs[fiber].cs) : 0;
@@ -139,8 +163,10 @@ static int access_check(const struct block_subject *s, unsigned dev, enum block_
         return 0;
     struct proc *p = proc_of_subject(s);
     uint8_t need = CAP_R;
-    if (!p || op == BLOCK_ACCESS_SETTINGS)
+    if (!p)
         return -EPERM;
+    if (op == BLOCK_ACCESS_SETTINGS) /* they change the device for every user: the owner's */
+        need = CAP_W | CAP_G;
     if (op == BLOCK_ACCESS_WRITE || op == BLOCK_ACCESS_FLUSH || op == BLOCK_ACCESS_DISCARD ||
         op == BLOCK_ACCESS_WRITE_ZEROES)
         need = CAP_W;
@@ -208,6 +234,8 @@ static long sys_cap_info(const unsigned long a[6])
         snprintf(out.name, sizeof(out.name), "net%u", (unsigned)v.object);
     if (v.kind == CAP_VFS)
         snprintf(out.name, sizeof(out.name), "vfs%u", (unsigned)v.object);
+    if (v.kind == CAP_MACHINE)
+        snprintf(out.name, sizeof(out.name), "machine");
     for (const struct ion_plugin_cap *c = ion_plugin_caps; c->kind; c++)
         if (c->cap_kind == (uint32_t)v.kind)
             snprintf(out.name, sizeof(out.name), "%s%u", c->kind, (unsigned)v.object);
@@ -226,6 +254,39 @@ static long sys_cap_drop(const unsigned long a[6])
     return rc;
 }
 
+/* SYS_CAP_MINT (name, rights, int *holder): for the holder of the machine capability's grant
+ * right (the shell), an original capability to the object `name` names; rights 0 only asks
+ * whether one could be made. A disk NexFS mounted answers -EBUSY with its endpoint's number at
+ * holder. */
+static long sys_cap_mint(const unsigned long a[6])
+{
+    char name[16];
+    enum cap_kind kind;
+
+    if (!dispatch_holds(CAP_MACHINE, 0, CAP_G))
+        return -EPERM;
+    if (a[1] > (CAP_R | CAP_W | CAP_G))
+        return -EINVAL;
+    size_t n = 0;
+    for (; n < sizeof(name); n++) {
+        if (vm_copyin(fiber_space(), &name[n], a[0] + n, 1))
+            return -EFAULT;
+        if (name[n] == '\0')
+            break;
+    }
+    if (n == sizeof(name))
+        return -ENAMETOOLONG;
+    int object = lookup(name, &kind);
+    if (object < 0)
+        return -ENODEV;
+    int holder = kind == CAP_BLOCK ? endpoint_disk_holder((unsigned)object) : -1;
+    if (holder >= 0) {
+        int32_t h = holder;
+        return a[2] && vm_copyout(fiber_space(), a[2], &h, sizeof(h)) ? -EFAULT : -EBUSY;
+    }
+    return a[1] ? dispatch_grant(fiber_self(), name, (uint8_t)a[1]) : 0;
+}
+
 long chan_setup(const unsigned long a[6]);
 long chan_enter(const unsigned long a[6]);
 
@@ -239,6 +300,7 @@ static int dispatch_init(void)
     rc |= syscall_register(SYS_ION_ENTER, chan_enter);
     rc |= syscall_register(SYS_CAP_INFO, sys_cap_info);
     rc |= syscall_register(SYS_CAP_DROP, sys_cap_drop);
+    rc |= syscall_register(SYS_CAP_MINT, sys_cap_mint);
     rc |= syscall_register(SYS_SPAWN, sys_spawn);
     rc |= syscall_register(SYS_WAIT, sys_wait);
     rc |= syscall_register(SYS_KILL, sys_kill);

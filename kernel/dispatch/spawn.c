@@ -11,6 +11,7 @@
 #include <abi/ion.h>
 #include <kernel/cpu.h>
 #include <kernel/fiber.h>
+#include <kernel/kernel.h>
 #include <kernel/programs.h>
 #include <kernel/vm.h>
 
@@ -56,7 +57,8 @@ long sys_spawn(const unsigned long a[6])
     const char *argv[SPAWN_ARGS_MAX];
     struct spawn_cap caps[SPAWN_CAPS_MAX];
     struct proc *me = proc_self();
-    uint64_t argc = a[2], ncaps = a[4];
+    uint64_t argc = a[2], ncaps = a[4] & ~(uint64_t)SPAWN_DETACH;
+    bool detach = (a[4] & SPAWN_DETACH) != 0;
 
     if (!me)
         return -EPERM;
@@ -104,23 +106,53 @@ long sys_spawn(const unsigned long a[6])
             return rc;
         }
     }
+    if (detach) {
+        parent_of[id] = 0;
+        (void)fiber_detach((unsigned)id);
+    }
     return id;
 }
 
+/* (id, timeout_ns): 0 waits for as long as it takes; otherwise -ETIMEDOUT once that long has
+ * passed with the child still running (a shell watching for Ctrl-C meanwhile). */
 long sys_wait(const unsigned long a[6])
 {
     int status;
 
     if (!is_child(a[0]))
         return -ECHILD;
+    if (a[1]) {
+        const uint64_t deadline = time_ns() + a[1];
+        while (!fiber_done((unsigned)a[0])) {
+            uint64_t now = time_ns();
+            if (fiber_killed())
+                return -EINTR;
+            if ((int64_t)(now - deadline) >= 0)
+                return -ETIMEDOUT;
+            uint64_t tick = now + 1000000u; /* the child's end is seen within a millisecond */
+            unsigned long irq = cpu_irq_save();
+            fiber_sleep(&parent_of[a[0]], tick < deadline ? tick : deadline);
+            cpu_irq_restore(irq);
+        }
+    }
     int rc = fiber_wait((unsigned)a[0], &status);
     parent_of[a[0]] = 0; /* reaped (or gone): the id may be reused */
     return rc ? rc : status;
 }
 
+/* A child; or, for the holder of the machine capability's grant right (the shell), any user
+ * fiber (fiber_kill refuses the kernel's own). */
 long sys_kill(const unsigned long a[6])
 {
-    return is_child(a[0]) ? fiber_kill((unsigned)a[0]) : -ECHILD;
+    if (is_child(a[0]))
+        return fiber_kill((unsigned)a[0]);
+    if (!dispatch_holds(CAP_MACHINE, 0, CAP_G))
+        return -ECHILD;
+    if (a[0] == 0 || a[0] >= FIBER_MAX || fiber_done((unsigned)a[0]))
+        return -ESRCH;
+    if (!proc_of_fiber((unsigned)a[0]) || !fiber_is_user((unsigned)a[0]))
+        return -EPERM;
+    return fiber_kill((unsigned)a[0]);
 }
 
 long sys_cap_grant(const unsigned long a[6])

@@ -1,9 +1,13 @@
-/* NipBox commands. Each command file registers its commands with NIPBOX_COMMAND; the linker
- * gathers them in section nipbox_cmds, so adding a command never edits a list. */
+/* NipBox, the shell: a user program (U-mode, its own address space). Its own commands register
+ * with NIPBOX_COMMAND (the linker gathers them in section nipbox_cmds, so adding one never edits
+ * a list); a word that names none of them is run as the kernel's shell service of that name
+ * (SYS_SERVICE: reports of kernel state, device settings, in-kernel benchmarks). */
 #ifndef NIPBOX_H
 #define NIPBOX_H
 
 #include <stdint.h>
+
+#include <abi/parse_uint.h>
 
 struct nipbox_command {
     const char *name;
@@ -18,12 +22,11 @@ struct nipbox_command {
         aligned(sizeof(void *)))) static const struct nipbox_command nipbox_cmd_##ident = {        \
         name_, usage_, help_, fn_}
 
-/* Parses a decimal or 0x-hex number no larger than max into *out: 0, or -EINVAL for anything
- * else (empty, signed, spaces, trailing characters, out of range). A leading zero is decimal:
- * "010" is ten. Every command reads its numbers with this. */
-int nipbox_parse_uint(const char *s, uint64_t max, uint64_t *out);
-
-/* Ctrl-C pressed since the last call (for long-running commands such as udpecho). */
+/* Ctrl-C pressed since the last call (for long-running commands). */
 int nipbox_interrupted(void);
+
+/* The slot of the shell's capability called `name` ("blk0") holding every right in `need`, or
+ * -1. */
+int nipbox_cap_slot(const char *name, unsigned need);
 
 #endif

@@ -113,6 +113,12 @@ class Guest:
         self.wait_for("\n", 5)
         return out
 
+    def expect_line(self, text, out, timeout=10.0):
+        """A line the kernel prints on its own as a result of a command: in that command's
+        output `out` already, or waited for after it."""
+        if text not in out:
+            self.wait_line(text, timeout)
+
     def drain(self):
         """Marks everything printed so far as consumed: for lines background fibers printed at
         any time, which the caller has already found in `log`."""

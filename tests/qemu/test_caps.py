@@ -55,7 +55,7 @@ class Caps(QemuTestCase):
         out = g.cmd("run capdemo orphan", timeout=20)
         self.assertEqual(self.results(out), {"spawned": 1})
         g.wait_line("(hello) ended: status 0", 10)
-        self.assertEqual(sorted(self.fibers(g)), ["idle", "nipbox"])
+        self.assertEqual(sorted(self.fibers(g)), ["idle", "init", "nipbox"])
         self.assertEqual(self.caps_live(g), base)
         self.assertEqual(g.poweroff(), 0)
 

@@ -34,7 +34,7 @@ class Fibers(QemuTestCase):
         self.assertIn("run: hello exited with status 7", out)
         self.assertNotIn("exited", g.cmd("run hello"))  # status 0 is not reported
         fibers = self.ps(g)
-        self.assertEqual(sorted(f[0] for f in fibers.values()), ["idle", "nipbox"])
+        self.assertEqual(sorted(f[0] for f in fibers.values()), ["idle", "init", "nipbox"])
         self.assertIn("no program named nothere", g.cmd("run nothere"))
         self.assertEqual(g.poweroff(), 0)
 
@@ -42,6 +42,7 @@ class Fibers(QemuTestCase):
         d = self.tmpdir()
         img = make_image(os.path.join(d, "disk.img"), 4 << 20)
         g = self.boot(disk_args(img, "pci-modern"), transports=["pci-modern"])
+        g.cmd("dd read 0")  # the shell's own ION channel: made at its first dd, kept after
         base = self.used_pages(g)
         out = g.cmd("run -b spin 0 quiet")
         fid = int(re.search(r"spin is fiber (\d+)", out)[1])
@@ -54,8 +55,9 @@ class Fibers(QemuTestCase):
         time.sleep(0.5)
         second = self.ps(g)[fid]
         self.assertGreater(second[3], first[3])  # its CPU time grows: it is scheduled
-        self.assertIn(f"kill: fiber {fid} killed", g.cmd(f"kill {fid}"))
-        g.wait_line(f"fiber {fid} (spin) ended: status -4", 5)
+        out = g.cmd(f"kill {fid}")
+        self.assertIn(f"kill: fiber {fid} killed", out)
+        g.expect_line(f"fiber {fid} (spin) ended: status -4", out, 5)
         self.assertNotIn(fid, self.ps(g))
         self.assertIn("no fiber", g.cmd(f"kill {fid}"))
         self.assertIn("cannot be killed", g.cmd("kill 1"))  # the shell itself
@@ -84,6 +86,7 @@ class Fibers(QemuTestCase):
         with open(img, "rb") as f:
             before = f.read()
         g = self.boot(disk_args(img, "pci-legacy"), transports=["pci-legacy"])
+        g.cmd("dd read 0")  # the shell's own ION channel: made at its first dd, kept after
         base = self.used_pages(g)
         kernel_text = 0x80200000
         expect = {  # attempt: (cause, where the fault must be)
@@ -111,7 +114,7 @@ class Fibers(QemuTestCase):
         self.assertIn("hostile: badptr -14 -14 -14 -14 -88", g.cmd("run hostile badptr"))
         self.assertNotIn("TRAP", g.log)
         self.assertEqual(self.used_pages(g), base)
-        self.assertEqual(sorted(f[0] for f in self.ps(g).values()), ["idle", "nipbox"])
+        self.assertEqual(sorted(f[0] for f in self.ps(g).values()), ["idle", "init", "nipbox"])
         self.assertIn("blk0 sector 0: 00 07 0e 15", g.cmd("dd read 0"))
         self.assertEqual(g.poweroff(), 0)
         with open(img, "rb") as f:

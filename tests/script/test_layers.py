@@ -23,9 +23,9 @@ CLEAN = {
     "devices/blk/blk_valve.c": "#include \"blk/blk.h\"\n#include <valve.h>\n",
     "valve/include/valve.h": "#include <stdbool.h>\n",
     "valve/valve.c": "#include <errno.h>\n\n#include <valve.h>\n",
-    "nipbox/include/nipbox.h": "#include <stdint.h>\n",
-    "nipbox/cmd_dd.c": "#include <nipbox.h>\n#include <valve.h>\n",
-    "tests/host/test_valve.c": "#include <nipbox.h>\n#include \"../../valve/valve.c\"\n",
+    "kernel/services/include/services/service.h": "#include <stdint.h>\n",
+    "kernel/services/blk.c": "#include <services/service.h>\n#include <valve.h>\n",
+    "tests/host/test_valve.c": "#include <services/service.h>\n#include \"../../valve/valve.c\"\n",
 }
 
 
@@ -50,11 +50,11 @@ class IncludeCheck(unittest.TestCase):
         self.assertIn("every include allowed", r.stdout)
 
     def test_upward_include_fails(self):
-        upward = {"valve/valve_io.c": "#include <stdint.h>\n#include <nipbox.h>\n"}
+        upward = {"valve/valve_io.c": "#include <stdint.h>\n#include <services/service.h>\n"}
         r = run(["check", self.tree(upward)])
         self.assertEqual(r.returncode, 1, r.stdout)
-        self.assertIn("valve/valve_io.c:2: valve includes nipbox/include/nipbox.h of nipbox "
-                      "(upward", r.stdout)
+        self.assertIn("valve/valve_io.c:2: valve includes kernel/services/include/services/"
+                      "service.h of services (upward", r.stdout)
 
     def test_upward_include_from_framework_fails(self):
         r = run(["check", self.tree({"framework/virtqueue.c": "#include \"valve.h\"\n"})])
@@ -76,23 +76,24 @@ class IncludeCheck(unittest.TestCase):
                       r.stdout)
 
     def test_plugin_shell_source_is_its_own_layer(self):
-        # A plugin's [nipbox] source may include the shell's header; the plugin's other files
+        # A plugin's [nipbox] source may include the services' header; the plugin's other files
         # may not, and the shell source may not reach the Valve.
         manifest = ('[plugin]\nname = "blk"\nkind = "device"\ndriver = "d"\ntypes = ["block"]\n'
                     '[nipbox]\nsources = ["cmd_blkx.c"]\ncommands = ["blkx"]\n')
         tree = self.tree({"devices/blk/manifest.toml": manifest,
-                          "devices/blk/cmd_blkx.c": "#include <nipbox.h>\n#include \"blk.h\"\n"})
+                          "devices/blk/cmd_blkx.c":
+                          "#include <services/service.h>\n#include \"blk.h\"\n"})
         r = run(["check", tree])
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         tree = self.tree({"devices/blk/manifest.toml": manifest,
-                          "devices/blk/cmd_blkx.c": "#include <nipbox.h>\n#include <valve.h>\n",
-                          "devices/blk/blk_io.c": "#include <nipbox.h>\n"})
+                          "devices/blk/cmd_blkx.c": "#include <services/service.h>\n#include <valve.h>\n",
+                          "devices/blk/blk_io.c": "#include <services/service.h>\n"})
         r = run(["check", tree])
         self.assertEqual(r.returncode, 1, r.stdout)
         self.assertIn("devices/blk/cmd_blkx.c:2: plugin_shell includes valve/include/valve.h of "
                       "valve", r.stdout)
-        self.assertIn("devices/blk/blk_io.c:1: devices includes nipbox/include/nipbox.h of "
-                      "nipbox", r.stdout)
+        self.assertIn("devices/blk/blk_io.c:1: devices includes kernel/services/include/"
+                      "services/service.h of services", r.stdout)
 
     def test_file_in_no_layer_fails(self):
         r = run(["check", self.tree({"newdir/thing.c": "int x;\n"})])
@@ -122,9 +123,9 @@ class LinkCheck(unittest.TestCase):
         port = self.obj("os_kernel.o", "os_mb T 0 0\npage_alloc U\n")
         base = self.obj("page.o", "page_alloc T 0 0\n")
         valve = self.obj("valve.o", valve_syms)
-        shell = self.obj("shell.o", "nipbox_main T 0 0\nblock_read U\n")
+        shell = self.obj("shell.o", "service_main T 0 0\nblock_read U\n")
         return run(["symbols", self.nm, "--layer", "base", base, "--layer", "framework", fw,
-                    "--layer", "port", port, "--layer", "valve", valve, "--layer", "nipbox",
+                    "--layer", "port", port, "--layer", "valve", valve, "--layer", "services",
                     shell])
 
     def test_allowed_calls_pass(self):
@@ -133,9 +134,9 @@ class LinkCheck(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
     def test_upward_call_fails(self):
-        r = self.check("block_read T 0 0\nnipbox_main U\n")
+        r = self.check("block_read T 0 0\nservice_main U\n")
         self.assertEqual(r.returncode, 1, r.stdout)
-        self.assertIn("valve.o: valve calls nipbox_main of nipbox", r.stdout)
+        self.assertIn("valve.o: valve calls service_main of services", r.stdout)
 
     def test_call_into_base_fails(self):
         r = self.check("block_read T 0 0\npage_alloc U\n")

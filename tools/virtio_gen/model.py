@@ -45,8 +45,9 @@ KINDS = ("device", "transport")
 NIPBOX_SCHEMA = {"sources": (STRLIST, True), "commands": (STRLIST, True)}
 _SOURCE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]*\.c$")
 _COMMAND_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
-# NIPBOX_COMMAND(ident, "name", ...) in a plugin's shell source (nipbox/include/nipbox.h).
-_REGISTERS = re.compile(r'NIPBOX_COMMAND\s*\(\s*\w+\s*,\s*"([^"\\]*)"')
+# SERVICE_COMMAND(ident, "name", ...) in a plugin's shell source: a kernel service the shell
+# runs (kernel/services/include/services/service.h); NIPBOX_COMMAND for a command of its own.
+_REGISTERS = re.compile(r'(?:NIPBOX|SERVICE)_COMMAND\s*\(\s*\w+\s*,\s*"([^"\\]*)"')
 
 
 class Origin:

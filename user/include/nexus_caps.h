@@ -15,6 +15,12 @@ long nexus_cap_drop(unsigned slot);
 /* argv[0] names the embedded program; caps[i] becomes the child's slot i. Its fiber id. */
 long nexus_spawn(int argc, const char *const argv[], const struct spawn_cap *caps, unsigned ncaps);
 long nexus_wait(long id);
+/* As nexus_wait, but -ETIMEDOUT after timeout_ns with the child still running. */
+long nexus_wait_ns(long id, uint64_t timeout_ns);
+/* For the holder of the machine capability's grant right (the shell): a new capability to the
+ * object `name` names ("blk0", "vfs0", "rng0"), its slot; rights 0 only asks whether one could
+ * be made. -EBUSY for a disk NexFS mounted, with its endpoint's number at holder. */
+long nexus_cap_mint(const char *name, unsigned rights, int32_t *holder);
 long nexus_kill(long id);
 long nexus_cap_grant(unsigned slot, long child, unsigned rights);
 long nexus_cap_revoke(unsigned slot);

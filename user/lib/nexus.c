@@ -74,3 +74,23 @@ long nexus_getrandom(void *buf, size_t len)
 {
     return nexus_syscall(SYS_GETRANDOM, (long)buf, (long)len, 0);
 }
+
+long nexus_console_getc(void)
+{
+    return nexus_syscall(SYS_CONSOLE_GETC, 0, 0, 0);
+}
+
+long nexus_console_stats(struct console_stats *out)
+{
+    return nexus_syscall(SYS_CONSOLE_STATS, (long)out, 0, 0);
+}
+
+long nexus_service(int argc, char *const argv[])
+{
+    return nexus_syscall(SYS_SERVICE, (long)argv, argc, 0);
+}
+
+long nexus_service_info(unsigned index, struct service_info *out)
+{
+    return nexus_syscall(SYS_SERVICE_LIST, (long)index, (long)out, 0);
+}

@@ -23,6 +23,16 @@ long nexus_wait(long id)
     return nexus_syscall(SYS_WAIT, id, 0, 0);
 }
 
+long nexus_wait_ns(long id, uint64_t timeout_ns)
+{
+    return nexus_syscall(SYS_WAIT, id, (long)timeout_ns, 0);
+}
+
+long nexus_cap_mint(const char *name, unsigned rights, int32_t *holder)
+{
+    return nexus_syscall(SYS_CAP_MINT, (long)name, (long)rights, (long)holder);
+}
+
 long nexus_kill(long id)
 {
     return nexus_syscall(SYS_KILL, id, 0, 0);

@@ -88,5 +88,8 @@ struct spawn_cap {
 #define SPAWN_ARGS_MAX 16u  /* argv entries */
 #define SPAWN_ARG_LEN  128u /* bytes of one argument, its NUL included */
 #define SPAWN_CAPS_MAX 8u
+/* Or'ed into SYS_SPAWN's ncaps: the child is nobody's to wait for; the kernel reaps it and says
+ * in one line how it ended (a shell's background program). */
+#define SPAWN_DETACH 0x10000u
 
 #endif

@@ -29,10 +29,15 @@
  *                  program as the caller's child with copies of the caller's capabilities (only
  *                  where it holds the grant right, never with more rights) in slots 0, 1, ...;
  *                  the child's fiber id
- *   SYS_WAIT       (id): waits for a child to end; its exit status
+ *   SYS_WAIT       (id, timeout_ns): waits for a child to end (0: however long it takes); its
+ *                  exit status, or -ETIMEDOUT
+ *   SYS_CAP_MINT   (name, rights, int *holder): for the machine capability's holder (the
+ *                  shell), a new capability to the object `name` names; its slot (rights 0:
+ *                  only whether it could; -EBUSY and the VFS endpoint at holder for a disk
+ *                  NexFS mounted)
  *   SYS_CAP_GRANT  (slot, child, rights): a copy in the child's CSpace; its slot there
  *   SYS_CAP_REVOKE (slot): removes every copy derived from the slot's capability; how many
- *   SYS_KILL       (id): ends a child; 0
+ *   SYS_KILL       (id): ends a child (any user fiber for the machine capability's holder); 0
  * Serving an endpoint (the VFS channel's commands from other fibers, kernel/dispatch/endpoint.c):
  *   SYS_EP_SERVE   (disk slot + 1, or 0): makes an endpoint this fiber serves ("vfs0", ...),
  *                  holding that disk alone from then on; its number
@@ -53,5 +58,34 @@
 #define SYS_EP_RECV    23
 #define SYS_EP_COPY    24
 #define SYS_EP_REPLY   25
+#define SYS_CAP_MINT   26
+
+/* The console and the kernel's shell services, for the shell (kernel/services):
+ *   SYS_CONSOLE_GETC  (): the next input byte, or 0x100 where typed-ahead input was lost;
+ *                     waits for one
+ *   SYS_CONSOLE_STATS (struct console_stats *): Ctrl-C presses and lost bytes so far; 0
+ *   SYS_SERVICE       (argv, argc): runs the kernel's service argv[0] (a report of kernel state,
+ *                     a device setting, an in-kernel benchmark), which prints on the console and
+ *                     checks the caller's capabilities itself; its result, -ENOENT for no such
+ *                     service
+ *   SYS_SERVICE_LIST  (index, struct service_info *): the index-th service's name, usage and
+ *                     help (for `help`); 0, or -ENOENT past the last */
+#define SYS_CONSOLE_GETC  27
+#define SYS_CONSOLE_STATS 28
+#define SYS_SERVICE       29
+#define SYS_SERVICE_LIST  30
+
+#define CONSOLE_GETC_LOST 0x100
+struct console_stats {
+    unsigned ctrl_c;         /* Ctrl-C bytes received */
+    unsigned ctrl_c_dropped; /* of those, dropped with lost input (never returned) */
+    unsigned lost_bytes;     /* bytes dropped because the buffer was full */
+    unsigned buffer;         /* bytes of typed-ahead input the console keeps */
+};
+struct service_info {
+    char name[16];
+    char usage[96];
+    char help[112];
+};
 
 #endif

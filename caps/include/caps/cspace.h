@@ -12,7 +12,9 @@
 #define CSPACE_SLOTS 32u   /* per fiber */
 #define CAP_NODES    1024u /* capabilities in the whole system */
 
-enum cap_kind { CAP_NONE, CAP_BLOCK, CAP_VFS, CAP_CONSOLE, CAP_NET };
+/* CAP_MACHINE: the machine itself (object 0): "w" powers it off or resets it; "g" lets its
+ * holder (the shell) make capabilities to named objects (SYS_CAP_MINT) and end any fiber. */
+enum cap_kind { CAP_NONE, CAP_BLOCK, CAP_VFS, CAP_CONSOLE, CAP_NET, CAP_MACHINE };
 /* Kinds device plugins declare (tools/gen_ion.py numbers them from here). */
 #define CAP_PLUGIN_FIRST 16u
 #define CAP_PLUGIN_LAST  63u

@@ -46,6 +46,8 @@ int fiber_wait(unsigned id, int *status);
 int fiber_detach(unsigned id);
 /* True once fiber `id` has ended (or never existed). */
 bool fiber_done(unsigned id);
+/* True when fiber `id` exists and runs a user program. */
+bool fiber_is_user(unsigned id);
 /* Ends fiber `id` (a user fiber, or a kernel fiber other than the caller): at its next trap or
  * wake-up. 0, -ESRCH, -EPERM (the idle fiber, or the caller itself). */
 int fiber_kill(unsigned id);

@@ -1,9 +1,10 @@
-/* NipBox `lsdev`: one line per virtio device the core knows, from the core's listing API
- * (name, type, transport, location, irq or "poll", interrupts taken, state, features).
- * Read-only: never changes a device's state. */
+/* The shell's `lsdev` service (kernel/services, run through SYS_SERVICE): one line per virtio
+ * device the core knows, from the core's listing API (name, type, transport, location, irq or
+ * "poll", interrupts taken, state, features). Read-only: never changes a device's state. */
 #include <stdio.h>
 
-#include <nipbox.h>
+#include <abi/parse_uint.h>
+#include <services/service.h>
 #include <virtio/virtio.h>
 #include <virtio_gen/virtio_tables.h>
 
@@ -40,5 +41,5 @@ static int lsdev_run(int argc, char **argv)
     return 0;
 }
 
-NIPBOX_COMMAND(lsdev, "lsdev", "lsdev", "list virtio devices: transport, location, irq, state",
-               lsdev_run);
+SERVICE_COMMAND(lsdev, "lsdev", "lsdev", "list virtio devices: transport, location, irq, state",
+                lsdev_run);

@@ -1,11 +1,13 @@
-/* Argument parsing shared by NipBox commands: one way to read a number a user typed.
- * Decimal unless it starts with 0x: a leading zero never makes a number octal (010 is ten).
- * Never prints: the command knows what the number was for and says so. */
+/* One way to read a number a user typed, for the shell (user space) and the kernel's shell
+ * services alike: decimal unless it starts with 0x; a leading zero never makes a number octal
+ * (010 is ten). Never prints: the caller knows what the number was for and says so. */
+#ifndef ABI_PARSE_UINT_H
+#define ABI_PARSE_UINT_H
+
 #include <errno.h>
+#include <stdint.h>
 
-#include <nipbox.h>
-
-static int digit_value(char c, unsigned base)
+static inline int parse_uint_digit(char c, unsigned base)
 {
     unsigned v;
     if (c >= '0' && c <= '9')
@@ -19,7 +21,9 @@ static int digit_value(char c, unsigned base)
     return v < base ? (int)v : -1;
 }
 
-int nipbox_parse_uint(const char *s, uint64_t max, uint64_t *out)
+/* Parses s (no larger than max) into *out: 0, or -EINVAL for anything else (empty, signed,
+ * spaces, trailing characters, out of range). */
+static inline int parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
     unsigned base = 10;
     uint64_t v = 0;
@@ -33,7 +37,7 @@ int nipbox_parse_uint(const char *s, uint64_t max, uint64_t *out)
     if (*s == '\0')
         return -EINVAL;
     for (; *s; s++) {
-        int d = digit_value(*s, base);
+        int d = parse_uint_digit(*s, base);
         if (d < 0 || (uint64_t)d > max || v > (max - (uint64_t)d) / base)
             return -EINVAL;
         v = v * base + (uint64_t)d;
@@ -41,3 +45,5 @@ int nipbox_parse_uint(const char *s, uint64_t max, uint64_t *out)
     *out = v;
     return 0;
 }
+
+#endif

@@ -1,13 +1,18 @@
-/* NipBox network commands: net (interfaces and counters), dhcp, ping, udpecho, arp, and
- * netbench (the in-guest half of `./rumpk bench net`). The kernel glue of the stack: these run
- * it with net_poll/net_wait from the shell. They never touch a device directly. */
+/* The shell's network services (run through SYS_SERVICE; what acts on the network needs the
+ * caller's capability to the interface, with the write right): net (interfaces and counters), dhcp,
+ * ping, udpecho, arp, and netbench (the in-guest half of `./rumpk bench net`). The kernel glue of
+ * the stack: these run it with net_poll/net_wait from the shell. They never touch a device
+ * directly. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <nipbox.h>
+#include <abi/parse_uint.h>
+#include <caps/cspace.h>
+#include <dispatch/dispatch.h>
+#include <services/service.h>
 
 #include "net/arp.h"
 #include "net/dhcp.h"
@@ -38,6 +43,18 @@ static unsigned prefix_len(uint32_t mask)
         mask <<= 1;
     }
     return n;
+}
+
+/* 0 when the calling fiber may act on the default interface (a capability to it with the
+ * write right), else one line and -EPERM. */
+static int net_denied(const char *who)
+{
+    const struct netif *nif = net_netif_default();
+    if (!nif || dispatch_holds(CAP_NET, nif->index, CAP_W))
+        return 0;
+    printf("%s: %s: permission denied (no capability to it with the write right)\n", who,
+           nif->name);
+    return -EPERM;
 }
 
 /* The default interface with an address: runs DHCP first when it has none. */
@@ -144,8 +161,10 @@ static int cmd_net(int argc, char **argv)
 
 static int cmd_dhcp(int argc, char **argv)
 {
+    if (net_denied("dhcp"))
+        return -EPERM;
     uint64_t ms = DHCP_TIMEOUT_NS / NET_MS;
-    if (argc > 2 || (argc == 2 && (nipbox_parse_uint(argv[1], 600000, &ms) || ms == 0))) {
+    if (argc > 2 || (argc == 2 && (parse_uint(argv[1], 600000, &ms) || ms == 0))) {
         printf("usage: dhcp [timeout-ms]\n");
         return -EINVAL;
     }
@@ -178,10 +197,12 @@ static int cmd_dhcp(int argc, char **argv)
 
 static int cmd_ping(int argc, char **argv)
 {
+    if (net_denied("ping"))
+        return -EPERM;
     uint32_t dst;
     uint64_t count = 4;
     if (argc < 2 || argc > 3 || net_ip_parse(argv[1], &dst) ||
-        (argc == 3 && (nipbox_parse_uint(argv[2], 1000000, &count) || count == 0))) {
+        (argc == 3 && (parse_uint(argv[2], 1000000, &count) || count == 0))) {
         printf("usage: ping <a.b.c.d> [count]\n");
         return -EINVAL;
     }
@@ -196,7 +217,7 @@ static int cmd_ping(int argc, char **argv)
     char t[16];
     int last = 0;
     for (unsigned long i = 0; i < count; i++) {
-        if (nipbox_interrupted())
+        if (service_interrupted())
             break;
         uint64_t rtt;
         int rc = icmp_ping(dst, (uint16_t)i, PING_PAYLOAD, PING_TIMEOUT_NS, &rtt);
@@ -233,9 +254,11 @@ static int cmd_ping(int argc, char **argv)
 
 static int cmd_udpecho(int argc, char **argv)
 {
+    if (net_denied("udpecho"))
+        return -EPERM;
     uint64_t port, count = 0;
-    if (argc < 2 || argc > 3 || nipbox_parse_uint(argv[1], 65535, &port) || port == 0 ||
-        (argc == 3 && nipbox_parse_uint(argv[2], 0xffffffffu, &count))) {
+    if (argc < 2 || argc > 3 || parse_uint(argv[1], 65535, &port) || port == 0 ||
+        (argc == 3 && parse_uint(argv[2], 0xffffffffu, &count))) {
         printf("usage: udpecho <port> [count]   (until Ctrl-C, or count datagrams)\n");
         return -EINVAL;
     }
@@ -258,7 +281,7 @@ static int cmd_udpecho(int argc, char **argv)
     unsigned long echoed = 0, failed = 0;
     uint64_t bytes = 0;
     while (count == 0 || echoed + failed < count) {
-        if (nipbox_interrupted())
+        if (service_interrupted())
             break;
         uint32_t from;
         uint16_t from_port;
@@ -314,7 +337,7 @@ static int bench_ping(uint32_t dst, unsigned long count, bool arp_each)
 {
     unsigned long ok = 0, lost = 0;
     uint64_t start = net_now_ns();
-    for (unsigned long i = 0; i < count && !nipbox_interrupted(); i++) {
+    for (unsigned long i = 0; i < count && !service_interrupted(); i++) {
         if (arp_each)
             arp_flush();
         int rc = icmp_ping(dst, (uint16_t)i, PING_PAYLOAD, PING_TIMEOUT_NS, NULL);
@@ -367,7 +390,7 @@ static int bench_tx(uint32_t dst, unsigned long port, unsigned long size, unsign
     unsigned long sent = 0, failed = 0;
     uint64_t start = net_now_ns();
     for (unsigned long i = 0; i < count; i++) {
-        if ((i & 255) == 0 && nipbox_interrupted())
+        if ((i & 255) == 0 && service_interrupted())
             break;
         if (size >= 4) {
             dgram[0] = (uint8_t)(i >> 24);
@@ -394,18 +417,20 @@ static int bench_tx(uint32_t dst, unsigned long port, unsigned long size, unsign
 
 static int cmd_netbench(int argc, char **argv)
 {
+    if (net_denied("netbench"))
+        return -EPERM;
     uint32_t dst;
     uint64_t count, port, size;
     if ((argc == 4 || (argc == 5 && strcmp(argv[4], "arp") == 0)) && strcmp(argv[1], "ping") == 0 &&
-        net_ip_parse(argv[2], &dst) == 0 && nipbox_parse_uint(argv[3], 100000000, &count) == 0) {
+        net_ip_parse(argv[2], &dst) == 0 && parse_uint(argv[3], 100000000, &count) == 0) {
         if (!ready_netif("netbench"))
             return -ENETUNREACH;
         return bench_ping(dst, count, argc == 5);
     }
     if (argc == 6 && strcmp(argv[1], "tx") == 0 && net_ip_parse(argv[2], &dst) == 0 &&
-        nipbox_parse_uint(argv[3], 65535, &port) == 0 && port != 0 &&
-        nipbox_parse_uint(argv[4], UDP_MAX_PAYLOAD, &size) == 0 &&
-        nipbox_parse_uint(argv[5], 100000000, &count) == 0) {
+        parse_uint(argv[3], 65535, &port) == 0 && port != 0 &&
+        parse_uint(argv[4], UDP_MAX_PAYLOAD, &size) == 0 &&
+        parse_uint(argv[5], 100000000, &count) == 0) {
         struct netif *nif = ready_netif("netbench");
         if (!nif)
             return -ENETUNREACH;
@@ -416,13 +441,13 @@ static int cmd_netbench(int argc, char **argv)
     return -EINVAL;
 }
 
-NIPBOX_COMMAND(net, "net", "net", "network interfaces: address, link, frame and drop counters",
-               cmd_net);
-NIPBOX_COMMAND(dhcp, "dhcp", "dhcp [timeout-ms]",
-               "get an address by DHCP (fallback 10.0.2.15/24 gw 10.0.2.2)", cmd_dhcp);
-NIPBOX_COMMAND(ping, "ping", "ping <a.b.c.d> [count]", "ICMP echo with per-reply times", cmd_ping);
-NIPBOX_COMMAND(udpecho, "udpecho", "udpecho <port> [count]",
-               "echo UDP datagrams back until Ctrl-C (or count)", cmd_udpecho);
-NIPBOX_COMMAND(arp, "arp", "arp", "the ARP cache", cmd_arp);
-NIPBOX_COMMAND(netbench, "netbench", "netbench ping|tx ...",
-               "network benchmark loops (used by ./rumpk bench net)", cmd_netbench);
+SERVICE_COMMAND(net, "net", "net", "network interfaces: address, link, frame and drop counters",
+                cmd_net);
+SERVICE_COMMAND(dhcp, "dhcp", "dhcp [timeout-ms]",
+                "get an address by DHCP (fallback 10.0.2.15/24 gw 10.0.2.2)", cmd_dhcp);
+SERVICE_COMMAND(ping, "ping", "ping <a.b.c.d> [count]", "ICMP echo with per-reply times", cmd_ping);
+SERVICE_COMMAND(udpecho, "udpecho", "udpecho <port> [count]",
+                "echo UDP datagrams back until Ctrl-C (or count)", cmd_udpecho);
+SERVICE_COMMAND(arp, "arp", "arp", "the ARP cache", cmd_arp);
+SERVICE_COMMAND(netbench, "netbench", "netbench ping|tx ...",
+                "network benchmark loops (used by ./rumpk bench net)", cmd_netbench);

@@ -1,13 +1,14 @@
-/* NipBox's `ion`: the ION dispatch's counters (commands taken, refused for a missing capability
- * or a bad argument, broken rings, commands at the Valve now), pages pinned for DMA, bytes the
- * kernel copied to or from fibers, and capabilities alive in the whole system. */
+/* The shell's `ion` service: the ION dispatch's counters (commands taken, refused for a missing
+ * capability or a bad argument, broken rings, commands at the Valve now), pages pinned for DMA,
+ * bytes the kernel copied to or from fibers, and capabilities alive in the whole system. */
 #include <errno.h>
 #include <stdio.h>
 
+#include <abi/parse_uint.h>
 #include <caps/cspace.h>
 #include <dispatch/dispatch.h>
 #include <kernel/vm.h>
-#include <nipbox.h>
+#include <services/service.h>
 
 static int cmd_ion(int argc, char **argv)
 {
@@ -27,5 +28,5 @@ static int cmd_ion(int argc, char **argv)
     return 0;
 }
 
-NIPBOX_COMMAND(ion, "ion", "ion", "ION dispatch counters: commands, refusals, pinned pages",
-               cmd_ion);
+SERVICE_COMMAND(ion, "ion", "ion", "ION dispatch counters: commands, refusals, pinned pages",
+                cmd_ion);

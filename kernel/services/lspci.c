@@ -1,8 +1,10 @@
-/* NipBox `lspci`: every PCI function the bus layer found, with its BARs as assigned, its INTx
- * line, and bridge windows. Read-only: reads the bus layer's records, never config space. */
+/* The shell's `lspci` service (kernel/services, run through SYS_SERVICE): every PCI function the
+ * bus layer found, with its BARs as assigned, its INTx line, and bridge windows. Read-only: reads
+ * the bus layer's records, never config space. */
 #include <stdio.h>
 
-#include <nipbox.h>
+#include <abi/parse_uint.h>
+#include <services/service.h>
 
 #include <pci/pci.h>
 
@@ -53,5 +55,5 @@ static int lspci_run(int argc, char **argv)
     return 0;
 }
 
-NIPBOX_COMMAND(lspci, "lspci", "lspci", "list PCI functions with their BARs as assigned",
-               lspci_run);
+SERVICE_COMMAND(lspci, "lspci", "lspci", "list PCI functions with their BARs as assigned",
+                lspci_run);

@@ -1,4 +1,5 @@
-/* NipBox `blk`: block devices through the Block Valve.
+/* The shell's `blk` service: block devices through the Block Valve, as the calling fiber (the
+ * Valve's access check asks its capabilities; listing and counters need none).
  *   blk info [dev]            one line per device: transport, size, sector size, ro/rw, serial
  *   blk flush [dev]           make completed writes durable (every device without dev)
  *   blk stats <dev>           the device's counters: requests, chains, kicks, interrupts, errors
@@ -19,8 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <abi/parse_uint.h>
+#include <dispatch/dispatch.h>
 #include <kernel/kernel.h>
-#include <nipbox.h>
+#include <services/service.h>
 #include <valve.h>
 
 #define BLK_PATTERN_PAGES 512u /* 2 MiB per request */
@@ -146,7 +149,7 @@ static int flush_one(unsigned dev)
         printf("blk flush: blk%u: %s\n", dev, block_strerror(rc));
         return rc;
     }
-    rc = block_flush(&block_kernel, dev);
+    rc = block_flush(dispatch_subject(), dev);
     if (rc) {
         printf("blk flush: %s: %s\n", info.name, block_strerror(rc));
         return rc;
@@ -179,15 +182,15 @@ static int blk_range_cmd(int argc, char **argv, enum block_op op)
     struct block_info info;
     uint64_t lba, count;
 
-    if (argc != 4 || nipbox_parse_uint(argv[2], UINT64_MAX, &lba) ||
-        nipbox_parse_uint(argv[3], UINT64_MAX, &count) || count > UINT32_MAX) {
+    if (argc != 4 || parse_uint(argv[2], UINT64_MAX, &lba) ||
+        parse_uint(argv[3], UINT64_MAX, &count) || count > UINT32_MAX) {
         printf("usage: blk %s <dev> <lba> <count>\n", argv[0]);
         return -EINVAL;
     }
     int dev = open_dev("blk", argv[1], &info);
     if (dev < 0)
         return dev;
-    struct block_req r = {.owner = &block_kernel,
+    struct block_req r = {.owner = dispatch_subject(),
                           .op = op,
                           .dev = (unsigned)dev,
                           .lba = lba,
@@ -215,7 +218,11 @@ static int blk_polled_cmd(int argc, char **argv)
     int dev = open_dev("blk polled", argv[1], &info);
     if (dev < 0)
         return dev;
-    block_set_polled(&block_kernel, (unsigned)dev, strcmp(argv[2], "on") == 0);
+    int rc = block_set_polled(dispatch_subject(), (unsigned)dev, strcmp(argv[2], "on") == 0);
+    if (rc) {
+        printf("blk polled: %s: %s\n", info.name, block_strerror(rc));
+        return rc;
+    }
     printf("blk polled: %s: %s\n", info.name, argv[2]);
     return 0;
 }
@@ -225,14 +232,18 @@ static int blk_spin_cmd(int argc, char **argv)
     struct block_info info;
     uint64_t us;
 
-    if (argc != 3 || nipbox_parse_uint(argv[2], 1000000, &us)) {
+    if (argc != 3 || parse_uint(argv[2], 1000000, &us)) {
         printf("usage: blk spin <dev> <microseconds 0..1000000>\n");
         return -EINVAL;
     }
     int dev = open_dev("blk spin", argv[1], &info);
     if (dev < 0)
         return dev;
-    block_set_spin(&block_kernel, (unsigned)dev, (uint32_t)us);
+    int rc = block_set_spin(dispatch_subject(), (unsigned)dev, (uint32_t)us);
+    if (rc) {
+        printf("blk spin: %s: %s\n", info.name, block_strerror(rc));
+        return rc;
+    }
     printf("blk spin: %s: %u us\n", info.name, (unsigned)us);
     return 0;
 }
@@ -243,9 +254,8 @@ static int blk_pattern_cmd(int argc, char **argv)
     uint64_t lba, count, seed;
 
     if (argc != 6 || (strcmp(argv[1], "write") != 0 && strcmp(argv[1], "verify") != 0) ||
-        nipbox_parse_uint(argv[3], UINT64_MAX, &lba) ||
-        nipbox_parse_uint(argv[4], UINT64_MAX, &count) ||
-        nipbox_parse_uint(argv[5], UINT64_MAX, &seed) || seed > UINT32_MAX) {
+        parse_uint(argv[3], UINT64_MAX, &lba) || parse_uint(argv[4], UINT64_MAX, &count) ||
+        parse_uint(argv[5], UINT64_MAX, &seed) || seed > UINT32_MAX) {
         printf("usage: blk pattern write|verify <dev> <lba> <count> <seed>\n");
         return -EINVAL;
     }
@@ -272,7 +282,7 @@ static int blk_pattern_cmd(int argc, char **argv)
     uint64_t done = 0;
     int rc = 0;
     while (done < count && rc == 0) {
-        if (nipbox_interrupted()) {
+        if (service_interrupted()) {
             printf("blk pattern: %s: interrupted after %llu of %llu sectors\n", info.name,
                    (unsigned long long)done, (unsigned long long)count);
             rc = -EINTR;
@@ -283,10 +293,10 @@ static int blk_pattern_cmd(int argc, char **argv)
         uint64_t pos = (lba + done) * info.block_size;
         if (write) {
             pattern_fill(buf, bytes, (uint32_t)seed, pos);
-            rc = block_write(&block_kernel, (unsigned)dev, lba + done, n, buf);
+            rc = block_write(dispatch_subject(), (unsigned)dev, lba + done, n, buf);
         } else {
             memset(buf, 0, bytes);
-            rc = block_read(&block_kernel, (unsigned)dev, lba + done, n, buf);
+            rc = block_read(dispatch_subject(), (unsigned)dev, lba + done, n, buf);
             long bad = rc ? -1 : pattern_check(buf, bytes, (uint32_t)seed, pos);
             if (bad >= 0) {
                 uint64_t at = pos + (uint64_t)bad;
@@ -322,7 +332,7 @@ static int inflight_round(unsigned dev, enum block_op op, struct block_req *r, u
     int rc = 0;
 
     for (unsigned i = 0; i < n; i++) {
-        r[i] = (struct block_req){.owner = &block_kernel,
+        r[i] = (struct block_req){.owner = dispatch_subject(),
                                   .op = op,
                                   .dev = dev,
                                   .lba = lba + (uint64_t)i * 2 * spr,
@@ -330,7 +340,7 @@ static int inflight_round(unsigned dev, enum block_op op, struct block_req *r, u
                                   .buf = bufs + (size_t)i * BLK_INFLIGHT_SIZE,
                                   .flags = BLOCK_F_NOKICK};
         while ((rc = block_submit(&r[i])) == -EAGAIN) /* more than the queue holds */
-            block_wait_any(&block_kernel, dev);
+            block_wait_any(dispatch_subject(), dev);
         if (rc) {
             printf("blk inflight: request %u: %s\n", i, block_strerror(rc));
             n = i;
@@ -338,7 +348,7 @@ static int inflight_round(unsigned dev, enum block_op op, struct block_req *r, u
         }
     }
     block_stats(&block_kernel, dev, &st);
-    block_kick(&block_kernel, dev);
+    block_kick(dispatch_subject(), dev);
     for (unsigned i = n; i-- > 0;) { /* waited for newest first */
         int st_i = block_wait(&r[i]);
         if (st_i && !rc) {
@@ -355,8 +365,8 @@ static int blk_inflight_cmd(int argc, char **argv)
     struct block_info info;
     uint64_t n, lba = 0;
 
-    if (argc < 3 || argc > 4 || nipbox_parse_uint(argv[2], UINT64_MAX, &n) || n == 0 ||
-        n > BLK_INFLIGHT_MAX || (argc == 4 && nipbox_parse_uint(argv[3], UINT64_MAX, &lba))) {
+    if (argc < 3 || argc > 4 || parse_uint(argv[2], UINT64_MAX, &n) || n == 0 ||
+        n > BLK_INFLIGHT_MAX || (argc == 4 && parse_uint(argv[3], UINT64_MAX, &lba))) {
         printf("usage: blk inflight <dev> <1..%u> [lba]\n", BLK_INFLIGHT_MAX);
         return -EINVAL;
     }
@@ -433,5 +443,5 @@ static int cmd_blk(int argc, char **argv)
     return -EINVAL;
 }
 
-NIPBOX_COMMAND(blk, "blk", "blk info|flush|stats|zero|discard|polled|spin|pattern|inflight ...",
-               "block devices: list, flush, test patterns, queue depth", cmd_blk);
+SERVICE_COMMAND(blk, "blk", "blk info|flush|stats|zero|discard|polled|spin|pattern|inflight ...",
+                "block devices: list, flush, test patterns, queue depth", cmd_blk);

@@ -1,5 +1,6 @@
-/* cmocka tests for nipbox_parse_uint (nipbox/args.c): decimal unless 0x (a leading zero is
- * never octal), the maximum honoured without overflow, and every malformed form refused. */
+/* cmocka tests for parse_uint (abi/parse_uint.h: the shell and the kernel services share it):
+ * decimal unless 0x (a leading zero is never octal), the maximum honoured without overflow, and
+ * every malformed form refused. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,19 +9,19 @@
 
 #include <cmocka.h>
 
-#include <nipbox.h>
+#include <abi/parse_uint.h>
 
 static uint64_t parse_ok(const char *s, uint64_t max)
 {
     uint64_t v = 12345;
-    assert_int_equal(nipbox_parse_uint(s, max, &v), 0);
+    assert_int_equal(parse_uint(s, max, &v), 0);
     return v;
 }
 
 static void refused(const char *s, uint64_t max)
 {
     uint64_t v = 777;
-    assert_int_equal(nipbox_parse_uint(s, max, &v), -EINVAL);
+    assert_int_equal(parse_uint(s, max, &v), -EINVAL);
     assert_int_equal(v, 777); /* untouched */
 }
 
@@ -75,7 +76,7 @@ static void test_malformed(void **state)
     refused("1e3", 100);
     refused("ten", 100);
     refused(NULL, 100);
-    assert_int_equal(nipbox_parse_uint("1", 100, NULL), -EINVAL);
+    assert_int_equal(parse_uint("1", 100, NULL), -EINVAL);
 }
 
 int main(void)

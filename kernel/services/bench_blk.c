@@ -1,4 +1,6 @@
-/* NipBox `bench blk`: block throughput and latency measured inside the guest with the timer,
+/* The shell's `bench blk -k` service: the in-kernel side of `bench blk` (the shell runs the
+ * user-space side, blkbench through ION, without -k), as the calling fiber (its capability to
+ * the disk decides). Block throughput and latency measured inside the guest with the timer,
  * through the Block Valve's asynchronous interface (several requests kept in flight).
  *   bench blk [-w] [-p] [-s us] [dev] [ms]
  *     -w  also the write test (overwrites the device!)   -p  polled completion
@@ -16,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <abi/parse_uint.h>
+#include <dispatch/dispatch.h>
 #include <kernel/kernel.h>
-#include <nipbox.h>
+#include <services/service.h>
 #include <valve.h>
 
 #define BENCH_QD_MAX     32u
@@ -65,7 +69,7 @@ static void setup_req(struct bench_state *b, const struct bench_test *t, unsigne
     const uint64_t slots = b->info.total_blocks / count;
     uint64_t idx = t->random ? rng_next(&b->rng) % slots : b->next_seq++ % slots;
 
-    reqs[slot] = (struct block_req){.owner = &block_kernel,
+    reqs[slot] = (struct block_req){.owner = dispatch_subject(),
                                     .op = t->op,
                                     .dev = b->dev,
                                     .lba = idx * count,
@@ -101,18 +105,18 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
     for (unsigned i = 0; i < t->qd; i++) {
         setup_req(b, t, i);
         while ((rc = block_submit(&reqs[i])) == -EAGAIN) /* a queue smaller than qd */
-            block_wait_any(&block_kernel, b->dev);
+            block_wait_any(dispatch_subject(), b->dev);
         if (rc)
             break;
         active[i] = true;
         live++;
     }
     block_stats(&block_kernel, b->dev, &sq);
-    block_kick(&block_kernel, b->dev);
+    block_kick(dispatch_subject(), b->dev);
     while (live) {
         unsigned finished = 0, resubmitted = 0;
         /* Ctrl-C: nothing more is submitted; what is in flight completes, then we return. */
-        if (!interrupted && nipbox_interrupted())
+        if (!interrupted && service_interrupted())
             interrupted = true;
         for (unsigned i = 0; i < t->qd; i++) {
             if (!active[i])
@@ -132,7 +136,7 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
                 setup_req(b, t, i);
                 int src;
                 while ((src = block_submit(&reqs[i])) == -EAGAIN)
-                    block_wait_any(&block_kernel, b->dev);
+                    block_wait_any(dispatch_subject(), b->dev);
                 if (src == 0) {
                     active[i] = true;
                     live++;
@@ -141,9 +145,10 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
             }
         }
         if (resubmitted)
-            block_kick(&block_kernel, b->dev);
+            block_kick(dispatch_subject(), b->dev);
         if (!finished)
-            block_wait_any(&block_kernel, b->dev); /* the next sweep takes whatever completed */
+            block_wait_any(dispatch_subject(),
+                           b->dev); /* the next sweep takes whatever completed */
     }
     const uint64_t ns = time_ns() - t0;
     block_stats(&block_kernel, b->dev, &s1);
@@ -196,13 +201,13 @@ static int bench_blk(int argc, char **argv)
         } else if (strcmp(argv[i], "-p") == 0) {
             polled = true;
         } else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc &&
-                   nipbox_parse_uint(argv[i + 1], 1000000, &spin_us) == 0) {
+                   parse_uint(argv[i + 1], 1000000, &spin_us) == 0) {
             spin_given = true;
             i++;
         } else if (strncmp(argv[i], "blk", 3) == 0 || strncmp(argv[i], "ram", 3) == 0) {
             name = argv[i];
         } else {
-            if (nipbox_parse_uint(argv[i], 600000, &ms) || ms == 0) {
+            if (parse_uint(argv[i], 600000, &ms) || ms == 0) {
                 printf("usage: bench blk [-w] [-p] [-s us] [dev] [ms]\n");
                 return -EINVAL;
             }
@@ -232,8 +237,15 @@ static int bench_blk(int argc, char **argv)
             goto out;
         }
     }
-    block_set_polled(&block_kernel, b.dev, polled);
-    block_set_spin(&block_kernel, b.dev, b.spin_us);
+    rc = block_set_polled(dispatch_subject(), b.dev, polled);
+    if (rc == 0 || rc == -EOPNOTSUPP) /* a RAM disk has no completion modes */
+        rc = block_set_spin(dispatch_subject(), b.dev, b.spin_us);
+    if (rc == -EOPNOTSUPP)
+        rc = 0;
+    if (rc) {
+        printf("bench: %s: %s\n", name, block_strerror(rc));
+        goto out;
+    }
     for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]) && rc == 0; i++) {
         if (tests[i].op == BLOCK_OP_WRITE && !writes)
             continue;
@@ -241,8 +253,8 @@ static int bench_blk(int argc, char **argv)
         if (rc == -EINTR)
             printf("bench: interrupted\n");
     }
-    block_set_polled(&block_kernel, b.dev, b.info.polled);
-    block_set_spin(&block_kernel, b.dev, b.info.spin_us);
+    block_set_polled(dispatch_subject(), b.dev, b.info.polled);
+    block_set_spin(dispatch_subject(), b.dev, b.info.spin_us);
 out:
     for (unsigned i = 0; i < BENCH_QD_MAX; i++)
         if (b.bufs[i])
@@ -258,5 +270,5 @@ static int cmd_bench(int argc, char **argv)
     return -EINVAL;
 }
 
-NIPBOX_COMMAND(bench, "bench", "bench blk [-w] [-p] [dev] [ms]",
-               "measure block throughput and latency in the guest", cmd_bench);
+SERVICE_COMMAND(bench, "bench", "bench blk [-w] [-p] [dev] [ms]",
+                "measure block throughput and latency in the guest", cmd_bench);
