@@ -120,6 +120,12 @@ int sb_geometry_ok(const struct nexfs_super *sb, uint64_t dev_bytes)
     return 0;
 }
 
+int nexfs_probe(const struct nexfs_dev *dev, void *sector)
+{
+    int rc = dev->ops->read(dev, 0, 1, sector);
+    return rc < 0 ? rc : get32(sector) == MAGIC_SUPER;
+}
+
 size_t nexfs_mem_min(uint32_t block_size)
 {
     return (size_t)block_size * 66; /* two bounce blocks and 64 cache slots */

@@ -67,12 +67,35 @@ static int cmd_help(int argc, char **argv)
     }
 }
 
+/* echo words [> file | >> file]: the words and a newline, on the console or into the file. */
 static int cmd_echo(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        printf("%s%s", i > 1 ? " " : "", argv[i]);
-    printf("\n");
-    return 0;
+    static char text[2048];
+    size_t len = 0;
+    int words = argc, append = 0;
+
+    if (argc >= 3 && (strcmp(argv[argc - 2], ">") == 0 || strcmp(argv[argc - 2], ">>") == 0)) {
+        words = argc - 2;
+        append = argv[argc - 2][1] == '>';
+    }
+    for (int i = 1; i < words; i++) {
+        size_t n = strlen(argv[i]);
+        if (len + n + 2 > sizeof(text)) {
+            printf("echo: the text is longer than %zu bytes; nothing written\n", sizeof(text) - 2);
+            return -E2BIG;
+        }
+        if (i > 1)
+            text[len++] = ' ';
+        memcpy(text + len, argv[i], n);
+        len += n;
+    }
+    text[len++] = '\n';
+    if (words == argc) {
+        fflush(stdout);
+        (void)nexus_write(text, len);
+        return 0;
+    }
+    return nipbox_file_put("echo", argv[argc - 1], text, len, append) ? -EIO : 0;
 }
 
 static int cmd_crash(int argc, char **argv)
@@ -88,7 +111,8 @@ static int cmd_crash(int argc, char **argv)
 }
 
 NIPBOX_COMMAND(help, "help", "help [command]", "list the commands, or show one", cmd_help);
-NIPBOX_COMMAND(echo, "echo", "echo [word...]", "print the words", cmd_echo);
+NIPBOX_COMMAND(echo, "echo", "echo [word...] [> file | >> file]",
+               "print the words, or put them in a file (>> appends)", cmd_echo);
 NIPBOX_COMMAND(crash, "crash", "crash",
                "test aid: the shell loads from address 0; the kernel ends it, init starts another",
                cmd_crash);

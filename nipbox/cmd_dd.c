@@ -69,14 +69,19 @@ static void dd_error(const struct dd_disk *info, int rc, uint64_t sector, uint64
     }
 }
 
-static void hexdump(const uint8_t *p, size_t len, uint64_t offset)
+void nipbox_hexdump(const uint8_t *p, size_t len, uint64_t offset)
 {
     for (size_t i = 0; i < len; i += 16) {
+        size_t row = len - i < 16 ? len - i : 16; /* a file's last row may be short */
         printf("%08llx ", (unsigned long long)(offset + i));
-        for (size_t j = 0; j < 16; j++)
-            printf(j == 8 ? "  %02x" : " %02x", p[i + j]);
+        for (size_t j = 0; j < 16; j++) {
+            if (j < row)
+                printf(j == 8 ? "  %02x" : " %02x", p[i + j]);
+            else
+                printf(j == 8 ? "    " : "   ");
+        }
         printf("  |");
-        for (size_t j = 0; j < 16; j++)
+        for (size_t j = 0; j < row; j++)
             putchar(p[i + j] >= 0x20 && p[i + j] < 0x7f ? p[i + j] : '.');
         printf("|\n");
     }
@@ -107,7 +112,7 @@ static int dd_read(const struct dd_disk *info, uint64_t sector, uint64_t count, 
             printf("\n");
             return 0;
         }
-        hexdump(dd_buf, (size_t)n * info->block_size, (sector + done) * info->block_size);
+        nipbox_hexdump(dd_buf, (size_t)n * info->block_size, (sector + done) * info->block_size);
         done += n;
     } while (done < count && !nipbox_interrupted());
     return 0;

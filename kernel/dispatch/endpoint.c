@@ -104,6 +104,14 @@ static uint8_t vfs_rights(uint16_t op)
         return CMD_VFS_RENAME_RIGHTS;
     case CMD_VFS_FSYNC:
         return CMD_VFS_FSYNC_RIGHTS;
+    case CMD_VFS_STATFS:
+        return CMD_VFS_STATFS_RIGHTS;
+    case CMD_VFS_SYNC:
+        return CMD_VFS_SYNC_RIGHTS;
+    case CMD_VFS_FSCK:
+        return CMD_VFS_FSCK_RIGHTS;
+    case CMD_VFS_UNMOUNT:
+        return CMD_VFS_UNMOUNT_RIGHTS;
     }
     return 0;
 }

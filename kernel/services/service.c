@@ -1,7 +1,7 @@
 /* SYS_SERVICE and SYS_SERVICE_LIST (abi/syscall.h): the shell names a service and its words; the
  * kernel copies them in (checked through the fiber's page table), finds the service in the
  * service_cmds linker set and runs it in the calling fiber. Also the services that are the
- * machine's own: mem, uptime, ps, poweroff and reboot. */
+ * machine's own: mem, uptime, ps, programs and machine (power off, reset). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -164,10 +164,22 @@ static int machine_allowed(const char *who)
     return -EPERM;
 }
 
-static int cmd_poweroff(int argc, char **argv)
+/* machine poweroff [code] | machine reboot: the shell's poweroff and reboot, once it has
+ * unmounted its filesystems. */
+static int cmd_machine(int argc, char **argv)
 {
     uint64_t code = 0;
-    if (argc > 2 || (argc == 2 && parse_uint(argv[1], 255, &code))) {
+    if (argc >= 2 && strcmp(argv[1], "reboot") == 0 && argc == 2) {
+        if (machine_allowed("reboot"))
+            return -EPERM;
+        printf("reboot\n");
+        reboot();
+    }
+    if (argc < 2 || strcmp(argv[1], "poweroff") != 0 || argc > 3) {
+        printf("usage: machine poweroff [code] | machine reboot\n");
+        return -EINVAL;
+    }
+    if (argc == 3 && parse_uint(argv[2], 255, &code)) {
         printf("poweroff: exit code must be 0..255\n");
         return -EINVAL;
     }
@@ -177,25 +189,16 @@ static int cmd_poweroff(int argc, char **argv)
     poweroff((int)code);
 }
 
-static int cmd_reboot(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    if (machine_allowed("reboot"))
-        return -EPERM;
-    printf("reboot\n");
-    reboot();
-}
-
 SERVICE_COMMAND(mem, "mem", "mem", "page allocator: total, used and free pages", cmd_mem);
 SERVICE_COMMAND(uptime, "uptime", "uptime", "time since the machine started, timer ticks",
                 cmd_uptime);
 SERVICE_COMMAND(ps, "ps", "ps", "fibers: id, name, mode, state, CPU time, stacks", cmd_ps);
 SERVICE_COMMAND(programs, "programs", "programs", "the programs embedded in the kernel image",
                 cmd_programs);
-SERVICE_COMMAND(poweroff, "poweroff", "poweroff [code]", "end QEMU with exit status code (0)",
-                cmd_poweroff);
-SERVICE_COMMAND(reboot, "reboot", "reboot", "reset the machine", cmd_reboot);
+SERVICE_COMMAND(machine, "machine", "machine poweroff [code] | machine reboot",
+                "power off (QEMU exits with code) or reset, at once (the shell's poweroff "
+                "unmounts first)",
+                cmd_machine);
 
 static int services_init(void)
 {

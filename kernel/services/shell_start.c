@@ -1,16 +1,20 @@
-/* Boot's last step (the INIT_SHELL hook): a kernel fiber, init, starts NipBox, the shell, as a
- * user fiber and gives it its capabilities before its first instruction: the machine (power,
- * naming objects for the programs it starts, ending fibers), and read/write/grant on every block
- * device (what `dd` uses; a disk NexFS mounts is taken from it and given back at the unmount)
- * and every network interface. When the shell ends (a crash in it, or
- * `exit`), init says so and starts a new one: the machine is never left without a shell. */
+/* Boot's last step (the INIT_SHELL hook): a kernel fiber, init, mounts the first disk that holds
+ * NexFS (nexfsd, a user program), then starts NipBox, the shell, as a user fiber and gives it its
+ * capabilities before its first instruction: the machine (power, naming objects for the programs it
+ * starts, ending fibers), and read/write/grant on every block device (what `dd` uses; a disk NexFS
+ * mounts is taken from it and given back at the unmount) and every network interface. When the
+ * shell ends (a crash in it, or `exit`), init says so and starts a new one: the machine is never
+ * left without a shell. */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <caps/cspace.h>
 #include <dispatch/dispatch.h>
 #include <kernel/fiber.h>
 #include <kernel/init.h>
+#include <kernel/kernel.h>
+#include <kernel/platform.h>
 #include <kernel/programs.h>
 #include <net/netif.h>
 #include <valve.h>
@@ -62,9 +66,64 @@ static void disk_unmounted(unsigned dev)
         give((unsigned)id, info.name);
 }
 
+#define PROBE_WAIT_NS (5000ull * 1000000u) /* nexfsd decides within this, or is ended */
+
+/* Waits until nexfsd (fiber id) has mounted dev (1) or ended (0). */
+static int mounted_or_ended(int id, int dev)
+{
+    const uint64_t deadline = time_ns() + PROBE_WAIT_NS;
+    while (!fiber_done((unsigned)id) && dispatch_mounted((unsigned)dev) < 0) {
+        if ((int64_t)(time_ns() - deadline) >= 0) {
+            printf("init: nexfsd did not decide on blk%d in time; ended\n", dev);
+            fiber_kill((unsigned)id);
+            break;
+        }
+        uint64_t t = time_ns() + 1000000u;
+        fiber_sleep(&mounted_or_ended, t);
+    }
+    if (dispatch_mounted((unsigned)dev) >= 0) {
+        (void)fiber_detach((unsigned)id); /* it serves from now on; the kernel reaps it */
+        return 1;
+    }
+    (void)fiber_wait((unsigned)id, NULL);
+    return 0;
+}
+
+/* At boot NexFS mounts the first disk that holds it: `nexfsd -probe` on each disk in order (it
+ * leaves a disk without NexFS's magic untouched and says so); nexfs=off on the command line
+ * skips this (for tests that start NexFS by hand). */
+static void boot_mount(void)
+{
+    static const char *const argv[] = {"nexfsd", "-probe"};
+    char off[8];
+    const char *v = cmdline_get("nexfs", off, sizeof(off));
+
+    if (v && strcmp(v, "off") == 0) {
+        printf("init: nexfs=off: no filesystem mounted at boot\n");
+        return;
+    }
+    for (unsigned i = 0; i < block_count(); i++) {
+        struct block_info info;
+        int dev = block_at(i);
+        if (dev < 0 || block_info(&block_kernel, (unsigned)dev, &info))
+            continue;
+        int id = program_start(2, argv);
+        if (id < 0)
+            return; /* no nexfsd in this image */
+        if (dispatch_grant((unsigned)id, info.name, CAP_R | CAP_W) != 0) {
+            fiber_kill((unsigned)id);
+            (void)fiber_wait((unsigned)id, NULL);
+            continue;
+        }
+        if (mounted_or_ended(id, dev))
+            return;
+    }
+}
+
 __attribute__((noreturn)) static void init_main(void *arg)
 {
     (void)arg;
+    boot_mount();
     for (;;) {
         int id = start_shell(), status = 0;
         if (id < 0 || fiber_wait((unsigned)id, &status) < 0) {

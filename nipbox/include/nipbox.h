@@ -5,6 +5,7 @@
 #ifndef NIPBOX_H
 #define NIPBOX_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <abi/parse_uint.h>
@@ -28,5 +29,19 @@ int nipbox_interrupted(void);
 /* The slot of the shell's capability called `name` ("blk0") holding every right in `need`, or
  * -1. */
 int nipbox_cap_slot(const char *name, unsigned need);
+
+/* 16 bytes a line: offset, hex, ASCII (dd's and hexdump's format); a short last row. */
+void nipbox_hexdump(const uint8_t *p, size_t len, uint64_t offset);
+
+/* The filesystem the shell's file commands use: the slot of its VFS capability (made from the
+ * machine capability on first use), or -1 with one line said (`who`: the command). */
+int nipbox_vfs(const char *who);
+/* `path` made absolute against the working directory, "." and ".." resolved, into out (PATH
+ * bytes): 0, or -1 with one line said (too long). */
+#define NIPBOX_PATH_MAX 1024u
+int nipbox_path(const char *who, const char *path, char *out);
+/* Writes len bytes at buf to the file at path (created; emptied first unless append): 0 or -1
+ * with one line said. */
+int nipbox_file_put(const char *who, const char *path, const void *buf, size_t len, int append);
 
 #endif

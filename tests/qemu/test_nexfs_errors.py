@@ -21,6 +21,10 @@ TRANSPORTS = ["pci-legacy", "pci-modern", "mmio-v2"]
 
 
 class NexfsErrors(QemuTestCase):
+    def boot(self, *args, **kw):
+        kw.setdefault("append", "nexfs=off")  # NexFS is started by hand here, not at boot
+        return super().boot(*args, **kw)
+
     def image(self):
         d = self.tmpdir()
         img = os.path.join(d, "fs.img")

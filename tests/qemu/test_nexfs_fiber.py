@@ -26,6 +26,10 @@ def guest_fill(n, seed):
 
 
 class NexfsFiber(QemuTestCase):
+    def boot(self, *args, **kw):
+        kw.setdefault("append", "nexfs=off")  # NexFS is started by hand here, not at boot
+        return super().boot(*args, **kw)
+
     def make_image(self, d):
         img = os.path.join(d, "fs.img")
         subprocess.run([nexfs_tool("mkfs.nexfs"), img, "--size", str(16 << 20)], check=True,

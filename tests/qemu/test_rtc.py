@@ -40,6 +40,10 @@ def parse_text(text):
 
 
 class Rtc(QemuTestCase):
+    def boot(self, *args, **kw):
+        kw.setdefault("append", "nexfs=off")  # NexFS is started by hand here, not at boot
+        return super().boot(*args, **kw)
+
     def assertNear(self, got, want, seconds, what):
         delta = abs((got - want).total_seconds())
         self.assertLessEqual(delta, seconds, f"{what}: {got} is {delta:.0f} s from {want}")

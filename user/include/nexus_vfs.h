@@ -29,6 +29,13 @@ long nexus_vfs_mkdir(unsigned slot, const char *path);
 long nexus_vfs_unlink(unsigned slot, const char *path);
 long nexus_vfs_rename(unsigned slot, const char *from, const char *to);
 long nexus_vfs_fsync(unsigned slot, long fd);
+/* The filesystem's counts; every change made durable; a read-only check of the disk (the
+ * server prints each finding; the result is fsck.nexfs's exit code: 0 clean, 4 problems left);
+ * a clean unmount (the server ends, the disk is free again). */
+long nexus_vfs_statfs(unsigned slot, struct vfs_statfs *st);
+long nexus_vfs_sync(unsigned slot);
+long nexus_vfs_fsck(unsigned slot);
+long nexus_vfs_unmount(unsigned slot);
 
 /* Serving: makes the endpoint this fiber serves (its number: "vfsN"), holding the disk in slot
  * disk_slot_plus_1 - 1 alone from then on (0: none; every other capability to it is revoked and

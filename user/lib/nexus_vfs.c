@@ -71,6 +71,26 @@ long nexus_vfs_rename(unsigned slot, const char *from, const char *to)
     return nexus_call(CMD_VFS_RENAME, slot, &a, sizeof(a));
 }
 
+long nexus_vfs_statfs(unsigned slot, struct vfs_statfs *st)
+{
+    return path_call(CMD_VFS_STATFS, slot, "/", 0, st);
+}
+
+long nexus_vfs_sync(unsigned slot)
+{
+    return nexus_call(CMD_VFS_SYNC, slot, NULL, 0);
+}
+
+long nexus_vfs_fsck(unsigned slot)
+{
+    return nexus_call(CMD_VFS_FSCK, slot, NULL, 0);
+}
+
+long nexus_vfs_unmount(unsigned slot)
+{
+    return nexus_call(CMD_VFS_UNMOUNT, slot, NULL, 0);
+}
+
 long nexus_vfs_fsync(unsigned slot, long fd)
 {
     return io_call(CMD_VFS_FSYNC, slot, fd, NULL, 0);

@@ -1,7 +1,8 @@
-/* nexfsd: NexFS serving other fibers. It mounts the disk in its slot 0 (`run -b -c blk1
- * nexfsd`), makes an endpoint ("vfs0") and answers the VFS channel's commands that fibers
- * holding a VFS capability post (`run -c vfs0 fsh ls /`): the kernel forwards each with the
- * client's rights; data moves between the client's memory and this fiber's through
+/* nexfsd: NexFS serving other fibers. It mounts the disk in its slot 0 (`mount blk1` in the
+ * shell; at boot, init runs `nexfsd -probe` on each disk, which leaves a disk without NexFS's
+ * magic untouched and ends with status 2), makes an endpoint ("vfs0") and answers the VFS channel's
+ * commands that fibers holding a VFS capability post (`run -c vfs0 fsh ls /`): the kernel forwards
+ * each with the client's rights; data moves between the client's memory and this fiber's through
  * SYS_EP_COPY. Every path, length and file number from a client is checked here; a file
  * belongs to the client that opened it. Writes need the write right. */
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <nexfs/nexfs.h>
 #include <nexfs_ion.h>
 #include <nexus.h>
+#include <nexus_caps.h>
 #include <nexus_vfs.h>
 
 #define CACHE    (256u * 4096u)
@@ -22,6 +24,9 @@ static uint8_t cache[CACHE] __attribute__((aligned(4096)));
 static uint8_t io[IO_MAX];
 static char path[PATH_MAX + 1], path2[PATH_MAX + 1];
 static struct nexfs fs;
+static struct nexfs_dev dev;
+static uint8_t fsck_mem[8u * 1024u * 1024u] /* disks up to about 24 MiB */ __attribute__((
+    aligned(4096)));
 static struct {
     int fd; /* NexFS's; -1 free */
     uint32_t client;
@@ -121,6 +126,28 @@ static long do_io(const struct ep_msg *m, const struct VfsIo *a)
     return ion_err(nexfs_close(&fs, fd));
 }
 
+static void fsck_line(void *arg, const char *line)
+{
+    (void)arg;
+    printf("nexfsd: fsck: %s\n", line);
+}
+
+/* A read-only check of what is on the disk, after making every change durable: fsck.nexfs's
+ * exit code (0 clean, 4 problems left, 8 could not check). */
+static long check(void)
+{
+    size_t need = nexfs_fsck_mem(&dev);
+    int rc = nexfs_sync(&fs);
+    if (rc < 0)
+        return ion_err(rc);
+    if (need > sizeof(fsck_mem)) {
+        printf("nexfsd: fsck: needs %zu bytes of memory, has %zu\n", need, sizeof(fsck_mem));
+        return NEXFS_FSCK_OPER;
+    }
+    struct nexfs_fsck_opts o = {0, fsck_line, NULL, fsck_mem, sizeof(fsck_mem)};
+    return nexfs_fsck(&dev, &o);
+}
+
 static long serve(const struct ep_msg *m)
 {
     struct VfsPath p;
@@ -166,18 +193,48 @@ static long serve(const struct ep_msg *m)
             (rc = get_path(m, r.to, r.to_len, path2)) < 0)
             return rc;
         return ion_err(nexfs_rename(&fs, path, path2));
+    case CMD_VFS_STATFS: {
+        struct nexfs_statfs sf;
+        if ((rc = nexfs_statfs(&fs, &sf)) < 0)
+            return ion_err((int)rc);
+        struct vfs_statfs out = {sf.blocks, sf.blocks_free, sf.block_size,
+                                 sf.inodes, sf.inodes_free, sf.name_max};
+        return nexus_ep_copy(m->token, 1, p.out, &out, sizeof(out)) < 0 ? -ION_EFAULT : 0;
+    }
+    case CMD_VFS_SYNC:
+        return ion_err(nexfs_sync(&fs));
+    case CMD_VFS_FSCK:
+        return check();
+    case CMD_VFS_UNMOUNT:
+        return 0; /* main unmounts once the client has its answer */
     }
     return -ION_ENOSYS;
 }
 
-int main(void)
+/* What must be durable before its answer: every change but a write's data, which is durable at
+ * the file's fsync or close (several writes then share one journal commit). */
+static bool durable_now(unsigned op)
 {
-    struct nexfs_dev dev;
+    return op == CMD_VFS_CLOSE || op == CMD_VFS_MKDIR || op == CMD_VFS_UNLINK ||
+           op == CMD_VFS_RENAME || op == CMD_VFS_FSYNC || op == CMD_VFS_UNMOUNT;
+}
+
+int main(int argc, char **argv)
+{
     struct ep_msg m;
+    struct cap_info ci;
     long rc = nexfs_ion_dev(0, &dev);
 
     if (rc < 0)
         return printf("nexfsd: slot 0: %s\n", ion_error_message(rc)), 1;
+    if (argc > 1 && strcmp(argv[1], "-probe") == 0) { /* mount only a disk that says NexFS */
+        int p = nexfs_probe(&dev, cache);
+        if (p <= 0) {
+            (void)nexus_cap_info(0, &ci);
+            printf("nexfs: %s holds no NexFS filesystem; left alone\n", ci.name);
+            return 2;
+        }
+    }
     int r = nexfs_mount(&fs, &dev, cache, sizeof(cache), dev.read_only ? NEXFS_MOUNT_RDONLY : 0);
     if (r < 0)
         return printf("nexfsd: mount: %s\n", nexfs_strerror(-r)), 1;
@@ -188,15 +245,18 @@ int main(void)
         files[i].fd = -1;
     printf("nexfsd: serving vfs%ld%s\n", ep, dev.read_only ? " (read-only)" : "");
     while ((rc = nexus_ep_recv(&m)) == 0) {
-        /* Writes are made durable before they are answered: a client's write or mkdir that
-         * returned survives a power cut. */
+        /* A close, fsync, mkdir, unlink or rename that returned survives a power cut. */
         long result = serve(&m);
-        if (result >= 0 && !dev.read_only && m.op != CMD_VFS_READ && m.op != CMD_VFS_STAT &&
-            m.op != CMD_VFS_READDIR && m.op != CMD_VFS_OPEN)
-            (void)nexfs_sync(&fs);
+        if (result >= 0 && !dev.read_only && durable_now(m.op))
+            result = ion_err(nexfs_sync(&fs));
         nexus_ep_reply(m.token, result);
+        if (m.op == CMD_VFS_UNMOUNT && result == 0)
+            break;
     }
-    printf("nexfsd: stopped (%s)\n", ion_error_message(rc));
-    nexfs_unmount(&fs);
-    return 0;
+    int r2 = nexfs_unmount(&fs);
+    if (rc == 0)
+        printf("nexfsd: vfs%ld unmounted%s\n", ep, r2 < 0 ? " (not clean: see above)" : "");
+    else
+        printf("nexfsd: stopped (%s)\n", ion_error_message(rc));
+    return r2 < 0 ? 1 : 0;
 }

@@ -72,6 +72,11 @@ struct vfs_stat {
     uint64_t mtime_ns;
     uint32_t ino, mode, nlink, pad;
 };
+/* What CMD_VFS_STATFS writes into the client's memory. */
+struct vfs_statfs {
+    uint64_t blocks, blocks_free;
+    uint32_t block_size, inodes, inodes_free, name_max;
+};
 #define VFS_NAME_MAX 255u
 struct vfs_dirent {
     uint32_t ino;

@@ -176,6 +176,10 @@ int nexfs_mount(struct nexfs *fs, const struct nexfs_dev *dev, void *mem, size_t
                 unsigned flags);
 /* Closes every file, writes the clean state; the next mount needs no replay. */
 int nexfs_unmount(struct nexfs *fs);
+/* 1 when the device's first sector starts with NexFS's superblock magic (a disk NexFS would try
+ * to mount), 0 when it does not, or -errno from the read. Reads one sector into `sector` (the
+ * device's block size); never writes. */
+int nexfs_probe(const struct nexfs_dev *dev, void *sector);
 
 int nexfs_open(struct nexfs *fs, const char *path, int flags, uint32_t mode);
 int nexfs_close(struct nexfs *fs, int fd);
