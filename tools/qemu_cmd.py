@@ -159,6 +159,7 @@ def main(argv):
     p.add_argument("--transport")
     p.add_argument("--net", action="store_true")
     p.add_argument("--disk", default=os.path.join(ROOT, "build", "storage.img"))
+    p.add_argument("--files", help="a second disk, NexFS (blk1): mounted at boot as vfs0")
     p.add_argument("--smp", type=int, default=1)
     p.add_argument("--kernel", default=DEFAULT_KERNEL)
     p.add_argument("--append")
@@ -170,12 +171,16 @@ def main(argv):
     a = p.parse_args(argv)
     if a.transport is None:
         args = seed_args(a.disk, a.kernel, a.smp, interactive=True)
+        if a.files:
+            args += disk_args(a.files, "pci-legacy", "hd1")
         if a.append:
             args += ["-append", a.append]
     else:
         t = canonical_transport(a.transport)
         args = base_args(a.kernel, a.smp, append=a.append, transports=[t], interactive=True)
         args += disk_args(a.disk, t)
+        if a.files:
+            args += disk_args(a.files, t, "hd1")
         if a.net:
             args += net_args(t)
     if a.console == "virtio":
