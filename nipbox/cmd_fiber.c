@@ -40,14 +40,17 @@ static int parse_cap(char *spec, unsigned *rights)
 }
 
 /* A slot of the shell's holding `name` with the grant right and every right in `rights`:
- * one it has, or one made now from the machine capability. -errno with the line said. */
-static int cap_for_child(const char *name, unsigned rights)
+ * one it has, or one made now from the machine capability (*minted set: the shell drops it
+ * once the child has its copy). -errno with the line said. */
+static int cap_for_child(const char *name, unsigned rights, int *minted)
 {
     int32_t holder = -1;
     int slot = nipbox_cap_slot(name, rights | ION_RIGHT_G);
+    *minted = 0;
     if (slot >= 0)
         return slot;
     long rc = nexus_cap_mint(name, ALL_RIGHTS, &holder);
+    *minted = rc >= 0;
     if (rc >= 0)
         return (int)rc;
     if (rc == -EBUSY)
@@ -63,11 +66,19 @@ static int cap_for_child(const char *name, unsigned rights)
     return (int)rc;
 }
 
+static void drop_minted(const struct spawn_cap *caps, const int *minted, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (minted[i])
+            (void)nexus_cap_drop(caps[i].slot);
+}
+
 static int cmd_run(int argc, char **argv)
 {
     int background = 0, first = 1;
     char *names[RUN_CAPS_MAX];
     struct spawn_cap caps[RUN_CAPS_MAX];
+    int minted[RUN_CAPS_MAX] = {0};
     unsigned ncaps = 0;
 
     for (; first < argc && argv[first][0] == '-'; first++) {
@@ -92,14 +103,17 @@ static int cmd_run(int argc, char **argv)
                    names[i]);
             return -EINVAL;
         }
-        int slot = cap_for_child(names[i], caps[i].rights);
-        if (slot < 0)
+        int slot = cap_for_child(names[i], caps[i].rights, &minted[i]);
+        if (slot < 0) {
+            drop_minted(caps, minted, i);
             return slot;
+        }
         caps[i].slot = (uint32_t)slot;
     }
     /* A background program is the kernel's to reap: it says how it ended, as it ends. */
     long id = nexus_spawn(argc - first, (const char *const *)&argv[first], caps,
                           ncaps | (background ? SPAWN_DETACH : 0));
+    drop_minted(caps, minted, ncaps); /* the child holds its own copies (they stay) */
     if (id == -ENOENT) {
         printf("run: no program named %s\n", argv[first]);
         char *list[] = {"programs", NULL};

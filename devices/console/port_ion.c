@@ -1,0 +1,111 @@
+/* The console plugin's ION commands (manifest.toml [ion]): a user fiber holding a capability to
+ * a named port ("run -c org.example.port portecho") reads and writes it. The capability's
+ * object is the port's entry in a table of names made at lookup, so it keeps naming the same
+ * port while the host removes and adds others. The port is opened for the fiber at its first
+ * read or write and closed by CMD_PORT_CLOSE. Every argument from the fiber is checked; bytes
+ * reach it only through os_user_copyin/out. */
+#include <errno.h>
+#include <string.h>
+
+#include <virtio/os.h>
+
+#include "virtcon.h"
+
+#define PORT_NAMES   16u
+#define PORT_IO_MAX  4096u
+#define PORT_WAIT_MAX (60ull * 1000000000u)
+
+int virtcon_ion_find(const char *name);
+int64_t virtcon_ion_read(const struct os_ion_call *call);
+int64_t virtcon_ion_write(const struct os_ion_call *call);
+int64_t virtcon_ion_close(const struct os_ion_call *call);
+
+static char names[PORT_NAMES][32];
+static bool opened[PORT_NAMES]; /* opened through ION (closed by CMD_PORT_CLOSE) */
+static uint8_t io[PORT_IO_MAX];
+
+/* A named port (not a console) -> its entry, made on first use; -ENODEV otherwise. */
+int virtcon_ion_find(const char *name)
+{
+    struct vc_port *p = name ? virtcon_port_find(name) : NULL;
+    if (!p || virtcon_port_is_console(p) || strlen(name) >= sizeof(names[0]))
+        return -ENODEV;
+    for (unsigned i = 0; i < PORT_NAMES; i++)
+        if (strcmp(names[i], name) == 0)
+            return (int)i;
+    for (unsigned i = 0; i < PORT_NAMES; i++)
+        if (!names[i][0]) {
+            memcpy(names[i], name, strlen(name) + 1);
+            return (int)i;
+        }
+    return -ENODEV; /* more named ports than the table holds */
+}
+
+/* The port behind the capability, opened for ION if it is not yet: or NULL with *rc set. */
+static struct vc_port *port_of(uint32_t object, int64_t *rc)
+{
+    struct vc_port *p = object < PORT_NAMES && names[object][0] ? virtcon_port_find(names[object])
+                                                                 : NULL;
+    *rc = -ENODEV;
+    if (!p) {
+        if (object < PORT_NAMES)
+            opened[object] = false; /* gone: a port of that name later is a new opening */
+        return NULL;
+    }
+    if (!opened[object]) {
+        int r = virtcon_port_open(p);
+        if (r) {
+            *rc = r; /* -EBUSY: the shell's `port` has it */
+            return NULL;
+        }
+        opened[object] = true;
+    }
+    return p;
+}
+
+/* arg: buf, len (1..4096), timeout_ns (0: do not wait; at most 60 s). Bytes read (0 when none
+ * came in time), or -ENODEV once the port is gone. */
+int64_t virtcon_ion_read(const struct os_ion_call *call)
+{
+    uint64_t user = call->arg[0], len = (uint32_t)call->arg[1], timeout = call->arg[2];
+    int64_t rc;
+
+    if (len == 0 || len > PORT_IO_MAX || timeout > PORT_WAIT_MAX)
+        return -EINVAL;
+    struct vc_port *p = port_of(call->object, &rc);
+    if (!p)
+        return rc;
+    long n = virtcon_port_read(p, io, (size_t)len);
+    if (n == 0 && timeout && virtcon_port_wait(p, timeout) == 0)
+        n = virtcon_port_read(p, io, (size_t)len);
+    if (n <= 0)
+        return n;
+    return os_user_copyout(user, io, (size_t)n) ? -EFAULT : n;
+}
+
+/* arg: buf, len (1..4096). len, or -ENODEV, -EIO. */
+int64_t virtcon_ion_write(const struct os_ion_call *call)
+{
+    uint64_t user = call->arg[0], len = (uint32_t)call->arg[1];
+    int64_t rc;
+
+    if (len == 0 || len > PORT_IO_MAX)
+        return -EINVAL;
+    if (os_user_copyin(io, user, (size_t)len))
+        return -EFAULT;
+    struct vc_port *p = port_of(call->object, &rc);
+    return p ? virtcon_port_write(p, io, (size_t)len) : rc;
+}
+
+int64_t virtcon_ion_close(const struct os_ion_call *call)
+{
+    struct vc_port *p = call->object < PORT_NAMES && names[call->object][0]
+                            ? virtcon_port_find(names[call->object])
+                            : NULL;
+    if (call->object >= PORT_NAMES || !opened[call->object])
+        return -EBADF;
+    opened[call->object] = false;
+    if (p)
+        virtcon_port_close(p);
+    return 0;
+}

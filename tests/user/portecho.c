@@ -1,0 +1,44 @@
+/* portecho: the console plugin's shim from a user fiber (tests/qemu/test_virtio_console.py).
+ *   portecho N   echoes N lines received on the named port in slot 0 back through it (waiting
+ *                up to 10 s for each), closes the port and says how many; then what the kernel
+ *                answers for a length of 0 and of 4097 and a buffer in kernel memory. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <ion_gen/ion_cmds.h>
+#include <nexus_port.h>
+
+#define WAIT_NS (10ull * 1000000000u)
+
+static char line[4096];
+
+int main(int argc, char **argv)
+{
+    unsigned long want = argc > 1 ? strtoul(argv[1], NULL, 10) : 1, lines = 0;
+    unsigned len = 0;
+
+    if (want == 0 || want > 1000)
+        return printf("usage: portecho [1..1000]\n"), 2;
+    printf("portecho: echoing %lu lines\n", want);
+    fflush(stdout);
+    while (lines < want) {
+        long n = nexus_port_read(0, line + len, 1, WAIT_NS);
+        if (n < 0)
+            return printf("portecho: read: %s\n", ion_error_message(n)), 1;
+        if (n == 0)
+            return printf("portecho: no line within 10 s after %lu\n", lines), 1;
+        if (line[len++] == '\n' || len == sizeof(line)) {
+            long w = nexus_port_write(0, line, len);
+            if (w != (long)len)
+                return printf("portecho: write: %ld\n", w), 1;
+            lines++;
+            len = 0;
+        }
+    }
+    printf("portecho: %lu lines echoed\n", lines);
+    printf("portecho len0 = %ld\n", nexus_port_write(0, line, 0));
+    printf("portecho len4097 = %ld\n", nexus_port_read(0, line, 4097, 0));
+    printf("portecho kernel = %ld\n", nexus_port_write(0, (const void *)0x80200000ul, 16));
+    printf("portecho close = %ld\n", nexus_port_close(0));
+    return 0;
+}
