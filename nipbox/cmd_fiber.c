@@ -1,4 +1,5 @@
-/* NipBox's fiber and capability commands: `run` starts an embedded program as the shell's child
+/* NipBox's fiber and capability commands: `run` starts a program (embedded in the kernel, or an
+ * ELF file on the mounted filesystem: by path, or /bin/<name>) as the shell's child
  * (in the foreground, where Ctrl-C ends it, or in the background with -b) with copies of the
  * capabilities named by -c in slots 0, 1, ... (the shell makes one it lacks from the machine
  * capability); `kill` ends a user fiber; `caps` lists the shell's slots and `caps drop` gives one
@@ -66,6 +67,35 @@ static int cap_for_child(const char *name, unsigned rights, int *minted)
     return (int)rc;
 }
 
+/* Programs from files: read whole into this buffer, then handed to the kernel's loader. */
+#define IMAGE_MAX (2u << 20)
+static uint8_t image[IMAGE_MAX];
+
+/* Starts argv[0]: a path (with a '/') names a file on the mounted filesystem; a plain name an
+ * embedded program, or else /bin/<name> on the filesystem. The child's id, or -errno
+ * (-ENOENT: neither). */
+static long start_program(int argc, char **argv, const struct spawn_cap *caps, unsigned flags)
+{
+    const char *name = argv[0], *slash = strrchr(name, '/');
+    char bin[64];
+    long len;
+
+    if (!slash) {
+        long id = nexus_spawn(argc, (const char *const *)argv, caps, flags);
+        if (id != -ENOENT || strlen(name) + 6 > sizeof(bin))
+            return id;
+        snprintf(bin, sizeof(bin), "/bin/%s", name);
+        len = nipbox_file_load("run", bin, image, sizeof(image), 1);
+    } else {
+        len = nipbox_file_load("run", name, image, sizeof(image), 0);
+    }
+    if (len < 0)
+        return len == -ENOENT && !slash ? -ENOENT : -EALREADY; /* -EALREADY: said already */
+    struct spawn_image img = {.addr = (uint64_t)(uintptr_t)image, .len = (uint64_t)len};
+    snprintf(img.name, sizeof(img.name), "%s", slash ? slash + 1 : name);
+    return nexus_spawn_image(&img, argc, (const char *const *)argv, caps, flags);
+}
+
 static void drop_minted(const struct spawn_cap *caps, const int *minted, unsigned n)
 {
     for (unsigned i = 0; i < n; i++)
@@ -92,7 +122,7 @@ static int cmd_run(int argc, char **argv)
         }
     }
     if (argc <= first) {
-        printf("usage: run [-b] [-c <dev>[:r|:rw|:rwg]]... <program> [args...]\n");
+        printf("usage: run [-b] [-c <dev>[:r|:rw|:rwg]]... <program|/path> [args...]\n");
         char *list[] = {"programs", NULL};
         (void)nexus_service(1, list);
         return -EINVAL;
@@ -111,8 +141,8 @@ static int cmd_run(int argc, char **argv)
         caps[i].slot = (uint32_t)slot;
     }
     /* A background program is the kernel's to reap: it says how it ended, as it ends. */
-    long id = nexus_spawn(argc - first, (const char *const *)&argv[first], caps,
-                          ncaps | (background ? SPAWN_DETACH : 0));
+    long id =
+        start_program(argc - first, &argv[first], caps, ncaps | (background ? SPAWN_DETACH : 0));
     drop_minted(caps, minted, ncaps); /* the child holds its own copies (they stay) */
     if (id == -ENOENT) {
         printf("run: no program named %s\n", argv[first]);
@@ -120,11 +150,14 @@ static int cmd_run(int argc, char **argv)
         (void)nexus_service(1, list);
         return (int)id;
     }
+    if (id == -EALREADY)
+        return -EIO; /* reading the file failed, and it said why */
     if (id < 0) {
         printf("run: %s: cannot start (%s)\n", argv[first],
                id == -ENOEXEC  ? "not a valid program image"
                : id == -EAGAIN ? "no free fiber"
                : id == -EBUSY  ? "a disk it was to get is mounted by NexFS"
+               : id == -E2BIG  ? "image too large"
                                : "out of memory");
         return (int)id;
     }
@@ -210,9 +243,9 @@ static int cmd_caps(int argc, char **argv)
     return -EINVAL;
 }
 
-NIPBOX_COMMAND(run, "run", "run [-b] [-c <dev>[:r|:rw|:rwg]]... <program> [args...]",
-               "start a user program (Ctrl-C ends it; -b: in the background; -c: give it a "
-               "capability (blk0, net0, ...), slots 0, 1, ... in order)",
+NIPBOX_COMMAND(run, "run", "run [-b] [-c <dev>[:r|:rw|:rwg]]... <program|/path> [args...]",
+               "start a user program: embedded, a file, or /bin/<name> (Ctrl-C ends it; -b: in "
+               "the background; -c: give it a capability (blk0, net0, ...), slots 0, 1, ...)",
                cmd_run);
 NIPBOX_COMMAND(kill, "kill", "kill <id>", "end a user fiber", cmd_kill);
 NIPBOX_COMMAND(caps, "caps", "caps [drop <object>]",

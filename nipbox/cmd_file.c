@@ -117,6 +117,36 @@ int nipbox_file_put(const char *who, const char *path, const void *buf, size_t l
     return 0;
 }
 
+long nipbox_file_load(const char *who, const char *path, void *buf, size_t max, int quiet)
+{
+    int vfs = quiet ? -1 : nipbox_vfs(who);
+    struct cap_info ci;
+    if (quiet) /* only a filesystem the shell already reaches: no line when there is none */
+        for (unsigned slot = 0; vfs < 0 && slot < 32; slot++)
+            if (nexus_cap_info(slot, &ci) == 0 && ci.kind == ION_CAP_VFS)
+                vfs = (int)slot;
+    if (vfs < 0 || nipbox_path(who, path, path_a))
+        return -ENOENT;
+    long fd = nexus_vfs_open((unsigned)vfs, path_a, VFS_O_RDONLY);
+    if (fd < 0)
+        return quiet ? fd : fail(who, path_a, fd);
+    uint8_t *p = buf;
+    size_t len = 0;
+    long n = 0;
+    while (len < max && (n = nexus_vfs_read((unsigned)vfs, fd, p + len, max - len)) > 0)
+        len += (size_t)n;
+    uint8_t extra;
+    long more = n >= 0 && len == max ? nexus_vfs_read((unsigned)vfs, fd, &extra, 1) : 0;
+    (void)nexus_vfs_close((unsigned)vfs, fd);
+    if (n < 0)
+        return fail(who, path_a, n);
+    if (more > 0) {
+        printf("%s: %s: larger than %zu bytes\n", who, path_a, max);
+        return -EFBIG;
+    }
+    return (long)len;
+}
+
 /* "drwxr-xr-x" from a POSIX mode. */
 static void mode_text(uint32_t mode, char out[11])
 {

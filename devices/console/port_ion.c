@@ -11,8 +11,8 @@
 
 #include "virtcon.h"
 
-#define PORT_NAMES   16u
-#define PORT_IO_MAX  4096u
+#define PORT_NAMES    16u
+#define PORT_IO_MAX   4096u
 #define PORT_WAIT_MAX (60ull * 1000000000u)
 
 int virtcon_ion_find(const char *name);
@@ -44,8 +44,8 @@ int virtcon_ion_find(const char *name)
 /* The port behind the capability, opened for ION if it is not yet: or NULL with *rc set. */
 static struct vc_port *port_of(uint32_t object, int64_t *rc)
 {
-    struct vc_port *p = object < PORT_NAMES && names[object][0] ? virtcon_port_find(names[object])
-                                                                 : NULL;
+    struct vc_port *p =
+        object < PORT_NAMES && names[object][0] ? virtcon_port_find(names[object]) : NULL;
     *rc = -ENODEV;
     if (!p) {
         if (object < PORT_NAMES)

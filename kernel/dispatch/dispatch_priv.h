@@ -89,6 +89,7 @@ long sys_ep_reply(const unsigned long a[6]);
 
 /* System calls (spawn.c). */
 long sys_spawn(const unsigned long a[6]);
+long sys_spawn_image(const unsigned long a[6]);
 long sys_wait(const unsigned long a[6]);
 long sys_kill(const unsigned long a[6]);
 long sys_cap_grant(const unsigned long a[6]);

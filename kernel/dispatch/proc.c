@@ -302,6 +302,7 @@ static int dispatch_init(void)
     rc |= syscall_register(SYS_CAP_DROP, sys_cap_drop);
     rc |= syscall_register(SYS_CAP_MINT, sys_cap_mint);
     rc |= syscall_register(SYS_SPAWN, sys_spawn);
+    rc |= syscall_register(SYS_SPAWN_IMAGE, sys_spawn_image);
     rc |= syscall_register(SYS_WAIT, sys_wait);
     rc |= syscall_register(SYS_KILL, sys_kill);
     rc |= syscall_register(SYS_CAP_GRANT, sys_cap_grant);

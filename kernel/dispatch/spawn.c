@@ -48,37 +48,37 @@ void spawn_orphan_children(unsigned parent)
         }
 }
 
-long sys_spawn(const unsigned long a[6])
+/* Starts the ELF image (elf, size: kernel memory) as the caller's child named `name`, with
+ * the words at user argv[0..argc) and copies of the caller's capabilities listed at user caps
+ * (ncaps, SPAWN_DETACH or'ed in). The child's id or -errno. */
+static long spawn(const char *name, const uint8_t *elf, size_t size, uint64_t uargv, uint64_t argc,
+                  uint64_t ucaps, uint64_t ncaps_flags)
 {
     /* Static: nothing between the copies and the load sleeps, and a fiber in the kernel is not
      * preempted, so no other spawn can come in between. */
     static char names[SPAWN_ARGS_MAX][SPAWN_ARG_LEN];
-    static char name[SPAWN_ARG_LEN];
     const char *argv[SPAWN_ARGS_MAX];
     struct spawn_cap caps[SPAWN_CAPS_MAX];
     struct proc *me = proc_self();
-    uint64_t argc = a[2], ncaps = a[4] & ~(uint64_t)SPAWN_DETACH;
-    bool detach = (a[4] & SPAWN_DETACH) != 0;
+    uint64_t ncaps = ncaps_flags & ~(uint64_t)SPAWN_DETACH;
+    bool detach = (ncaps_flags & SPAWN_DETACH) != 0;
+    int rc = 0;
 
     if (!me)
         return -EPERM;
     if (argc == 0 || argc > SPAWN_ARGS_MAX || ncaps > SPAWN_CAPS_MAX)
         return -EINVAL;
-    int rc = copy_string(name, a[0], sizeof(name));
     for (uint64_t i = 0; rc == 0 && i < argc; i++) {
         uint64_t p;
-        rc = vm_copyin(fiber_space(), &p, a[1] + i * sizeof(p), sizeof(p));
+        rc = vm_copyin(fiber_space(), &p, uargv + i * sizeof(p), sizeof(p));
         if (rc == 0)
             rc = copy_string(names[i], p, SPAWN_ARG_LEN);
         argv[i] = names[i];
     }
     if (rc == 0 && ncaps)
-        rc = vm_copyin(fiber_space(), caps, a[3], ncaps * sizeof(caps[0]));
+        rc = vm_copyin(fiber_space(), caps, ucaps, ncaps * sizeof(caps[0]));
     if (rc)
         return rc;
-    const struct user_image *u = program_find(name);
-    if (!u)
-        return -ENOENT;
     for (uint64_t i = 0; i < ncaps; i++) {
         struct cap_view v;
         if (cap_get(&me->cs, caps[i].slot, &v))
@@ -90,7 +90,7 @@ long sys_spawn(const unsigned long a[6])
     }
     /* The child is ready but cannot run before this call returns: a fiber in the kernel is not
      * preempted, so its capabilities are in place before its first instruction. */
-    int id = fiber_spawn_user(u->name, u->start, (size_t)(u->end - u->start), (int)argc, argv);
+    int id = fiber_spawn_user(name, elf, size, (int)argc, argv);
     if (id < 0)
         return id;
     struct proc *child = proc_of_fiber((unsigned)id);
@@ -111,6 +111,40 @@ long sys_spawn(const unsigned long a[6])
         (void)fiber_detach((unsigned)id);
     }
     return id;
+}
+
+long sys_spawn(const unsigned long a[6])
+{
+    static char name[SPAWN_ARG_LEN];
+    int rc = copy_string(name, a[0], sizeof(name));
+    if (rc)
+        return rc;
+    const struct user_image *u = program_find(name);
+    if (!u)
+        return -ENOENT;
+    return spawn(u->name, u->start, (size_t)(u->end - u->start), a[1], a[2], a[3], a[4]);
+}
+
+/* SYS_SPAWN_IMAGE: as SYS_SPAWN, for an image in the caller's memory (a program read from a
+ * file): copied into kernel pages, validated and loaded by the same loader, then freed. */
+long sys_spawn_image(const unsigned long a[6])
+{
+    struct spawn_image img;
+    if (vm_copyin(fiber_space(), &img, a[0], sizeof(img)))
+        return -EFAULT;
+    if (img.len == 0 || img.len > SPAWN_IMAGE_MAX)
+        return -E2BIG;
+    img.name[sizeof(img.name) - 1] = '\0';
+    size_t pages = (size_t)((img.len + PAGE_SIZE - 1) / PAGE_SIZE);
+    uint8_t *elf = page_alloc(pages);
+    if (!elf)
+        return -ENOMEM;
+    long rc = vm_copyin(fiber_space(), elf, img.addr, (size_t)img.len);
+    if (rc == 0)
+        rc =
+            spawn(img.name[0] ? img.name : "program", elf, (size_t)img.len, a[1], a[2], a[3], a[4]);
+    page_free(elf, pages);
+    return rc;
 }
 
 /* (id, timeout_ns): 0 waits for as long as it takes; otherwise -ETIMEDOUT once that long has

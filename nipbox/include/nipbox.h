@@ -44,4 +44,8 @@ int nipbox_path(const char *who, const char *path, char *out);
  * with one line said. */
 int nipbox_file_put(const char *who, const char *path, const void *buf, size_t len, int append);
 
+/* Reads the whole file at path into buf (at most max bytes): its length, or -errno with the line
+ * said (quiet: no line for a missing file or filesystem, for looking along a path). */
+long nipbox_file_load(const char *who, const char *path, void *buf, size_t max, int quiet);
+
 #endif

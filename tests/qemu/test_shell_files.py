@@ -10,7 +10,9 @@ import re
 import subprocess
 import unittest
 
-from harness import QemuTestCase, disk_args, make_image, nexfs_tool
+from harness import KERNEL, QemuTestCase, disk_args, make_image, nexfs_tool
+
+HELLO = os.path.join(os.path.dirname(KERNEL), "user", "hello.elf")
 
 
 class ShellFiles(QemuTestCase):
@@ -21,6 +23,9 @@ class ShellFiles(QemuTestCase):
         subprocess.run([nexfs_tool("mkfs.nexfs"), fs, "--size", str(8 << 20)], check=True,
                        capture_output=True)
         subprocess.run([nexfs_tool("nexfs"), fs, "mkdir", "/etc"], check=True, capture_output=True)
+        subprocess.run([nexfs_tool("nexfs"), fs, "mkdir", "/bin"], check=True, capture_output=True)
+        subprocess.run([nexfs_tool("nexfs"), fs, "put", HELLO, "/bin/greet"], check=True,
+                       capture_output=True)
         g = self.boot(disk_args(raw, transport, "hd0") + disk_args(fs, transport, "hd1"),
                       transports=[transport])
         return g, raw, fs
@@ -29,13 +34,21 @@ class ShellFiles(QemuTestCase):
         g, raw, fs = self.boot_two()
         self.assertIn("nexfs: blk0 holds no NexFS filesystem; left alone", g.log)
         self.assertIn("nexfsd: serving vfs0", g.log)
-        self.assertEqual(g.cmd("ls").split(), ["etc/"])
+        self.assertEqual(sorted(g.cmd("ls").split()), ["bin/", "etc/"])
+        # Programs from files: by path, and found in /bin by name.
+        out = g.cmd("run /bin/greet 7 two")
+        self.assertRegex(out, r"hello from fiber \d+ in U-mode: \[/bin/greet\] \[7\] \[two\]")
+        self.assertIn("run: /bin/greet exited with status 7", out)
+        self.assertRegex(g.cmd("run greet 3"), r"U-mode: \[greet\] \[3\]")
+        self.assertIn("/bin/nothere: no such file or directory", g.cmd("run /bin/nothere"))
+        self.assertIn("no program named nothere", g.cmd("run nothere"))
         self.assertIn("write: 5 bytes to /etc/motd", g.cmd("write /etc/motd hello"))
         self.assertEqual(g.cmd("cat /etc/motd"), "hello")
         g.cmd("echo one two > /notes")
         g.cmd("echo three >> /notes")
         self.assertEqual(g.cmd("cat notes"), "one two\nthree\n")
         self.assertIn("cp: 14 bytes from /notes to /etc/notes.bak", g.cmd("cp notes etc/notes.bak"))
+        self.assertIn("run: /notes: cannot start (not a valid program image)", g.cmd("run /notes"))
         g.cmd("mkdir /etc/sub")
         self.assertEqual(g.cmd("cd /etc/sub"), "")
         self.assertEqual(g.cmd("pwd").strip(), "/etc/sub")

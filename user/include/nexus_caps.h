@@ -14,6 +14,9 @@ long nexus_cap_info(unsigned slot, struct cap_info *out);
 long nexus_cap_drop(unsigned slot);
 /* argv[0] names the embedded program; caps[i] becomes the child's slot i. Its fiber id. */
 long nexus_spawn(int argc, const char *const argv[], const struct spawn_cap *caps, unsigned ncaps);
+/* The same for a program image in this fiber's memory (read from a file). */
+long nexus_spawn_image(const struct spawn_image *img, int argc, const char *const argv[],
+                       const struct spawn_cap *caps, unsigned ncaps);
 long nexus_wait(long id);
 /* As nexus_wait, but -ETIMEDOUT after timeout_ns with the child still running. */
 long nexus_wait_ns(long id, uint64_t timeout_ns);

@@ -18,6 +18,12 @@ long nexus_spawn(int argc, const char *const argv[], const struct spawn_cap *cap
     return nexus_syscall5(SYS_SPAWN, (long)argv[0], (long)argv, argc, (long)caps, ncaps);
 }
 
+long nexus_spawn_image(const struct spawn_image *img, int argc, const char *const argv[],
+                       const struct spawn_cap *caps, unsigned ncaps)
+{
+    return nexus_syscall5(SYS_SPAWN_IMAGE, (long)img, (long)argv, argc, (long)caps, ncaps);
+}
+
 long nexus_wait(long id)
 {
     return nexus_syscall(SYS_WAIT, id, 0, 0);

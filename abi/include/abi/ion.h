@@ -93,6 +93,13 @@ struct spawn_cap {
 #define SPAWN_ARGS_MAX 16u  /* argv entries */
 #define SPAWN_ARG_LEN  128u /* bytes of one argument, its NUL included */
 #define SPAWN_CAPS_MAX 8u
+/* SYS_SPAWN_IMAGE's program: an ELF image of len bytes at addr in the caller's memory (a file
+ * read from NexFS), and the name its fiber gets. */
+struct spawn_image {
+    uint64_t addr, len;
+    char name[16];
+};
+#define SPAWN_IMAGE_MAX (4u << 20)
 /* Or'ed into SYS_SPAWN's ncaps: the child is nobody's to wait for; the kernel reaps it and says
  * in one line how it ended (a shell's background program). */
 #define SPAWN_DETACH 0x10000u

@@ -29,6 +29,8 @@
  *                  program as the caller's child with copies of the caller's capabilities (only
  *                  where it holds the grant right, never with more rights) in slots 0, 1, ...;
  *                  the child's fiber id
+ *   SYS_SPAWN_IMAGE (const struct spawn_image *, argv, argc, caps, ncaps): the same for an
+ *                  ELF image in the caller's memory (a program read from a file)
  *   SYS_WAIT       (id, timeout_ns): waits for a child to end (0: however long it takes); its
  *                  exit status, or -ETIMEDOUT
  *   SYS_CAP_MINT   (name, rights, int *holder): for the machine capability's holder (the
@@ -45,20 +47,21 @@
  *   SYS_EP_COPY    (token, to_client, client_addr, own_addr, len): copies between the client's
  *                  memory (checked through its table) and this fiber's; len
  *   SYS_EP_REPLY   (token, result): the command's completion for the client; 0 */
-#define SYS_ION_SETUP  10
-#define SYS_ION_ENTER  11
-#define SYS_CAP_INFO   12
-#define SYS_CAP_DROP   13
-#define SYS_SPAWN      14
-#define SYS_WAIT       15
-#define SYS_CAP_GRANT  16
-#define SYS_CAP_REVOKE 17
-#define SYS_KILL       18
-#define SYS_EP_SERVE   22
-#define SYS_EP_RECV    23
-#define SYS_EP_COPY    24
-#define SYS_EP_REPLY   25
-#define SYS_CAP_MINT   26
+#define SYS_ION_SETUP   10
+#define SYS_ION_ENTER   11
+#define SYS_CAP_INFO    12
+#define SYS_CAP_DROP    13
+#define SYS_SPAWN       14
+#define SYS_WAIT        15
+#define SYS_CAP_GRANT   16
+#define SYS_CAP_REVOKE  17
+#define SYS_KILL        18
+#define SYS_EP_SERVE    22
+#define SYS_EP_RECV     23
+#define SYS_EP_COPY     24
+#define SYS_EP_REPLY    25
+#define SYS_CAP_MINT    26
+#define SYS_SPAWN_IMAGE 31
 
 /* The console and the kernel's shell services, for the shell (kernel/services):
  *   SYS_CONSOLE_GETC  (): the next input byte, or 0x100 where typed-ahead input was lost;
