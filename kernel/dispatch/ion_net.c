@@ -12,6 +12,7 @@
 
 #include "dispatch_priv.h"
 #include "net/arp.h"
+#include "net/dhcp.h"
 #include "net/icmp.h"
 #include "net/net.h"
 #include "net/udp.h"
@@ -275,6 +276,24 @@ static int64_t net_info(struct netif *nif, const struct NetBufArgs *a)
     return vm_copyout(fiber_space(), a->buf, &out, sizeof(out)) ? -EFAULT : (int64_t)sizeof(out);
 }
 
+static int64_t net_dhcp(struct netif *nif, const struct NetDhcpArgs *a)
+{
+    struct NetLease out;
+
+    if (a->pad || a->len < sizeof(out) || a->timeout_ns < 1000000u ||
+        a->timeout_ns > 600ull * 1000000000u)
+        return -EINVAL;
+    int rc = dhcp_run(nif, a->timeout_ns);
+    if (rc && rc != -ETIMEDOUT)
+        return rc;
+    const struct dhcp_lease *l = rc == 0 ? dhcp_lease(nif) : NULL;
+    out = (struct NetLease){nif->ip,           nif->netmask,       nif->gateway,
+                            l ? l->server : 0, l ? l->lease_s : 0, 0};
+    if (vm_copyout(fiber_space(), a->buf, &out, sizeof(out)))
+        return -EFAULT;
+    return rc;
+}
+
 int64_t ion_net_command(struct proc *p, const struct ion_sqe *e)
 {
     uint8_t need;
@@ -299,6 +318,9 @@ int64_t ion_net_command(struct proc *p, const struct ion_sqe *e)
     case CMD_NET_INFO:
         need = CMD_NET_INFO_RIGHTS;
         break;
+    case CMD_NET_DHCP:
+        need = CMD_NET_DHCP_RIGHTS;
+        break;
     default:
         dispatch_counters.invalid++;
         return -ENOSYS;
@@ -319,6 +341,7 @@ int64_t ion_net_command(struct proc *p, const struct ion_sqe *e)
         struct NetRecvArgs recv;
         struct NetPingArgs ping;
         struct NetBufArgs buf;
+        struct NetDhcpArgs dhcp;
     } a;
     _Static_assert(sizeof(a) <= sizeof(e->arg), "arguments fit the entry");
     memcpy(&a, arg, sizeof(a));
@@ -341,6 +364,9 @@ int64_t ion_net_command(struct proc *p, const struct ion_sqe *e)
         break;
     default:
         res = net_info(nif, &a.buf);
+        break;
+    case CMD_NET_DHCP:
+        res = net_dhcp(nif, &a.dhcp);
         break;
     }
     if (res == -EINVAL || res == -EFAULT || res == -EMSGSIZE || res == -EADDRNOTAVAIL)

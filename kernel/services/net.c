@@ -1,8 +1,7 @@
-/* The shell's network services (run through SYS_SERVICE; what acts on the network needs the
- * caller's capability to the interface, with the write right): net (interfaces and counters), dhcp,
- * ping, udpecho, arp, and netbench (the in-guest half of `./rumpk bench net`). The kernel glue of
- * the stack: these run it with net_poll/net_wait from the shell. They never touch a device
- * directly. */
+/* The shell's network services (run through SYS_SERVICE): net (interfaces and counters) and
+ * arp, reports; netbench, the in-guest half of `./rumpk bench net`, which needs the caller's
+ * capability to the interface with the write right. (dhcp, ping and udpecho are the shell's
+ * own, over the net channel.) They never touch a device directly. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,17 +22,8 @@
 #define DHCP_TIMEOUT_NS (3000ull * NET_MS)
 #define PING_TIMEOUT_NS (1000ull * NET_MS)
 #define PING_PAYLOAD    56
-#define UDPECHO_POLL_NS (100ull * NET_MS)
 
 static uint8_t dgram[UDP_MAX_PAYLOAD]; /* shell-only buffers, off the shell's stack */
-
-/* "12.345" ms from nanoseconds. */
-static void fmt_ms(uint64_t ns, char *buf, size_t len)
-{
-    uint64_t us = ns / 1000u;
-    snprintf(buf, len, "%llu.%03llu", (unsigned long long)(us / 1000u),
-             (unsigned long long)(us % 1000u));
-}
 
 static unsigned prefix_len(uint32_t mask)
 {
@@ -157,154 +147,6 @@ static int cmd_net(int argc, char **argv)
     if (col)
         printf("\n");
     return 0;
-}
-
-static int cmd_dhcp(int argc, char **argv)
-{
-    if (net_denied("dhcp"))
-        return -EPERM;
-    uint64_t ms = DHCP_TIMEOUT_NS / NET_MS;
-    if (argc > 2 || (argc == 2 && (parse_uint(argv[1], 600000, &ms) || ms == 0))) {
-        printf("usage: dhcp [timeout-ms]\n");
-        return -EINVAL;
-    }
-    struct netif *nif = net_netif_default();
-    if (!nif) {
-        printf("dhcp: no network interface\n");
-        return -ENODEV;
-    }
-    char ip[16], gw[16], srv[16], t[16];
-    uint64_t start = net_now_ns();
-    int rc = dhcp_run(nif, ms * NET_MS);
-    fmt_ms(net_now_ns() - start, t, sizeof t);
-    if (rc == 0) {
-        const struct dhcp_lease *l = dhcp_lease(nif);
-        printf("dhcp: %s bound %s/%u gateway %s server %s lease %lu s in %s ms\n", nif->name,
-               net_ip_format(nif->ip, ip), prefix_len(nif->netmask),
-               nif->gateway ? net_ip_format(nif->gateway, gw) : "none",
-               net_ip_format(l ? l->server : 0, srv), (unsigned long)(l ? l->lease_s : 0), t);
-        return 0;
-    }
-    if (rc == -ETIMEDOUT) {
-        printf("dhcp: %s: no answer in %lu ms; fallback %s/%u gateway %s\n", nif->name,
-               (unsigned long)ms, net_ip_format(nif->ip, ip), prefix_len(nif->netmask),
-               net_ip_format(nif->gateway, gw));
-        return rc;
-    }
-    printf("dhcp: %s: %s\n", nif->name, net_strerror(rc));
-    return rc;
-}
-
-static int cmd_ping(int argc, char **argv)
-{
-    if (net_denied("ping"))
-        return -EPERM;
-    uint32_t dst;
-    uint64_t count = 4;
-    if (argc < 2 || argc > 3 || net_ip_parse(argv[1], &dst) ||
-        (argc == 3 && (parse_uint(argv[2], 1000000, &count) || count == 0))) {
-        printf("usage: ping <a.b.c.d> [count]\n");
-        return -EINVAL;
-    }
-    if (!net_ip_is_unicast(dst)) {
-        printf("ping: %s is not a unicast address\n", argv[1]);
-        return -EINVAL;
-    }
-    if (!ready_netif("ping"))
-        return -ENETUNREACH;
-    unsigned long sent = 0, got = 0;
-    uint64_t min = UINT64_MAX, max = 0, sum = 0, start = net_now_ns();
-    char t[16];
-    int last = 0;
-    for (unsigned long i = 0; i < count; i++) {
-        if (service_interrupted())
-            break;
-        uint64_t rtt;
-        int rc = icmp_ping(dst, (uint16_t)i, PING_PAYLOAD, PING_TIMEOUT_NS, &rtt);
-        if (rc != 0 && rc != -ETIMEDOUT) { /* refused before it left: not sent */
-            printf("ping: seq=%lu not sent: %s\n", i, net_strerror(rc));
-            last = rc;
-            break;
-        }
-        sent++;
-        if (rc == 0) {
-            got++;
-            sum += rtt;
-            min = rtt < min ? rtt : min;
-            max = rtt > max ? rtt : max;
-            fmt_ms(rtt, t, sizeof t);
-            printf("%d bytes from %s: seq=%lu time=%s ms\n", PING_PAYLOAD + 8, argv[1], i, t);
-        } else {
-            printf("from %s: seq=%lu timeout\n", argv[1], i);
-        }
-    }
-    char a[16], b[16], c[16], total[16];
-    fmt_ms(net_now_ns() - start, total, sizeof total);
-    printf("--- %s: %lu sent, %lu received, %lu%% loss, %s ms", argv[1], sent, got,
-           sent ? (sent - got) * 100 / sent : 0, total);
-    if (got) {
-        fmt_ms(min, a, sizeof a);
-        fmt_ms(sum / got, b, sizeof b);
-        fmt_ms(max, c, sizeof c);
-        printf(", rtt min/avg/max %s/%s/%s ms", a, b, c);
-    }
-    printf("\n");
-    return last ? last : (got ? 0 : -ETIMEDOUT);
-}
-
-static int cmd_udpecho(int argc, char **argv)
-{
-    if (net_denied("udpecho"))
-        return -EPERM;
-    uint64_t port, count = 0;
-    if (argc < 2 || argc > 3 || parse_uint(argv[1], 65535, &port) || port == 0 ||
-        (argc == 3 && parse_uint(argv[2], 0xffffffffu, &count))) {
-        printf("usage: udpecho <port> [count]   (until Ctrl-C, or count datagrams)\n");
-        return -EINVAL;
-    }
-    struct netif *nif = ready_netif("udpecho");
-    if (!nif)
-        return -ENETUNREACH;
-    int s = udp_socket();
-    if (s < 0) {
-        printf("udpecho: no socket: %s\n", net_strerror(s));
-        return s;
-    }
-    int rc = udp_bind(s, (uint16_t)port);
-    if (rc < 0) {
-        printf("udpecho: port %lu: cannot bind: %s\n", (unsigned long)port, net_strerror(rc));
-        udp_close(s);
-        return rc;
-    }
-    char ip[16];
-    printf("udpecho: listening on %s:%lu\n", net_ip_format(nif->ip, ip), (unsigned long)port);
-    unsigned long echoed = 0, failed = 0;
-    uint64_t bytes = 0;
-    while (count == 0 || echoed + failed < count) {
-        if (service_interrupted())
-            break;
-        uint32_t from;
-        uint16_t from_port;
-        int n = udp_recvfrom(s, dgram, sizeof dgram, &from, &from_port, UDPECHO_POLL_NS);
-        if (n == -ETIMEDOUT)
-            continue;
-        if (n < 0) {
-            printf("udpecho: %s\n", net_strerror(n));
-            rc = n;
-            break;
-        }
-        size_t len = (size_t)n < sizeof dgram ? (size_t)n : sizeof dgram;
-        if (udp_sendto(s, dgram, len, from, from_port) == (int)len) {
-            echoed++;
-            bytes += len;
-        } else {
-            failed++;
-        }
-    }
-    udp_close(s);
-    printf("udpecho: echoed %lu datagrams (%llu bytes), %lu failed\n", echoed,
-           (unsigned long long)bytes, failed);
-    return rc < 0 ? rc : 0;
 }
 
 static int cmd_arp(int argc, char **argv)
@@ -443,11 +285,6 @@ static int cmd_netbench(int argc, char **argv)
 
 SERVICE_COMMAND(net, "net", "net", "network interfaces: address, link, frame and drop counters",
                 cmd_net);
-SERVICE_COMMAND(dhcp, "dhcp", "dhcp [timeout-ms]",
-                "get an address by DHCP (fallback 10.0.2.15/24 gw 10.0.2.2)", cmd_dhcp);
-SERVICE_COMMAND(ping, "ping", "ping <a.b.c.d> [count]", "ICMP echo with per-reply times", cmd_ping);
-SERVICE_COMMAND(udpecho, "udpecho", "udpecho <port> [count]",
-                "echo UDP datagrams back until Ctrl-C (or count)", cmd_udpecho);
 SERVICE_COMMAND(arp, "arp", "arp", "the ARP cache", cmd_arp);
 SERVICE_COMMAND(netbench, "netbench", "netbench ping|tx ...",
                 "network benchmark loops (used by ./rumpk bench net)", cmd_netbench);

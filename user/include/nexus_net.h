@@ -28,4 +28,8 @@ long nexus_net_ping(unsigned slot, uint32_t ip, uint16_t seq, uint16_t size, uin
 /* The interface's address, mask, gateway, MAC and state. */
 long nexus_net_info(unsigned slot, struct NetInfo *info);
 
+/* Asks DHCP for an address, waiting up to timeout_ns: 0 and the lease in *lease, or -ETIMEDOUT
+ * (no answer: the fallback address is set, and in *lease), or -errno. */
+long nexus_net_dhcp(unsigned slot, uint64_t timeout_ns, struct NetLease *lease);
+
 #endif

@@ -45,3 +45,10 @@ long nexus_net_info(unsigned slot, struct NetInfo *info)
     struct NetBufArgs a = {.buf = (uint64_t)(uintptr_t)info, .len = sizeof(*info)};
     return nexus_call(CMD_NET_INFO, slot, &a, sizeof(a));
 }
+
+long nexus_net_dhcp(unsigned slot, uint64_t timeout_ns, struct NetLease *lease)
+{
+    struct NetDhcpArgs a = {
+        .timeout_ns = timeout_ns, .buf = (uint64_t)(uintptr_t)lease, .len = sizeof(*lease)};
+    return nexus_call(CMD_NET_DHCP, slot, &a, sizeof(a));
+}
