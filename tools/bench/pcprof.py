@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Where the guest spends its time: a sampling profile of one shell command, by kernel function.
+
+    python3 tools/bench/pcprof.py [--kernel ELF] [--transport T] [--hz N] [--top N] -- COMMAND...
+
+Boots the kernel (default build/riscv64/rumpk.elf) with a 64 MiB disk on the transport, starts
+COMMAND at the prompt (for example `bench blk blk0 2000`, or `run -c blk0 blkbench 2000`) and,
+until the prompt comes back, reads the CPU's pc through QEMU's monitor (`info registers`) about
+--hz times a second. Each pc is charged to the kernel function that holds it (the ELF's symbols,
+from riscv64-unknown-elf-nm); pcs outside the kernel image are counted as "user" (U-mode code)
+or "other". Prints the functions by share of samples. TCG runs guest code in translated blocks, so
+a sample lands where a block ended: shares are a fair picture of where time goes, not a
+cycle-exact one. Run two kernels with the same command to compare them.
+"""
+import argparse
+import bisect
+import collections
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests", "qemu"))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+
+from harness import Guest, Qmp, disk_args, make_image, qmp_args  # noqa: E402
+
+PC_RE = re.compile(r"\bpc\s+([0-9a-f]+)")
+
+
+def symbols(elf):
+    """(sorted start addresses, names) of the ELF's text symbols."""
+    out = subprocess.run(["riscv64-unknown-elf-nm", "-n", "--defined-only", elf], check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    addrs, names = [], []
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] in "tTwW":
+            addrs.append(int(parts[0], 16))
+            names.append(parts[2])
+    return addrs, names
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--kernel", default=os.path.join(ROOT, "build", "riscv64", "rumpk.elf"))
+    ap.add_argument("--transport", default="pci-modern")
+    ap.add_argument("--hz", type=int, default=500)
+    ap.add_argument("--top", type=int, default=30)
+    ap.add_argument("--timeout", type=float, default=300)
+    ap.add_argument("command", nargs="+")
+    a = ap.parse_args()
+    addrs, names = symbols(a.kernel)
+    end = addrs[-1] + 0x10000 if addrs else 0
+    os.environ["RUMPK_KERNEL"] = a.kernel
+    with tempfile.TemporaryDirectory(prefix="rumpk-pcprof-") as d:
+        img = make_image(os.path.join(d, "disk.img"), 64 << 20)
+        sock = os.path.join(d, "qmp.sock")
+        g = Guest(disk_args(img, a.transport) + qmp_args(sock), transports=[a.transport],
+                  append="nexfs=off")
+        q = Qmp(sock)
+        g.send(" ".join(a.command) + "\r")
+        counts = collections.Counter()
+        period = 1.0 / a.hz
+        deadline = time.monotonic() + a.timeout
+        samples = 0
+        while time.monotonic() < deadline:
+            if g.log.rstrip().endswith("nipbox>") and samples > 10:
+                break
+            regs = q.execute("human-monitor-command", **{"command-line": "info registers"})
+            m = PC_RE.search(regs)
+            if m:
+                pc = int(m[1], 16)
+                samples += 1
+                if addrs and addrs[0] <= pc < end:
+                    counts[names[bisect.bisect_right(addrs, pc) - 1]] += 1
+                elif pc < 0x80000000:
+                    counts["(user)"] += 1
+                else:
+                    counts["(other)"] += 1
+            time.sleep(period)
+        out = g.log
+        q.close()
+        g.send("poweroff\r")
+        g.wait_exit(20) if hasattr(g, "wait_exit") else None
+    print(f"pcprof: {samples} samples of `{' '.join(a.command)}` on {a.transport}, "
+          f"kernel {a.kernel}")
+    for name, n in counts.most_common(a.top):
+        print(f"{100.0 * n / max(samples, 1):6.2f}%  {n:6d}  {name}")
+    bench = [line for line in out.splitlines() if line.startswith("BENCH")]
+    for line in bench:
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
