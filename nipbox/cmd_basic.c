@@ -71,24 +71,16 @@ static int cmd_help(int argc, char **argv)
 static int cmd_echo(int argc, char **argv)
 {
     static char text[2048];
-    size_t len = 0;
     int words = argc, append = 0;
 
     if (argc >= 3 && (strcmp(argv[argc - 2], ">") == 0 || strcmp(argv[argc - 2], ">>") == 0)) {
         words = argc - 2;
         append = argv[argc - 2][1] == '>';
     }
-    for (int i = 1; i < words; i++) {
-        size_t n = strlen(argv[i]);
-        if (len + n + 2 > sizeof(text)) {
-            printf("echo: the text is longer than %zu bytes; nothing written\n", sizeof(text) - 2);
-            return -E2BIG;
-        }
-        if (i > 1)
-            text[len++] = ' ';
-        memcpy(text + len, argv[i], n);
-        len += n;
-    }
+    long joined = nipbox_join("echo", argv + 1, words - 1, text, sizeof(text), 1);
+    if (joined < 0)
+        return -E2BIG;
+    size_t len = (size_t)joined;
     text[len++] = '\n';
     if (words == argc) {
         fflush(stdout);

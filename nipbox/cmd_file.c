@@ -251,22 +251,14 @@ static int cmd_hexdump(int argc, char **argv)
 static int cmd_write(int argc, char **argv)
 {
     static char text[2048];
-    size_t len = 0;
     if (argc < 3) {
         printf("usage: write <file> <text...>\n");
         return -EINVAL;
     }
-    for (int i = 2; i < argc; i++) {
-        size_t n = strlen(argv[i]);
-        if (len + n + 1 > sizeof(text)) {
-            printf("write: the text is longer than %zu bytes; nothing written\n", sizeof(text) - 1);
-            return -E2BIG;
-        }
-        if (i > 2)
-            text[len++] = ' ';
-        memcpy(text + len, argv[i], n);
-        len += n;
-    }
+    long joined = nipbox_join("write", argv + 2, argc - 2, text, sizeof(text), 0);
+    if (joined < 0)
+        return -E2BIG;
+    size_t len = (size_t)joined;
     if (nipbox_file_put("write", argv[1], text, len, 0))
         return -EIO;
     printf("write: %zu bytes to %s\n", len, path_a);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include <abi/ipv4.h>
 #include <ion_gen/ion_cmds.h>
 #include <nexus.h>
 #include <nexus_net.h>
@@ -13,16 +14,6 @@
 
 #define DHCP_TIMEOUT_MS 3000u
 #define MS              1000000ull
-
-static unsigned prefix_len(uint32_t mask)
-{
-    unsigned n = 0;
-    while (mask & 0x80000000u) {
-        n++;
-        mask <<= 1;
-    }
-    return n;
-}
 
 static const char *message(long rc)
 {
@@ -76,14 +67,14 @@ static int cmd_dhcp(int argc, char **argv)
     net_format_ms(nexus_time_ns() - start, t, sizeof(t));
     if (rc == 0) {
         printf("dhcp: net0 bound %s/%u gateway %s server %s lease %lu s in %s ms\n",
-               net_format_ip(l.ip, ip), prefix_len(l.netmask),
+               net_format_ip(l.ip, ip), ipv4_prefix_len(l.netmask),
                l.gateway ? net_format_ip(l.gateway, gw) : "none", net_format_ip(l.server, srv),
                (unsigned long)l.lease_s, t);
         return 0;
     }
     if (rc == -ION_ETIMEDOUT) {
         printf("dhcp: net0: no answer in %lu ms; fallback %s/%u gateway %s\n", (unsigned long)ms,
-               net_format_ip(l.ip, ip), prefix_len(l.netmask), net_format_ip(l.gateway, gw));
+               net_format_ip(l.ip, ip), ipv4_prefix_len(l.netmask), net_format_ip(l.gateway, gw));
         return (int)rc;
     }
     printf("dhcp: net0: %s\n", rc == -ION_ENETDOWN ? "link down" : message(rc));

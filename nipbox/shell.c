@@ -51,6 +51,23 @@ int nipbox_cap_slot(const char *name, unsigned need)
     return -1;
 }
 
+long nipbox_join(const char *who, char *const *words, int n, char *out, size_t size, size_t reserve)
+{
+    size_t len = 0;
+    for (int i = 0; i < n; i++) {
+        size_t w = strlen(words[i]);
+        if (len + (i > 0) + w + reserve > size) {
+            printf("%s: the text is longer than %zu bytes; nothing written\n", who, size - reserve);
+            return -1;
+        }
+        if (i > 0)
+            out[len++] = ' ';
+        memcpy(out + len, words[i], w);
+        len += w;
+    }
+    return (long)len;
+}
+
 /* At the prompt, a Ctrl-C dropped with lost input is input lost like any other: it must not
  * interrupt the next command. */
 static void forget_dropped_ctrl_c(void)

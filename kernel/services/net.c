@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <abi/ipv4.h>
 #include <abi/parse_uint.h>
 #include <caps/cspace.h>
 #include <dispatch/dispatch.h>
@@ -24,16 +25,6 @@
 #define PING_PAYLOAD    56
 
 static uint8_t dgram[UDP_MAX_PAYLOAD]; /* shell-only buffers, off the shell's stack */
-
-static unsigned prefix_len(uint32_t mask)
-{
-    unsigned n = 0;
-    while (mask & 0x80000000u) {
-        n++;
-        mask <<= 1;
-    }
-    return n;
-}
 
 /* 0 when the calling fiber may act on the default interface (a capability to it with the
  * write right), else one line and -EPERM. */
@@ -89,7 +80,7 @@ static void show_netif(struct netif *nif)
     printf("%s: mac %s link %s\n", nif->name, net_mac_format(nif->mac, mac), up ? "up" : "down");
     if (nif->configured)
         printf("  inet %s/%u (mask %s) gateway %s, dhcp %s\n", net_ip_format(nif->ip, ip),
-               prefix_len(nif->netmask), net_ip_format(nif->netmask, mask),
+               ipv4_prefix_len(nif->netmask), net_ip_format(nif->netmask, mask),
                nif->gateway ? net_ip_format(nif->gateway, gw) : "none",
                dhcp_state_name(dhcp_state(nif)));
     else

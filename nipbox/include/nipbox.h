@@ -23,6 +23,11 @@ struct nipbox_command {
         aligned(sizeof(void *)))) static const struct nipbox_command nipbox_cmd_##ident = {        \
         name_, usage_, help_, fn_}
 
+/* Joins words[0..n) with single spaces into out (size bytes, room kept for `reserve` more):
+ * the length, or -1 with "<who>: the text is longer than ...; nothing written" said. */
+long nipbox_join(const char *who, char *const *words, int n, char *out, size_t size,
+                 size_t reserve);
+
 /* Ctrl-C pressed since the last call (for long-running commands). */
 int nipbox_interrupted(void);
 
