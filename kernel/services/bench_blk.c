@@ -151,8 +151,7 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
         if (resubmitted)
             block_kick(b->subj, b->dev);
         if (!finished)
-            block_wait_any(b->subj,
-                           b->dev); /* the next sweep takes whatever completed */
+            block_wait_any(b->subj, b->dev); /* the next sweep takes whatever completed */
     }
     const uint64_t ns = time_ns() - t0;
     block_stats(&block_kernel, b->dev, &s1);
