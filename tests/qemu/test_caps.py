@@ -9,7 +9,7 @@ import os
 import re
 import unittest
 
-from harness import QemuTestCase, disk_args, make_image
+from harness import ALL_TRANSPORTS, QemuTestCase, disk_args, make_image
 
 EPERM, EBADF, ECHILD, ENOENT = -1, -9, -10, -2
 
@@ -62,7 +62,7 @@ class Caps(QemuTestCase):
     def test_the_shell_gives_up_a_disk(self):
         # init gives the shell (a user fiber) the machine and every disk; after `caps drop blk0`
         # its dd is refused in one line and the device never sees the request.
-        for transport in ("pci-legacy", "pci-modern", "mmio-v2"):
+        for transport in ALL_TRANSPORTS:
             with self.subTest(transport=transport):
                 d = self.tmpdir()
                 img = make_image(os.path.join(d, "disk.img"), 1 << 20)

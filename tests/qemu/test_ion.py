@@ -14,11 +14,12 @@
     pinned pages and capabilities are back at their baseline.
 """
 import os
+import subprocess
 import re
 import time
 import unittest
 
-from harness import ALL_TRANSPORTS, QemuTestCase, disk_args, fnv1a, make_image
+from harness import ALL_TRANSPORTS, KERNEL, QemuTestCase, disk_args, fnv1a, make_image
 
 SECTOR = 512
 USED_RE = re.compile(r"pages: \d+ total, (\d+) used")
@@ -35,6 +36,18 @@ def blkio_pattern(seed, length):
 
 def host_fill(off, n):
     return bytes(((off + i) * 13 + (off + i) // 4096) & 0xFF for i in range(n))
+
+
+def nipbox_symbol(name):
+    """The address of a static in NipBox's image (riscv64-unknown-elf-nm)."""
+    elf = os.path.join(os.path.dirname(KERNEL), "user", "nipbox.elf")
+    out = subprocess.run(["riscv64-unknown-elf-nm", elf], check=True, capture_output=True,
+                         text=True).stdout
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2] == name:
+            return int(parts[0], 16)
+    raise AssertionError(f"{name} not in {elf}")
 
 
 class Ion(QemuTestCase):
@@ -131,6 +144,16 @@ class Ion(QemuTestCase):
         got = {m[1]: int(m[2]) for m in re.finditer(r"blkargs (\S+) = (-?\d+)", out)}
         self.assertEqual(got, expect, out)
         self.assertIn("hostile: blkkernel -14", g.cmd("run -c blk0:r hostile blkkernel"))
+        # NipBox's memory (a user fiber of its own): its addresses, read from its image, are
+        # looked up in the hostile fiber's own table. Where that maps nothing: -EFAULT; where
+        # it maps the hostile fiber's own page, the bytes land there, and NipBox's do not change
+        # (its working directory, kept at that address, is still "/").
+        at = nipbox_symbol("image") + (1 << 20)
+        self.assertIn(f"hostile: blkat {at:#x} -14", g.cmd(f"run -c blk0:r hostile blkat {at:#x}"))
+        at = nipbox_symbol("cwd") & ~4095
+        out = g.cmd(f"run -c blk0:r hostile blkat {at:#x}")
+        self.assertRegex(out, rf"hostile: blkat {at:#x} (4096|-14)")
+        self.assertEqual(g.cmd("pwd").strip(), "/")
         out = g.cmd("run -c blk0:r hostile ionflood", timeout=120)
         m = re.search(r"ionflood 100000 commands: (\d+) ok, (\d+) errors", out)
         self.assertIsNotNone(m, out)

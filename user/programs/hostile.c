@@ -3,6 +3,7 @@
  * another fiber. `hostile ATTEMPT`; the attempts are listed by `hostile` alone. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <nexus.h>
@@ -215,9 +216,16 @@ int main(int argc, char **argv)
         /* A device write into kernel memory, through a capability this fiber does hold. */
         printf("hostile: blkkernel %ld\n", blk(CMD_BLK_READ, 0, 0, KERNEL_TEXT, 8, 4096));
         return 0;
+    } else if (strcmp(what, "blkat") == 0 && argc > 2) {
+        /* A device write to an address of another program's (NipBox's buffers: the test reads
+         * them from nipbox.elf): this fiber's own table decides, where nothing is mapped there. */
+        uint64_t at = strtoull(argv[2], NULL, 0);
+        printf("hostile: blkat 0x%llx %ld\n", (unsigned long long)at,
+               blk(CMD_BLK_READ, 0, 0, at, 8, 4096));
+        return 0;
     } else {
         printf("hostile: kread kwrite kjump priv wfi stack textwrite badptr blkargs ionflood "
-               "blkkernel\n");
+               "blkkernel blkat\n");
         return 2;
     }
     printf("hostile: %s did not trap\n", what);
