@@ -107,6 +107,25 @@ class ShellFiles(QemuTestCase):
                                text=True)
             self.assertEqual(p.returncode, 0, img + p.stdout + p.stderr)
 
+    def test_read_only_disk_mounts_read_only(self):
+        d = self.tmpdir()
+        fs = os.path.join(d, "fs.img")
+        subprocess.run([nexfs_tool("mkfs.nexfs"), fs, "--size", str(8 << 20)], check=True,
+                       capture_output=True)
+        subprocess.run([nexfs_tool("nexfs"), fs, "mkdir", "/kept"], check=True,
+                       capture_output=True)
+        with open(fs, "rb") as f:
+            before = f.read()
+        g = self.boot(disk_args(fs, "pci-legacy", readonly=True), transports=["pci-legacy"])
+        self.assertIn("nexfsd: serving vfs0 (read-only)", g.log)
+        self.assertEqual(g.cmd("ls").split(), ["kept/"])
+        self.assertIn("write: /new: read-only device", g.cmd("write /new text"))
+        self.assertIn("mkdir: /x: read-only device", g.cmd("mkdir /x"))
+        self.assertIn("fsck: clean", g.cmd("fsck"))
+        self.assertEqual(g.poweroff(), 0)
+        with open(fs, "rb") as f:
+            self.assertEqual(f.read(), before)  # never written
+
 
 if __name__ == "__main__":
     unittest.main()
