@@ -66,9 +66,18 @@ void bc_init(struct nexfs *fs, uint8_t *mem, size_t size)
     fs->bounce = mem;
     fs->bounce2 = mem + fs->bs;
     n -= 2;
+    if (n > NEXFS_CACHE_MAX + NEXFS_UNDO_MAX)
+        n = NEXFS_CACHE_MAX + NEXFS_UNDO_MAX;
+    fs->mem = mem + 2 * (size_t)fs->bs;
+    fs->undo = NULL;
+    fs->undo_max = 0;
+    if (n >= 128) { /* room for a full cache beside the before-images of a grouped write */
+        n -= NEXFS_UNDO_MAX;
+        fs->undo = fs->mem + n * (size_t)fs->bs;
+        fs->undo_max = NEXFS_UNDO_MAX;
+    }
     if (n > NEXFS_CACHE_MAX)
         n = NEXFS_CACHE_MAX;
-    fs->mem = mem + 2 * (size_t)fs->bs;
     fs->nslots = (uint32_t)n;
     memset(fs->slot, 0, sizeof(fs->slot));
 }
@@ -175,13 +184,24 @@ void bc_put(struct nexfs *fs, int slot)
 int bc_dirty(struct nexfs *fs, int slot)
 {
     struct nexfs_cslot *s = &fs->slot[slot];
-    if (s->dirty)
+    if (s->dirty) {
+        /* Dirty from an earlier write of the group: keep its state before this one changes it. */
+        if (fs->undo_on && !s->undo) {
+            if (fs->undo_n == fs->undo_max)
+                return -NEXFS_ENOSPC; /* cannot happen: txn_continue checks the count */
+            memcpy(fs->undo + (size_t)fs->undo_n * fs->bs, bc_data(fs, slot), fs->bs);
+            fs->undo_slot[fs->undo_n] = (int16_t)slot;
+            fs->undo_block[fs->undo_n++] = s->block;
+            s->undo = 2;
+        }
         return 0;
+    }
     if (!fs->txn_open)
         return -NEXFS_EINVAL;
     if (fs->txn_dirty >= fs->txn_max)
         return -NEXFS_ENOSPC;
     s->dirty = 1;
+    s->undo = fs->undo_on ? 1 : 0;
     fs->txn_dirty++;
     return 0;
 }

@@ -4,8 +4,8 @@
  * stat, readdir, fsync. */
 #include "nexfs_int.h"
 
-#define READ_RUN_MAX  64u /* blocks one device read may carry (256 KiB at 4 KiB) */
-#define WRITE_RUN_MAX 64u /* and one device write */
+#define READ_RUN_MAX  256u /* blocks one device read may carry (1 MiB at 4 KiB) */
+#define WRITE_RUN_MAX 256u /* and one device write */
 
 #define WRITE_ROOM 12 /* dirty blocks one block of a write may need */
 
@@ -132,6 +132,11 @@ int nexfs_close(struct nexfs *fs, int fd)
         return -NEXFS_EBADF;
     uint32_t ino = f->ino;
     f->ino = 0;
+    /* A file's grouped writes are committed when it is closed: a later failure elsewhere can
+     * then never take them back. */
+    int pending = fs->txn_pending && !fs->read_only && !fs->failed ? txn_commit(fs) : 0;
+    if (pending < 0)
+        return pending;
     if (file_is_open(fs, ino) || fs_writable(fs) < 0)
         return 0;
     struct ino_ref r;
@@ -256,9 +261,14 @@ int64_t nexfs_pwrite(struct nexfs *fs, int fd, const void *buf, uint64_t len, ui
     struct ino_ref r;
     struct write_run run = {0, 0, NULL};
     uint64_t done = 0, committed = 0;
-    txn_begin(fs);
-    if ((rc = iget(fs, f->ino, &r)) < 0)
-        return txn_end(fs, rc);
+    txn_continue(fs);
+    if ((rc = iget(fs, f->ino, &r)) < 0) {
+        if (fs->undo_on)
+            txn_undo(fs);
+        else
+            txn_abort(fs);
+        return rc;
+    }
     if ((rc = idirty(fs, &r)) < 0)
         goto out;
     const uint8_t *in = buf;
@@ -291,11 +301,14 @@ int64_t nexfs_pwrite(struct nexfs *fs, int fd, const void *buf, uint64_t len, ui
 out:
     iput(fs, &r);
     if (rc < 0) {
-        if (fs->txn_open)
-            txn_abort(fs); /* this piece never happened; earlier pieces are committed */
+        /* This piece never happened; earlier pieces, and earlier writes, stay. */
+        if (fs->txn_open && fs->undo_on)
+            txn_undo(fs);
+        else if (fs->txn_open)
+            txn_abort(fs);
         return committed ? (int64_t)committed : rc;
     }
-    rc = txn_commit(fs);
+    rc = txn_defer(fs, 2 * WRITE_ROOM); /* committed with the next other change, or a sync */
     return rc < 0 ? rc : (int64_t)done;
 }
 

@@ -1,13 +1,77 @@
 /* The write-ahead journal (docs/nexfs-format.md, "Journal"): one transaction at a time, logged
- * as whole-block images, committed by one header write, then written home. Owns the commit
+ * as whole-block images, committed by one header write, then written home. Data writes group:
+ * one transaction gathers several (committed at the next other change, sync, fsync or unmount,
+ * or when full); a write that fails takes back only its own changes. Owns the commit
  * order and its three flushes, recovery at mount, and the read-only overlay. */
 #include "nexfs_int.h"
 
+int txn_flush_pending(struct nexfs *fs)
+{
+    return fs->txn_pending ? txn_commit(fs) : 0;
+}
+
+/* Every operation but a data write starts from a committed state. */
 void txn_begin(struct nexfs *fs)
 {
+    (void)txn_flush_pending(fs); /* a failure there is the device's: see txn_commit */
+    fs->undo_on = 0;
     fs->txn_open = 1;
     fs->txn_dirty = 0;
     fs->nfrees = 0;
+}
+
+/* A data write joins the pending transaction when the before-images of what that holds fit the
+ * undo area; from here until it ends, bc_dirty keeps what it changes apart (txn_undo). */
+void txn_continue(struct nexfs *fs)
+{
+    if (!fs->txn_pending || fs->txn_dirty > fs->undo_max) {
+        txn_begin(fs);
+        return;
+    }
+    fs->txn_pending = 0;
+    fs->txn_open = 1;
+    fs->undo_on = 1;
+    fs->undo_n = 0;
+    fs->undo_txn_dirty = fs->txn_dirty;
+    fs->undo_nfrees = fs->nfrees;
+    for (uint32_t i = 0; i < fs->nslots; i++)
+        fs->slot[i].undo = 0;
+}
+
+/* The joined write failed: its changes go, the earlier writes' stay pending. */
+void txn_undo(struct nexfs *fs)
+{
+    for (uint32_t i = 0; i < fs->nslots; i++)
+        if (fs->slot[i].dirty && fs->slot[i].undo == 1) {
+            fs->slot[i].dirty = 0;
+            fs->slot[i].valid = 0;
+        }
+    for (uint32_t k = 0; k < fs->undo_n; k++) {
+        uint64_t b = fs->undo_block[k];
+        for (uint32_t i = 0; i < fs->nslots; i++) /* no other copy of the block may stay */
+            if (fs->slot[i].valid && fs->slot[i].block == b && (int)i != fs->undo_slot[k])
+                fs->slot[i].valid = fs->slot[i].dirty = 0;
+        struct nexfs_cslot *s = &fs->slot[fs->undo_slot[k]];
+        memcpy(bc_data(fs, fs->undo_slot[k]), fs->undo + (size_t)k * fs->bs, fs->bs);
+        s->block = b;
+        s->valid = s->dirty = 1;
+    }
+    fs->txn_dirty = fs->undo_txn_dirty;
+    fs->nfrees = fs->undo_nfrees;
+    fs->counts_stale = 1;
+    fs->undo_on = 0;
+    fs->txn_open = 0;
+    fs->txn_pending = fs->txn_dirty || fs->nfrees;
+}
+
+int txn_defer(struct nexfs *fs, uint32_t keep)
+{
+    fs->undo_on = 0;
+    if (!fs->undo_max || txn_room(fs) < keep || fs->read_only || fs->failed)
+        return txn_commit(fs);
+    fs->txn_open = 0;
+    fs->txn_pending = 1;
+    return 0;
 }
 
 uint32_t txn_room(const struct nexfs *fs)
@@ -19,6 +83,8 @@ uint32_t txn_room(const struct nexfs *fs)
 
 void txn_abort(struct nexfs *fs)
 {
+    fs->txn_pending = 0;
+    fs->undo_on = 0;
     bc_drop_dirty(fs);
     fs->nfrees = 0;
     fs->counts_stale = 1;
@@ -67,6 +133,8 @@ int txn_commit(struct nexfs *fs)
     for (uint32_t i = 0; i < fs->nslots; i++)
         if (fs->slot[i].dirty)
             slots[n++] = (int)i;
+    fs->txn_pending = 0;
+    fs->undo_on = 0;
     if (n == 0 && fs->nfrees == 0) {
         fs->txn_open = 0;
         return 0;

@@ -130,6 +130,13 @@ void bc_init(struct nexfs *fs, uint8_t *mem, size_t size);
 
 /* journal.c */
 void txn_begin(struct nexfs *fs);
+/* Group commit for data writes (journal.c): txn_continue joins the pending transaction; on
+ * failure txn_undo takes back only this write's changes; txn_defer leaves the transaction
+ * pending unless it has less room than `keep`; txn_flush_pending commits a pending one. */
+void txn_continue(struct nexfs *fs);
+void txn_undo(struct nexfs *fs);
+int txn_defer(struct nexfs *fs, uint32_t keep);
+int txn_flush_pending(struct nexfs *fs);
 uint32_t txn_room(const struct nexfs *fs);
 int txn_commit(struct nexfs *fs);
 void txn_abort(struct nexfs *fs);

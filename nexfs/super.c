@@ -349,7 +349,9 @@ int nexfs_unmount(struct nexfs *fs)
         return 0;
     if (fs->failed)
         return -NEXFS_EIO;
-    int rc = orphans_process(fs);
+    int rc = txn_flush_pending(fs);
+    if (rc == 0)
+        rc = orphans_process(fs);
     if (rc == 0)
         rc = journal_checkpoint(fs);
     if (rc == 0)
@@ -363,7 +365,10 @@ int nexfs_sync(struct nexfs *fs)
 {
     if (fs->failed)
         return -NEXFS_EIO;
-    return fs->read_only ? 0 : journal_checkpoint(fs);
+    if (fs->read_only)
+        return 0;
+    int rc = txn_flush_pending(fs);
+    return rc < 0 ? rc : journal_checkpoint(fs);
 }
 
 int nexfs_statfs(struct nexfs *fs, struct nexfs_statfs *st)

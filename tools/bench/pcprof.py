@@ -29,6 +29,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 from harness import Guest, Qmp, disk_args, make_image, qmp_args  # noqa: E402
 
 PC_RE = re.compile(r"\bpc\s+([0-9a-f]+)")
+USER_BASE = 0x1000000000  # where user programs are linked (user/user.ld)
 
 
 def symbols(elf):
@@ -48,6 +49,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--kernel", default=os.path.join(ROOT, "build", "riscv64", "rumpk.elf"))
+    ap.add_argument("--user", help="a user program's ELF (build/riscv64/user/NAME.elf): its "
+                    "functions are named too (user pcs are otherwise counted as \"(user)\")")
     ap.add_argument("--transport", default="pci-modern")
     ap.add_argument("--hz", type=int, default=500)
     ap.add_argument("--top", type=int, default=30)
@@ -56,6 +59,8 @@ def main():
     a = ap.parse_args()
     addrs, names = symbols(a.kernel)
     end = addrs[-1] + 0x10000 if addrs else 0
+    uaddrs, unames = symbols(a.user) if a.user else ([], [])
+    uend = uaddrs[-1] + 0x10000 if uaddrs else 0
     os.environ["RUMPK_KERNEL"] = a.kernel
     with tempfile.TemporaryDirectory(prefix="rumpk-pcprof-") as d:
         img = make_image(os.path.join(d, "disk.img"), 64 << 20)
@@ -78,7 +83,9 @@ def main():
                 samples += 1
                 if addrs and addrs[0] <= pc < end:
                     counts[names[bisect.bisect_right(addrs, pc) - 1]] += 1
-                elif pc < 0x80000000:
+                elif uaddrs and uaddrs[0] <= pc < uend:
+                    counts["user:" + unames[bisect.bisect_right(uaddrs, pc) - 1]] += 1
+                elif pc >= USER_BASE:
                     counts["(user)"] += 1
                 else:
                     counts["(other)"] += 1

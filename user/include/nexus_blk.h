@@ -33,6 +33,11 @@ long nexus_blk_read(unsigned slot, uint64_t lba, uint32_t count, void *buf, uint
 long nexus_blk_write(unsigned slot, uint64_t lba, uint32_t count, const void *buf, uint32_t len);
 long nexus_blk_info(unsigned slot, struct BlkInfo *info);
 long nexus_blk_flush(unsigned slot);
+/* A long read or write (count blocks of block_size at lba, buf on a 512-byte boundary) cut into
+ * chunk_blocks pieces kept `depth` at a time at the device (1..32): 0 once all are done, or the
+ * first error (the rest still finished first). */
+long nexus_blk_rw_deep(unsigned slot, int write, uint64_t lba, uint32_t count, void *buf,
+                       uint32_t block_size, uint32_t chunk_blocks, unsigned depth);
 
 #include <nexus_caps.h> /* the capability calls (slots are what these commands name) */
 

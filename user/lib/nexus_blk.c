@@ -99,3 +99,49 @@ long nexus_blk_flush(unsigned slot)
 {
     return nexus_call(CMD_BLK_FLUSH, slot, NULL, 0);
 }
+
+long nexus_blk_rw_deep(unsigned slot, int write, uint64_t lba, uint32_t count, void *buf,
+                       uint32_t block_size, uint32_t chunk_blocks, unsigned depth)
+{
+    uint8_t *p = buf;
+    const uint64_t first = next_tag;
+    uint64_t posted = 0, done = 0, chunks;
+    long err = 0;
+
+    if (!count || !block_size || !chunk_blocks || !depth || depth > CHAN_ENTRIES / 2)
+        return -EINVAL;
+    chunks = (count + chunk_blocks - 1) / chunk_blocks;
+    next_tag += chunks;
+    while (done < chunks) {
+        /* Keep `depth` requests at the device: post until full (or out of chunks), then wait. */
+        while (err == 0 && posted < chunks && posted - done < depth) {
+            uint64_t at = posted * chunk_blocks;
+            uint32_t n = count - at < chunk_blocks ? (uint32_t)(count - at) : chunk_blocks;
+            struct BlkArgs a = {.lba = lba + at,
+                                .buf = (uint64_t)(uintptr_t)(p + at * block_size),
+                                .count = n,
+                                .len = n * block_size};
+            long rc = nexus_post(write ? CMD_BLK_WRITE : CMD_BLK_READ, slot, first + posted, &a,
+                                 sizeof(a));
+            if (rc)
+                break;
+            posted++;
+        }
+        if (posted == done)
+            return err ? err : -EAGAIN;
+        long rc = nexus_enter(1);
+        if (rc < 0)
+            return rc; /* the kernel ends the fiber's requests with it */
+        struct ion_cqe c;
+        while (nexus_cq_pop(&chan.cq, &c) == 0) {
+            if (c.tag < first || c.tag >= first + chunks)
+                continue; /* not ours: nobody else waits in this single-threaded program */
+            done++;
+            if (c.result < 0 && !err)
+                err = c.result;
+        }
+        if (err && done == posted)
+            return err;
+    }
+    return err;
+}

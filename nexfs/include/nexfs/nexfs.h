@@ -37,6 +37,7 @@ const char *nexfs_strerror(int err);
 #define NEXFS_CACHE_MAX 512 /* block cache slots (the caller's memory may give fewer) */
 #define NEXFS_TXN_MAX   256 /* blocks one journal transaction may hold */
 #define NEXFS_FREES_MAX 1024
+#define NEXFS_UNDO_MAX  16 /* metadata blocks a grouped data write can take back (journal.c) */
 #define NEXFS_ROOT_INO  1
 
 /* File types in st_mode (the POSIX values). */
@@ -119,7 +120,8 @@ struct nexfs_cslot { /* one block cache slot */
     uint64_t block;
     uint32_t lru;
     uint16_t refs;
-    uint8_t valid, dirty, verified, pad;
+    uint8_t valid, dirty, verified;
+    uint8_t undo; /* during a grouped write: 1 dirtied by it, 2 its before-image saved */
 };
 
 struct nexfs_file { /* one open file */
@@ -150,6 +152,14 @@ struct nexfs {
         frees[NEXFS_FREES_MAX]; /* blocks freed in this transaction: not reused before it commits */
     uint64_t seq;               /* next journal sequence number */
     int ckpt_pending;           /* home writes not yet flushed */
+    /* group commit (journal.c): a data write's transaction left pending for the next one, and
+     * what that next one changed, so its failure takes back only its own changes */
+    int txn_pending;
+    int undo_on;
+    uint8_t *undo; /* undo_max blocks of before-images (0: no grouping) */
+    uint32_t undo_max, undo_n, undo_txn_dirty, undo_nfrees;
+    int16_t undo_slot[NEXFS_UNDO_MAX];
+    uint64_t undo_block[NEXFS_UNDO_MAX];
     /* read-only view of a committed transaction that could not be replayed (read-only mount) */
     uint32_t overlay_n;
     uint64_t overlay_home[NEXFS_TXN_MAX];
