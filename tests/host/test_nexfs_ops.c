@@ -325,6 +325,42 @@ static void read_only(void **state)
     tfs_free(&t);
 }
 
+/* Group commit: writes to an open file wait in one transaction; one that fails takes back only
+ * its own changes, the earlier ones reach the disk at fsync, and nothing half-done is left. */
+static void grouped_write_fails_alone(void **state)
+{
+    (void)state;
+    struct tfs t;
+    tfs_make(&t, 4096, 4096);
+    struct nexfs *fs = &t.fs;
+    uint8_t a[3 * 4096], b[2 * 4096];
+    memset(a, 'A', sizeof(a));
+    memset(b, 'B', sizeof(b));
+    int fd = nexfs_open(fs, "/g", NEXFS_O_CREAT | NEXFS_O_RDWR, 0644);
+    assert_true(fd >= 0);
+    uint64_t flushes = t.rd.flushes;
+    assert_int_equal(nexfs_write(fs, fd, a, sizeof(a)), (int64_t)sizeof(a));
+    assert_int_equal(t.rd.flushes, flushes); /* not committed yet: grouped */
+    assert_true(fs->txn_pending);
+    t.rd.fail_writes_after = 0; /* the next write's data never lands */
+    assert_int_equal(nexfs_write(fs, fd, b, sizeof(b)), -NEXFS_EIO);
+    t.rd.fail_writes_after = -1;
+    assert_true(fs->txn_pending); /* the first write still waits, whole */
+    struct nexfs_stat st;
+    assert_int_equal(nexfs_fstat(fs, fd, &st), 0);
+    assert_int_equal(st.size, sizeof(a));
+    assert_int_equal(nexfs_fsync(fs, fd), 0);
+    assert_int_equal(nexfs_close(fs, fd), 0);
+    tfs_remount(&t, 0); /* what the disk holds */
+    fd = nexfs_open(fs, "/g", NEXFS_O_RDONLY, 0);
+    uint8_t back[sizeof(a) + sizeof(b)];
+    assert_int_equal(nexfs_read(fs, fd, back, sizeof(back)), (int64_t)sizeof(a));
+    assert_memory_equal(back, a, sizeof(a));
+    nexfs_close(fs, fd);
+    assert_int_equal(nexfs_unmount(fs), 0);
+    tfs_free(&t);
+}
+
 static void device_errors(void **state)
 {
     (void)state;
@@ -368,11 +404,17 @@ static void device_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(mount_clean),      cmocka_unit_test(file_sizes),
-        cmocka_unit_test(rw_positions),     cmocka_unit_test(names_and_dirs),
-        cmocka_unit_test(renames),          cmocka_unit_test(truncates),
-        cmocka_unit_test(unlink_open_file), cmocka_unit_test(too_many_open),
-        cmocka_unit_test(read_only),        cmocka_unit_test(device_errors),
+        cmocka_unit_test(mount_clean),
+        cmocka_unit_test(file_sizes),
+        cmocka_unit_test(rw_positions),
+        cmocka_unit_test(names_and_dirs),
+        cmocka_unit_test(renames),
+        cmocka_unit_test(truncates),
+        cmocka_unit_test(unlink_open_file),
+        cmocka_unit_test(too_many_open),
+        cmocka_unit_test(read_only),
+        cmocka_unit_test(device_errors),
+        cmocka_unit_test(grouped_write_fails_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
