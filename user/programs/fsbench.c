@@ -1,7 +1,7 @@
 /* fsbench: NexFS's speed from a user fiber on the disk in slot 0 (it makes a new filesystem
  * there: everything on the disk is lost). `./rumpk bench fs` runs it beside the raw Valve's
  * `bench blk` on the same disk in the same boot.
- *   fsbench [MiB]   sequential write (fsync at the end; and the time before that fsync, as
+ *   fsbench [MiB] [seq]   (seq: the large file's tests only) sequential write (fsync at the end; and the time before that fsync, as
  *                   seq_write_nosync) and read of one MiB-sized file in 1 MiB calls, 4 KiB random
  * reads in it for 1 s, creating and deleting 10,000 small files; one BENCH line each: BENCH
  * test=fs_<name> bytes= ns= mib_s= ops= ops_s=
@@ -90,6 +90,8 @@ int main(int argc, char **argv)
     }
     report("rand_read_4k", n * 4096, n, nexus_time_ns() - t0);
     nexfs_close(&fs, fd);
+    if (argc > 2 && strcmp(argv[2], "seq") == 0) /* the large file only (for profiles) */
+        return (rc = nexfs_unmount(&fs)) < 0 ? fail("unmount", rc) : 0;
 
     if ((rc = nexfs_mkdir(&fs, "/many", 0755)) < 0)
         return fail("/many", rc);
