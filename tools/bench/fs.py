@@ -2,7 +2,7 @@
 """Filesystem benchmark: NexFS from a user fiber (`fsbench`, user/programs/fsbench.c) beside the
 raw Valve (NipBox's `bench blk`, inside the kernel) on the same disk, in the same boot.
 
-    ./rumpk bench fs [--transport T ...|all] [--mib N] [--out FILE]
+    ./rumpk bench fs [--transport T ...|all] [--mib N] [--cache writeback|unsafe] [--out FILE]
 
 Per transport one boot (-m 1G) with a fresh 192 MiB raw image (cache=writeback, as
 tools/bench/blk.py): first `bench blk -w blk0` (the raw figures: 1 MiB sequential reads and writes,
@@ -33,10 +33,10 @@ def run_transport(a, transport, workdir, emit):
     disk = os.path.join(workdir, "fs-%s.img" % transport)
     with open(disk, "wb") as f:
         f.truncate(IMAGE_BYTES)
-    g = Guest(blk.qemu_args(transport, "file", disk, "writeback", None), transports=[transport],
+    g = Guest(blk.qemu_args(transport, "file", disk, a.cache, None), transports=[transport],
               memory="1G", boot_timeout=60, name="fs-" + transport)
     try:
-        emit({"bench": "rumpk-fs", "transport": transport, "test": "cmdline",
+        emit({"bench": "rumpk-fs", "transport": transport, "test": "cmdline", "cache": a.cache,
               "argv": shlex.join(g.args)})
         raw = {r["test"]: r for r in blk.parse_bench(g.cmd("bench blk -w blk0 1000", timeout=120))}
         text = g.cmd(f"run -c blk0 fsbench {a.mib}", timeout=600)
@@ -64,6 +64,9 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--transport", action="append", help="a transport, or all (default)")
     p.add_argument("--mib", type=int, default=64)
+    p.add_argument("--cache", default="writeback",
+                   help="QEMU's cache mode for the image: writeback (default; a flush is the "
+                   "host's fsync), or unsafe (flushes cost nothing: NexFS's own cost alone)")
     p.add_argument("--out")
     return blk.run_each_transport(p.parse_args(), run_transport)
 

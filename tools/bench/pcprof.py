@@ -53,6 +53,7 @@ def main():
                     "functions are named too (user pcs are otherwise counted as \"(user)\")")
     ap.add_argument("--transport", default="pci-modern")
     ap.add_argument("--hz", type=int, default=500)
+    ap.add_argument("--disk-mib", type=int, default=64, help="the disk's size (64 MiB)")
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--timeout", type=float, default=300)
     ap.add_argument("command", nargs="+")
@@ -63,7 +64,7 @@ def main():
     uend = uaddrs[-1] + 0x10000 if uaddrs else 0
     os.environ["RUMPK_KERNEL"] = a.kernel
     with tempfile.TemporaryDirectory(prefix="rumpk-pcprof-") as d:
-        img = make_image(os.path.join(d, "disk.img"), 64 << 20)
+        img = make_image(os.path.join(d, "disk.img"), a.disk_mib << 20)
         sock = os.path.join(d, "qmp.sock")
         g = Guest(disk_args(img, a.transport) + qmp_args(sock), transports=[a.transport],
                   append="nexfs=off")
