@@ -80,6 +80,7 @@ void bc_init(struct nexfs *fs, uint8_t *mem, size_t size)
         n = NEXFS_CACHE_MAX;
     fs->nslots = (uint32_t)n;
     memset(fs->slot, 0, sizeof(fs->slot));
+    memset(fs->find_hint, 0xff, sizeof(fs->find_hint)); /* -1: no hint */
 }
 
 uint8_t *bc_data(struct nexfs *fs, int slot)
@@ -87,11 +88,19 @@ uint8_t *bc_data(struct nexfs *fs, int slot)
     return fs->mem + (size_t)slot * fs->bs;
 }
 
+/* The slot holding block, or -1. A hint table remembers where each block was last found; a
+ * stale hint (the slot since given to another block) fails the check and the scan decides. */
 static int bc_find(struct nexfs *fs, uint64_t block)
 {
+    int16_t *hint = &fs->find_hint[block & (NEXFS_FIND_HINTS - 1)];
+    if (*hint >= 0 && (uint32_t)*hint < fs->nslots && fs->slot[*hint].valid &&
+        fs->slot[*hint].block == block)
+        return *hint;
     for (uint32_t i = 0; i < fs->nslots; i++)
-        if (fs->slot[i].valid && fs->slot[i].block == block)
+        if (fs->slot[i].valid && fs->slot[i].block == block) {
+            *hint = (int16_t)i;
             return (int)i;
+        }
     return -1;
 }
 
@@ -129,6 +138,7 @@ int bc_get(struct nexfs *fs, uint64_t block, int slot_out[1])
         if (rc < 0)
             return rc;
         fs->slot[i].block = block;
+        fs->find_hint[block & (NEXFS_FIND_HINTS - 1)] = (int16_t)i;
         fs->slot[i].valid = 1;
         fs->slot[i].dirty = 0;
         fs->slot[i].refs = 0;
@@ -148,6 +158,7 @@ int bc_new(struct nexfs *fs, uint64_t block, int slot_out[1])
         if (i < 0)
             return -NEXFS_ENOMEM;
         fs->slot[i].block = block;
+        fs->find_hint[block & (NEXFS_FIND_HINTS - 1)] = (int16_t)i;
         fs->slot[i].valid = 1;
         fs->slot[i].dirty = 0;
         fs->slot[i].refs = 0;

@@ -31,14 +31,15 @@
 /* A short English name for an error code ("no space left on device"); never NULL. */
 const char *nexfs_strerror(int err);
 
-#define NEXFS_NAME_MAX  255
-#define NEXFS_PATH_MAX  4096
-#define NEXFS_OPEN_MAX  64  /* open files per mount */
-#define NEXFS_CACHE_MAX 512 /* block cache slots (the caller's memory may give fewer) */
-#define NEXFS_TXN_MAX   256 /* blocks one journal transaction may hold */
-#define NEXFS_FREES_MAX 1024
-#define NEXFS_UNDO_MAX  16 /* metadata blocks a grouped data write can take back (journal.c) */
-#define NEXFS_ROOT_INO  1
+#define NEXFS_NAME_MAX   255
+#define NEXFS_PATH_MAX   4096
+#define NEXFS_OPEN_MAX   64  /* open files per mount */
+#define NEXFS_CACHE_MAX  512 /* block cache slots (the caller's memory may give fewer) */
+#define NEXFS_TXN_MAX    256 /* blocks one journal transaction may hold */
+#define NEXFS_FREES_MAX  1024
+#define NEXFS_FIND_HINTS 256 /* cache lookup hints (a power of two) */
+#define NEXFS_UNDO_MAX   16  /* metadata blocks a grouped data write can take back (journal.c) */
+#define NEXFS_ROOT_INO   1
 
 /* File types in st_mode (the POSIX values). */
 #define NEXFS_S_IFMT  0xf000u
@@ -141,6 +142,7 @@ struct nexfs {
     uint8_t *mem;
     uint32_t nslots;
     uint32_t lru_clock;
+    int16_t find_hint[NEXFS_FIND_HINTS]; /* block % size -> the slot it was last found in */
     struct nexfs_cslot slot[NEXFS_CACHE_MAX];
     uint8_t *bounce; /* one block for data I/O */
     uint8_t *bounce2;
