@@ -1,10 +1,10 @@
 /* fsbench: NexFS's speed from a user fiber on the disk in slot 0 (it makes a new filesystem
  * there: everything on the disk is lost). `./rumpk bench fs` runs it beside the raw Valve's
  * `bench blk` on the same disk in the same boot.
- *   fsbench [MiB] [seq]   (seq: the large file's tests only) sequential write (fsync at the end; and the time before that fsync, as
- *                   seq_write_nosync) and read of one MiB-sized file in 1 MiB calls, 4 KiB random
- * reads in it for 1 s, creating and deleting 10,000 small files; one BENCH line each: BENCH
- * test=fs_<name> bytes= ns= mib_s= ops= ops_s=
+ *   fsbench [MiB] [seq]   (seq: the large file's tests only) sequential write (fsync at the end;
+ * and the time before that fsync, as seq_write_nosync) and read of one MiB-sized file in 1 MiB
+ * calls, 4 KiB random reads in it for 1 s, creating and deleting 10,000 small files; one BENCH line
+ * each: BENCH test=fs_<name> bytes= ns= mib_s= ops= ops_s=
  */
 #include <stdio.h>
 #include <stdlib.h>
