@@ -112,6 +112,10 @@ class Fibers(QemuTestCase):
         # Bad pointers in system calls: -EFAULT for kernel memory, unmapped space, the end of
         # the address space and read-only text as a read buffer; -ENOSYS for an unknown call.
         self.assertIn("hostile: badptr -14 -14 -14 -14 -88", g.cmd("run hostile badptr"))
+        # The shell's calls with hostile arguments, from a fiber without its capabilities:
+        # -EFAULT, -E2BIG, -EPERM, -ENOEXEC, -ECHILD; the shell (fiber 2) is untouched.
+        self.assertIn("hostile: shellcalls -14 -7 -7 -14 -1 -14 -8 -7 -14 -14 -10 -10",
+                      g.cmd("run hostile shellcalls"))
         self.assertNotIn("TRAP", g.log)
         self.assertEqual(self.used_pages(g), base)
         self.assertEqual(sorted(f[0] for f in self.ps(g).values()), ["idle", "init", "nipbox"])

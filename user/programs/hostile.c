@@ -8,6 +8,7 @@
 
 #include <nexus.h>
 #include <nexus_blk.h>
+#include <nexus_caps.h>
 
 #define KERNEL_TEXT 0x80200000ul /* where QEMU loads the kernel: mapped, but never for U-mode */
 #define FLOOD       100000u
@@ -208,6 +209,28 @@ int main(int argc, char **argv)
         long e = nexus_syscall(999, 0, 0, 0);
         printf("hostile: badptr %ld %ld %ld %ld %ld\n", a, b, c, d, e);
         return 0;
+    } else if (strcmp(what, "shellcalls") == 0) {
+        /* The calls the shell uses, from a fiber without the shell's capabilities and with
+         * hostile arguments: each refused with a code, nothing else happens. */
+        static const uint8_t junk[64] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
+        const char *const one[] = {"mem"};
+        struct spawn_image img = {(uint64_t)(uintptr_t)junk, sizeof(junk), "junk"};
+        struct spawn_image big = {(uint64_t)(uintptr_t)junk, SPAWN_IMAGE_MAX + 1, "big"};
+        struct spawn_image kimg = {KERNEL_TEXT, 4096, "k"};
+        printf("hostile: shellcalls %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld\n",
+               nexus_syscall(SYS_SERVICE, KERNEL_TEXT, 1, 0),             /* argv in the kernel */
+               nexus_syscall(SYS_SERVICE, (long)one, 0, 0),               /* no words */
+               nexus_syscall(SYS_SERVICE, (long)one, 17, 0),              /* too many */
+               nexus_syscall(SYS_SERVICE_LIST, 0, KERNEL_TEXT, 0),        /* out in the kernel */
+               nexus_syscall(SYS_CAP_MINT, (long)"blk0", 7, 0),           /* no machine cap */
+               nexus_syscall(SYS_CONSOLE_STATS, KERNEL_TEXT, 0, 0),       /* out in the kernel */
+               nexus_spawn_image(&img, 1, one, NULL, 0),                  /* not a program */
+               nexus_spawn_image(&big, 1, one, NULL, 0),                  /* too large */
+               nexus_spawn_image(&kimg, 1, one, NULL, 0),                 /* image in the kernel */
+               nexus_syscall(SYS_SPAWN_IMAGE, KERNEL_TEXT, (long)one, 1), /* descriptor too */
+               nexus_kill(2),                                             /* the shell: not ours */
+               nexus_wait_ns(2, 1));                                      /* nor to wait for */
+        return 0;
     } else if (strcmp(what, "blkargs") == 0) {
         return blkargs();
     } else if (strcmp(what, "ionflood") == 0) {
@@ -225,7 +248,7 @@ int main(int argc, char **argv)
         return 0;
     } else {
         printf("hostile: kread kwrite kjump priv wfi stack textwrite badptr blkargs ionflood "
-               "blkkernel blkat\n");
+               "blkkernel blkat shellcalls\n");
         return 2;
     }
     printf("hostile: %s did not trap\n", what);
