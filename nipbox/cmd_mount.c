@@ -39,23 +39,31 @@ static int disk_slot(const char *who, const char *name)
     return (int)rc;
 }
 
+/* Starts args[0] as the shell's child with read and write on disk `name` in its slot 0: the
+ * child's id, or -errno with the line said. */
+static long start_on_disk(const char *who, const char *name, int argc, const char *const *args)
+{
+    int slot = disk_slot(who, name);
+    if (slot < 0)
+        return slot;
+    struct spawn_cap cap = {(uint32_t)slot, ION_RIGHT_R | ION_RIGHT_W};
+    long id = nexus_spawn(argc, args, &cap, 1);
+    if (id < 0)
+        printf("%s: cannot start %s (%s)\n", who, args[0],
+               ion_error_message(id) ? ion_error_message(id) : "error");
+    return id;
+}
+
 static int cmd_mount(int argc, char **argv)
 {
     if (argc != 2 || strncmp(argv[1], "blk", 3) != 0) {
         printf("usage: mount blkN\n");
         return -EINVAL;
     }
-    int slot = disk_slot("mount", argv[1]);
-    if (slot < 0)
-        return slot;
     const char *args[] = {"nexfsd"};
-    struct spawn_cap cap = {(uint32_t)slot, ION_RIGHT_R | ION_RIGHT_W};
-    long id = nexus_spawn(1, args, &cap, 1);
-    if (id < 0) {
-        printf("mount: cannot start nexfsd (%s)\n",
-               ion_error_message(id) ? ion_error_message(id) : "error");
+    long id = start_on_disk("mount", argv[1], 1, args);
+    if (id < 0)
         return (int)id;
-    }
     for (uint64_t waited = 0; waited < MOUNT_WAIT_NS; waited += POLL_NS) {
         int32_t vfs = -1;
         long st = nexus_wait_ns(id, POLL_NS);
@@ -125,17 +133,10 @@ static int cmd_mkfs(int argc, char **argv)
         printf("usage: mkfs blkN  (erases the disk: a new, empty NexFS filesystem)\n");
         return -EINVAL;
     }
-    int slot = disk_slot("mkfs", argv[1]);
-    if (slot < 0)
-        return slot;
     const char *args[] = {"nexfs", "mkfs"};
-    struct spawn_cap cap = {(uint32_t)slot, ION_RIGHT_R | ION_RIGHT_W};
-    long id = nexus_spawn(2, args, &cap, 1);
-    if (id < 0) {
-        printf("mkfs: cannot start nexfs (%s)\n",
-               ion_error_message(id) ? ion_error_message(id) : "error");
+    long id = start_on_disk("mkfs", argv[1], 2, args);
+    if (id < 0)
         return (int)id;
-    }
     long st = nexus_wait(id);
     if (st)
         printf("mkfs: %s: nexfs ended with status %ld\n", argv[1], st);
