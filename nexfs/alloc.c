@@ -102,6 +102,8 @@ int balloc(struct nexfs *fs, uint64_t *block)
     return 0;
 }
 
+/* The range check is harmless to remove alone (tools/mutate): every caller passes a block
+ * ptr_ok accepted (bmap_set, free_tree, bmap_free_from) or one it allocated. */
 int bfree(struct nexfs *fs, uint64_t block)
 {
     if (block < fs->sb.data_start || block >= fs->sb.block_count - 1)
@@ -134,6 +136,8 @@ int ialloc(struct nexfs *fs, uint32_t *ino)
     return 0;
 }
 
+/* The range check is harmless to remove alone (tools/mutate): the callers free inodes iget
+ * accepted (orphan_step) or that fsck walks by number below the count. */
 int ifree(struct nexfs *fs, uint32_t ino)
 {
     if (ino < 2 || ino >= fs->sb.inode_count)

@@ -57,6 +57,9 @@ static int ptr_ok(const struct nexfs *fs, uint64_t b)
     return b >= fs->sb.data_start && b < fs->sb.block_count - 1;
 }
 
+/* The ptr_ok check is harmless to remove alone (tools/mutate): what it refuses is refused by
+ * what follows too (a metadata block or another inode's fails bc_get_meta's magic, number and
+ * owner checks, a block past the end dev_read's range check); it refuses them without a read. */
 static int ind_get(struct nexfs *fs, struct ino_ref *r, uint64_t b, int level, int *s)
 {
     if (!ptr_ok(fs, b))

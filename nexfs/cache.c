@@ -3,6 +3,9 @@
  * open transaction (never written home before it commits). Data blocks bypass the cache. */
 #include "nexfs_int.h"
 
+/* The range check is harmless to remove alone (tools/mutate): every block number read comes
+ * checked (ptr_ok on pointers, iget's inode range, bitmap and journal positions from a
+ * superblock sb_geometry_ok accepted, journal homes checked in journal_recover). */
 int dev_read(struct nexfs *fs, uint64_t block, void *buf)
 {
     if (block >= fs->sb.block_count)

@@ -34,13 +34,18 @@ static uint64_t nblocks(const struct nexfs *fs, struct ino_ref *dir)
 static int dir_blk(struct nexfs *fs, struct ino_ref *dir, uint64_t lblk, uint32_t magic, int *s)
 {
     uint64_t p;
+    /* Harmless to remove alone (tools/mutate): every caller checked lblk against the size
+     * already (index_leaf, chain_find and chain_add for numbers read from disk, dir_next's
+     * loop). */
     if (lblk >= nblocks(fs, dir))
         return -NEXFS_EIO;
     int rc = bmap(fs, dir, lblk, &p);
     if (rc < 0)
         return rc;
+    /* Directories have no holes. Harmless to remove alone (tools/mutate): block 0 is the
+     * superblock, which bc_get_meta refuses under any directory magic. */
     if (p == 0)
-        return -NEXFS_EIO; /* directories have no holes */
+        return -NEXFS_EIO;
     return bc_get_meta(fs, p, magic, dir->ino, s);
 }
 
@@ -50,6 +55,11 @@ static int leaf_sound(const uint8_t *b, uint32_t bs)
     uint32_t count = get16(b + L_COUNT), used = get16(b + L_USED), off = L_ENTRIES;
     if (L_ENTRIES + used > bs)
         return -NEXFS_EIO;
+    /* The header bound and the entry bound below each change no outcome when removed alone
+     * (tools/mutate): an entry is at least E_HEAD + 1 bytes, so an entry past `used` fails
+     * the other bound, or the final sum when it is the last. The header bound also keeps the
+     * walk from reading the two header bytes of such an entry, at most 9 bytes past the block
+     * (L_ENTRIES + used <= bs above). */
     for (uint32_t i = 0; i < count; i++) {
         if (off + E_HEAD > L_ENTRIES + used)
             return -NEXFS_EIO;
@@ -87,6 +97,8 @@ static int index_leaf(struct nexfs *fs, struct ino_ref *dir, uint32_t h, uint64_
     }
     *leaf = get32(b + HDR_SIZE + 4 * (h & ((1u << depth) - 1)));
     bc_put(fs, s);
+    /* Harmless to remove alone (tools/mutate): dir_blk checks the range, and leaf 0 is the
+     * index, refused as a leaf by its magic. */
     return (*leaf == 0 || *leaf >= nblocks(fs, dir)) ? -NEXFS_EIO : 0;
 }
 
@@ -112,6 +124,7 @@ static int chain_find(struct nexfs *fs, struct ino_ref *dir, uint64_t leaf, uint
         }
         leaf = get32(b + L_NEXT);
         bc_put(fs, s);
+        /* Harmless to remove alone (tools/mutate): dir_blk checks it too. */
         if (leaf >= nblocks(fs, dir))
             return -NEXFS_EIO;
     }
@@ -286,6 +299,7 @@ static int chain_add(struct nexfs *fs, struct ino_ref *dir, uint64_t leaf, int c
         bc_put(fs, s);
         if (next == 0)
             return -NEXFS_ENOSPC;
+        /* Harmless to remove alone (tools/mutate): dir_blk checks it too. */
         if (next >= nblocks(fs, dir))
             return -NEXFS_EIO;
         leaf = next;

@@ -396,6 +396,9 @@ uint32_t sb_orphan_head(struct nexfs *fs, int *err)
         return 0;
     uint32_t h = get32(bc_data(fs, s) + S_ORPHAN);
     bc_put(fs, s);
+    /* Harmless to remove alone (tools/mutate): sb_geometry_ok refused a head past the table at
+     * mount and after any replay, only inodes iget accepted are written here later, and iget
+     * checks the number again before the list is followed. */
     if (h >= fs->sb.inode_count)
         *err = -NEXFS_EIO;
     return h;

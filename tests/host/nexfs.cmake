@@ -5,6 +5,7 @@
 #   test_nexfs_big      10,000 entries in one directory, >1 GiB sparse files, a full disk
 #   test_nexfs_corrupt  a corrupted metadata block of each kind: EIO for it, the rest works
 #   test_nexfs_crash    every flush-ended prefix and random cuts of a recorded workload
+#   test_nexfs_checks   each check of what NexFS reads, against an image made to pass the others
 #   nexfs_tools         tests/script/test_nexfs_tools.py: put -r/get -r round trip, fsck codes
 #   fuzz_nexfs          mutated images into mount + fsck + operations (needs clang)
 file(GLOB NEXFS_SRCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/nexfs/*.c)
@@ -13,7 +14,7 @@ target_include_directories(rumpk_nexfs_host PUBLIC ${CMAKE_SOURCE_DIR}/nexfs/inc
 target_compile_options(rumpk_nexfs_host PRIVATE -ffreestanding)
 
 set(NEXFS_TEST_HELPERS ${CMAKE_SOURCE_DIR}/tests/host/nexfs_ramdev.c)
-foreach(t ops big corrupt crash)
+foreach(t ops big corrupt crash checks)
   if(EXISTS ${CMAKE_SOURCE_DIR}/tests/host/test_nexfs_${t}.c)
     rumpk_host_test(test_nexfs_${t} ${CMAKE_SOURCE_DIR}/tests/host/test_nexfs_${t}.c
                     ${NEXFS_TEST_HELPERS} LIBS rumpk_nexfs_host

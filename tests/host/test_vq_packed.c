@@ -1,8 +1,9 @@
 /* Host tests of the packed virtqueue (virtio 1.2, 2.8) against the simulated device: layout and
  * negotiation (modern only, the ring policy), wrap-around with more than 100,000 requests on
  * queues of 8, 256 and 1024, chains of every length, a full queue, out-of-order completion,
- * event suppression in both modes, and every used-element misbehaviour ending in a broken queue
- * that hands back each outstanding cookie once. */
+ * event suppression in both modes, every used-element misbehaviour ending in a broken queue
+ * that hands back each outstanding cookie once, and a device that rewrites an available
+ * descriptor (the simulator's DMA check). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -288,6 +289,71 @@ static void hand_driven_elements(void **state)
     assert_int_equal(os_host_dma_bytes(), 0);
 }
 
+/* The fuzz_vq_used finding (corpus/fuzz_vq_used/regress-packed-rewritten-len): the device
+ * writes a used element's length over a descriptor it has not read yet, then reads that
+ * descriptor as the driver's and echoes past the 7-byte element the driver gave, over what
+ * follows it (the fuzz target's records: "held 10 + free 1 != size 16"). The driver's own
+ * accounting never moves; the simulator's DMA check stops such a device before it writes. */
+struct rewrite_mem {
+    uint8_t out[64];
+    uint8_t in[7];
+    uint8_t after[57];
+};
+
+static bool only_the_elements(void *arg, uint64_t addr, uint64_t len)
+{
+    const struct rewrite_mem *m = arg;
+    uint64_t out = os_virt_to_phys(m->out), in = os_virt_to_phys(m->in);
+
+    return (addr == out && len <= sizeof(m->out)) || (addr == in && len <= sizeof(m->in));
+}
+
+/* Adds the chain (64 readable bytes, 7 writable), rewrites the writable descriptor's length to
+ * 48 as the hostile device did, lets the device run; returns the bytes after the element it
+ * wrote over. */
+static unsigned rewritten_len_run(bool dma_check)
+{
+    struct sim_device *d = vqt_echo(true, 16, SIM_COMPLETE_DEFERRED, SIM_ORDER_FIFO, 0, VQT_PACKED);
+    struct virtqueue *vq = vqt_vq(d);
+    struct rewrite_mem m;
+    struct vq_seg out = {os_virt_to_phys(m.out), sizeof(m.out)};
+    struct vq_seg in = {os_virt_to_phys(m.in), sizeof(m.in)};
+    unsigned changed = 0;
+
+    memset(m.out, 0x5a, sizeof(m.out));
+    memset(m.in, 0, sizeof(m.in));
+    memset(m.after, 0xee, sizeof(m.after));
+    if (dma_check)
+        sim_set_dma_check(d, only_the_elements, &m);
+    assert_int_equal(vq_add(vq, &out, 1, &in, 1, &m), 0);
+    assert_int_equal(vq->pdesc[1].len, sizeof(m.in));
+    vq->pdesc[1].len = 48;
+    (void)sim_run();
+    /* The driver holds the chain's two descriptors; the other fourteen are free. */
+    assert_int_equal(vq->num_free, 14);
+    assert_int_equal(vq->outstanding, 1);
+    for (unsigned i = 0; i < sizeof(m.after); i++)
+        changed += m.after[i] != 0xee;
+    if (dma_check) {
+        assert_int_equal(sim_stats(d)->driver_errors, 1);
+        assert_non_null(strstr(sim_last_error(d), "IOMMU"));
+        assert_int_equal(sim_stats(d)->chains, 0);
+    } else {
+        assert_int_equal(sim_stats(d)->chains, 1);
+    }
+    sim_destroy(d);
+    return changed;
+}
+
+static void available_descriptor_rewritten_by_the_device(void **state)
+{
+    (void)state;
+    /* Without the check the device writes 48 - 7 bytes past the element: the fuzz finding. */
+    assert_int_equal(rewritten_len_run(false), 48 - 7);
+    /* With it, nothing past the element changes and the device stops. */
+    assert_int_equal(rewritten_len_run(true), 0);
+}
+
 static void interrupt_suppression(void **state)
 {
     (void)state;
@@ -375,6 +441,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(used_beyond_what_was_made_available, fw_setup, fw_teardown),
         cmocka_unit_test_setup_teardown(used_len_past_the_buffer_is_clamped, fw_setup, fw_teardown),
         cmocka_unit_test_setup_teardown(hand_driven_elements, fw_setup, fw_teardown),
+        cmocka_unit_test_setup_teardown(available_descriptor_rewritten_by_the_device, fw_setup,
+                                        fw_teardown),
         cmocka_unit_test_setup_teardown(interrupt_suppression, fw_setup, fw_teardown),
         cmocka_unit_test_setup_teardown(event_idx_mode, fw_setup, fw_teardown),
     };

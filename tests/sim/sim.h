@@ -163,6 +163,14 @@ enum sim_fault {
     SIM_FAULT_COUNT_
 };
 void sim_fault(struct sim_device *d, enum sim_fault f, uint32_t count);
+/* An IOMMU for tests that let a hostile device write into ring memory: once set, every guest
+ * range the device is about to read or write (a chain's element, an indirect table) is first
+ * handed to ok(arg, addr, len); a range it refuses stops the device as a malformed chain does
+ * (NEEDS_RESET, one log line) and nothing there is touched. A device that rewrote an available
+ * descriptor could otherwise DMA past the element the driver gave, which no driver can prevent
+ * without an IOMMU (virtio 1.2, 2.8: available descriptors are the driver's). NULL: no check. */
+typedef bool (*sim_dma_ok_fn)(void *arg, uint64_t addr, uint64_t len);
+void sim_set_dma_check(struct sim_device *d, sim_dma_ok_fn ok, void *arg);
 /* Largest size of queue q (0: the queue does not exist). Takes effect at the next queue setup. */
 void sim_set_queue_max(struct sim_device *d, unsigned q, uint16_t max);
 /* Sets NEEDS_RESET in the status and raises a config interrupt. */

@@ -177,6 +177,12 @@ void sim_fault(struct sim_device *d, enum sim_fault f, uint32_t count)
         d->faults[f] = count;
 }
 
+void sim_set_dma_check(struct sim_device *d, sim_dma_ok_fn ok, void *arg)
+{
+    d->dma_ok = ok;
+    d->dma_arg = arg;
+}
+
 void sim_set_queue_max(struct sim_device *d, unsigned q, uint16_t max)
 {
     if (q < SIM_MAX_QUEUES)

@@ -100,12 +100,16 @@ struct sim_device {
     unsigned backlog_head, backlog_n;
     sim_net_tx_fn tx_hook;
     void *tx_arg;
+    sim_dma_ok_fn dma_ok; /* sim_set_dma_check; NULL: every address is taken */
+    void *dma_arg;
     /* a generic model (sim_model.c), NULL: the built-in model of the type */
     const struct sim_model_ops *model;
 };
 
 /* Transport side (sim_transport.c) for the models. */
 void sim_driver_error(struct sim_device *d, const char *what, unsigned a);
+/* False (with a driver error naming desc) when the DMA check refuses [addr, addr + len). */
+bool sim_dma_allowed(struct sim_device *d, uint64_t addr, uint64_t len, unsigned desc);
 bool sim_fault_take(struct sim_device *d, enum sim_fault f);
 bool sim_negotiated(const struct sim_device *d, unsigned bit);
 /* Fetches newly published heads of queue qi into its pending list; false on a driver error. */

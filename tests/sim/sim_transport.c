@@ -30,6 +30,14 @@ void sim_driver_error(struct sim_device *d, const char *what, unsigned a)
     }
 }
 
+bool sim_dma_allowed(struct sim_device *d, uint64_t addr, uint64_t len, unsigned desc)
+{
+    if (!d->dma_ok || d->dma_ok(d->dma_arg, addr, len))
+        return true;
+    sim_driver_error(d, "DMA the test's IOMMU refuses (descriptor)", desc);
+    return false;
+}
+
 bool sim_fault_take(struct sim_device *d, enum sim_fault f)
 {
     if (d->faults[f] == 0)
@@ -294,6 +302,8 @@ static bool read_table(struct sim_device *d, struct sim_queue *q, uint64_t addr,
         sim_driver_error(d, "indirect table of a bad length", len);
         return false;
     }
+    if (!sim_dma_allowed(d, addr, len, 0))
+        return false;
     if (q->packed) {
         const volatile struct vring_packed_desc *t =
             (const volatile struct vring_packed_desc *)(uintptr_t)addr;
@@ -482,6 +492,8 @@ static bool walk_descs(struct sim_device *d, const struct sim_desc *descs, unsig
             sim_driver_error(d, "readable descriptor after a writable one", s->index);
             return false;
         }
+        if (!sim_dma_allowed(d, s->addr, s->len, s->index))
+            return false;
         seen_write |= write;
         c->segs[c->n++] = (struct sim_seg){
             .p = (uint8_t *)(uintptr_t)s->addr, .len = s->len, .write = write, .desc = s->index};
@@ -557,6 +569,8 @@ bool sim_walk(struct sim_device *d, unsigned qi, uint16_t head, struct sim_chain
             sim_driver_error(d, "readable descriptor after a writable one", idx);
             return false;
         }
+        if (!sim_dma_allowed(d, desc.addr, desc.len, idx))
+            return false;
         seen_write |= write;
         c->segs[c->n] = (struct sim_seg){
             .p = (uint8_t *)(uintptr_t)desc.addr, .len = desc.len, .write = write, .desc = idx};
