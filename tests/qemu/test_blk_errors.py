@@ -210,7 +210,8 @@ class StuckDisk:
                           drive_extra=",throttling.bps-total=1")
                 + disk_args(good, transport, ident="hd1") + qmp_args(sock))
         self.transport = transport
-        self.g = test.boot(args, transports=[transport], name=transport)
+        # nexfs=off: no NexFS probe at boot, whose first read would hang on the stuck disk.
+        self.g = test.boot(args, transports=[transport], name=transport, append="nexfs=off")
         self.qmp = Qmp(sock)
         test.addCleanup(self.qmp.close)
         paths = [v["path"] for v in self.qmp.execute("x-query-virtio")]
