@@ -75,9 +75,14 @@ int64_t virtcon_ion_read(const struct os_ion_call *call)
     struct vc_port *p = port_of(call->object, &rc);
     if (!p)
         return rc;
+    /* A wake-up may be left from bytes already taken: wait again until bytes or the deadline. */
+    const uint64_t deadline = os_time_ns() + timeout;
     long n = virtcon_port_read(p, io, (size_t)len);
-    if (n == 0 && timeout && virtcon_port_wait(p, timeout) == 0)
+    while (n == 0 && timeout && (int64_t)(deadline - os_time_ns()) > 0) {
+        if (virtcon_port_wait(p, deadline - os_time_ns()) != 0)
+            break; /* timed out */
         n = virtcon_port_read(p, io, (size_t)len);
+    }
     if (n <= 0)
         return n;
     return os_user_copyout(user, io, (size_t)n) ? -EFAULT : n;
