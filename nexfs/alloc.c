@@ -23,8 +23,10 @@ static int freed_now(const struct nexfs *fs, uint64_t b)
     return 0;
 }
 
-/* Finds a clear bit at or after `from` (wrapping once), sets it. */
-static int map_alloc(struct nexfs *fs, int inode_map, uint64_t from, uint64_t *out)
+/* Finds a clear bit at or after `from` (wrapping once) and sets it and the clear bits that follow
+ * it in the same bitmap block, up to `want` in all: the first in *out, how many in *got. */
+static int map_alloc(struct nexfs *fs, int inode_map, uint64_t from, uint32_t want, uint64_t *out,
+                     uint32_t *got)
 {
     uint32_t nmap = inode_map ? fs->sb.ibitmap_blocks : fs->sb.bbitmap_blocks;
     uint64_t limit = inode_map ? fs->sb.inode_count : fs->sb.block_count;
@@ -54,9 +56,16 @@ static int map_alloc(struct nexfs *fs, int inode_map, uint64_t from, uint64_t *o
                 break;
             if (!inode_map && freed_now(fs, n))
                 continue;
-            rc = bc_dirty(fs, s);
-            if (rc == 0)
-                bits[i / 8] |= (uint8_t)(1u << (i % 8));
+            if ((rc = bc_dirty(fs, s)) == 0) {
+                uint32_t c = 0;
+                while (c < want && i + c < per && n + c < limit &&
+                       !(bits[(i + c) / 8] & (1u << ((i + c) % 8))) &&
+                       (inode_map || !freed_now(fs, n + c))) {
+                    bits[(i + c) / 8] |= (uint8_t)(1u << ((i + c) % 8));
+                    c++;
+                }
+                *got = c;
+            }
             bc_put(fs, s);
             *out = n;
             return rc;
@@ -86,20 +95,25 @@ static int map_free(struct nexfs *fs, int inode_map, uint64_t n)
     return rc;
 }
 
-int balloc(struct nexfs *fs, uint64_t *block)
+int balloc_run(struct nexfs *fs, uint32_t want, uint64_t *block, uint32_t *got)
 {
     if (!fs->counts_stale && fs->free_blocks == 0)
         return -NEXFS_ENOSPC;
-    int rc = map_alloc(fs, 0, fs->alloc_hint, block);
+    int rc = map_alloc(fs, 0, fs->alloc_hint, want ? want : 1, block, got);
     if (rc < 0)
         return rc;
     if (*block < fs->sb.data_start) { /* a bitmap that lost its metadata bits */
         return -NEXFS_EIO;
     }
-    fs->alloc_hint = *block + 1;
-    if (fs->free_blocks)
-        fs->free_blocks--;
+    fs->alloc_hint = *block + *got;
+    fs->free_blocks = fs->free_blocks > *got ? fs->free_blocks - *got : 0;
     return 0;
+}
+
+int balloc(struct nexfs *fs, uint64_t *block)
+{
+    uint32_t got;
+    return balloc_run(fs, 1, block, &got);
 }
 
 /* The range check is harmless to remove alone (tools/mutate): every caller passes a block
@@ -124,7 +138,8 @@ int ialloc(struct nexfs *fs, uint32_t *ino)
     if (!fs->counts_stale && fs->free_inodes == 0)
         return -NEXFS_ENOSPC;
     uint64_t n;
-    int rc = map_alloc(fs, 1, fs->ialloc_hint, &n);
+    uint32_t got;
+    int rc = map_alloc(fs, 1, fs->ialloc_hint, 1, &n, &got);
     if (rc < 0)
         return rc;
     if (n < 2)

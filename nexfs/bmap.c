@@ -1,6 +1,7 @@
 /* Block maps: a file's logical blocks to disk blocks through 12 direct pointers and single,
  * double and triple indirect blocks (each a sealed metadata block owned by the inode). Owns
- * lookup, setting one pointer (allocating the indirect blocks on the way) and freeing a tail. */
+ * lookup (of one block or a run), setting pointers (allocating the indirect blocks on the way)
+ * and freeing a tail. */
 #include "nexfs_int.h"
 
 #define ROOM_STEP 8 /* dirty blocks one pointer change may need at most */
@@ -77,25 +78,60 @@ static void add_blocks(struct ino_ref *r, int64_t d)
     put64(r->p + I_BLOCKS, get64(r->p + I_BLOCKS) + (uint64_t)d);
 }
 
-int bmap(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, uint64_t *pblk)
+uint64_t bmap_span(uint32_t bs, uint64_t lblk)
 {
     int root, levels;
+    uint64_t idx[3];
+    if (bmap_path(bs, lblk, &root, &levels, idx) < 0)
+        return 1;
+    return levels ? ptrs(bs) - idx[levels - 1] : NDIRECT - lblk;
+}
+
+int bmap_run(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, uint32_t max, uint64_t *pblk,
+             uint32_t *n)
+{
+    int root, levels, held = -1;
     uint64_t idx[3];
     int rc = bmap_path(fs->bs, lblk, &root, &levels, idx);
     if (rc < 0)
         return rc;
-    uint64_t b = get64(r->p + I_PTR + 8 * root);
-    for (int l = 0; l < levels && b; l++) {
+    uint64_t span = levels ? ptrs(fs->bs) - idx[levels - 1] : NDIRECT - lblk;
+    if (span > max)
+        span = max ? max : 1;
+    const uint8_t *e = r->p + I_PTR + 8 * root;
+    for (int l = 0; l < levels; l++) {
+        uint64_t b = get64(e);
+        if (b == 0) { /* no map block below here: the whole span is a hole */
+            bc_put(fs, held);
+            *pblk = 0;
+            *n = (uint32_t)span;
+            return 0;
+        }
         int s;
-        if ((rc = ind_get(fs, r, b, levels - l, &s)) < 0)
+        if ((rc = ind_get(fs, r, b, levels - l, &s)) < 0) {
+            bc_put(fs, held);
             return rc;
-        b = get64(bc_data(fs, s) + HDR_SIZE + 8 * idx[l]);
-        bc_put(fs, s);
+        }
+        bc_put(fs, held);
+        held = s;
+        e = bc_data(fs, s) + HDR_SIZE + 8 * idx[l];
     }
-    if (b && !ptr_ok(fs, b))
+    uint64_t first = get64(e);
+    uint32_t k = 1;
+    while (k < span && get64(e + 8 * k) == (first ? first + k : 0))
+        k++;
+    bc_put(fs, held);
+    if (first && (!ptr_ok(fs, first) || !ptr_ok(fs, first + k - 1)))
         return -NEXFS_EIO;
-    *pblk = b;
+    *pblk = first;
+    *n = k;
     return 0;
+}
+
+int bmap(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, uint64_t *pblk)
+{
+    uint32_t n;
+    return bmap_run(fs, r, lblk, 1, pblk, &n);
 }
 
 /* A new indirect block of `level` for inode r, sealed and dirty. */
@@ -115,54 +151,87 @@ static int ind_new(struct nexfs *fs, struct ino_ref *r, int level, uint64_t *b, 
     return 0;
 }
 
-int bmap_set(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, uint64_t pblk)
+/* Walks to lblk's pointer for a change: *slotp where it lives, *held the cache slot holding it
+ * (-1: the inode). Map blocks missing on the way are made when `make`; otherwise a missing one
+ * ends the walk with *slotp NULL (everything below it is a hole already). */
+static int walk_to_set(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, int make,
+                       uint8_t **slotp, int *held)
 {
     int root, levels;
     uint64_t idx[3];
     int rc = bmap_path(fs->bs, lblk, &root, &levels, idx);
-    if (rc < 0)
+    if (rc < 0 || (rc = idirty(fs, r)) < 0)
         return rc;
-    if ((rc = idirty(fs, r)) < 0)
-        return rc;
-    uint8_t *slotp = r->p + I_PTR + 8 * root; /* where the current pointer lives */
-    int held = -1;                            /* the cache slot holding slotp, if any */
+    uint8_t *p = r->p + I_PTR + 8 * root;
+    *held = -1;
     for (int l = 0; l < levels; l++) {
-        uint64_t b = get64(slotp);
+        uint64_t b = get64(p);
         int s;
         if (b == 0) {
-            if (pblk == 0)
-                goto out; /* punching a hole that is already one */
-            if ((rc = ind_new(fs, r, levels - l, &b, &s)) < 0)
-                goto out;
-            if (held >= 0 && (rc = bc_dirty(fs, held)) < 0) {
-                bc_put(fs, s);
-                goto out;
+            if (!make) {
+                p = NULL;
+                break;
             }
-            put64(slotp, b);
+            if ((rc = ind_new(fs, r, levels - l, &b, &s)) < 0)
+                break;
+            if (*held >= 0 && (rc = bc_dirty(fs, *held)) < 0) {
+                bc_put(fs, s);
+                break;
+            }
+            put64(p, b);
         } else if ((rc = ind_get(fs, r, b, levels - l, &s)) < 0) {
-            goto out;
+            break;
         }
-        bc_put(fs, held);
-        held = s;
-        slotp = bc_data(fs, s) + HDR_SIZE + 8 * idx[l];
+        bc_put(fs, *held);
+        *held = s;
+        p = bc_data(fs, s) + HDR_SIZE + 8 * idx[l];
     }
-    uint64_t old = get64(slotp);
-    if (old == pblk)
-        goto out;
-    if (held >= 0 && (rc = bc_dirty(fs, held)) < 0)
-        goto out;
-    put64(slotp, pblk);
-    bc_put(fs, held);
-    held = -1;
-    if (pblk)
-        add_blocks(r, 1);
-    if (old) {
-        add_blocks(r, -1);
-        rc = ptr_ok(fs, old) ? bfree(fs, old) : -NEXFS_EIO;
+    if (rc < 0) {
+        bc_put(fs, *held);
+        *held = -1;
     }
-out:
+    *slotp = p;
+    return rc;
+}
+
+int bmap_reserve(struct nexfs *fs, struct ino_ref *r, uint64_t lblk)
+{
+    uint8_t *slotp;
+    int held;
+    int rc = walk_to_set(fs, r, lblk, 1, &slotp, &held);
     bc_put(fs, held);
     return rc;
+}
+
+int bmap_set_run(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, uint64_t pblk, uint32_t n)
+{
+    if (n == 0 || n > bmap_span(fs->bs, lblk))
+        return -NEXFS_EINVAL;
+    uint8_t *slotp;
+    int held;
+    int rc = walk_to_set(fs, r, lblk, pblk != 0, &slotp, &held);
+    for (uint32_t i = 0; i < n && rc == 0 && slotp; i++) {
+        uint8_t *e = slotp + 8 * i;
+        uint64_t old = get64(e), nw = pblk ? pblk + i : 0;
+        if (old == nw)
+            continue;
+        if (held >= 0 && (rc = bc_dirty(fs, held)) < 0)
+            break;
+        put64(e, nw);
+        if (nw)
+            add_blocks(r, 1);
+        if (old) {
+            add_blocks(r, -1);
+            rc = ptr_ok(fs, old) ? bfree(fs, old) : -NEXFS_EIO;
+        }
+    }
+    bc_put(fs, held);
+    return rc;
+}
+
+int bmap_set(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, uint64_t pblk)
+{
+    return bmap_set_run(fs, r, lblk, pblk, 1);
 }
 
 /* Frees the entries of indirect block b (level `level`) covering relative blocks >= from.

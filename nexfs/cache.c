@@ -74,7 +74,7 @@ void bc_init(struct nexfs *fs, uint8_t *mem, size_t size)
     fs->mem = mem + 2 * (size_t)fs->bs;
     fs->undo = NULL;
     fs->undo_max = 0;
-    if (n >= 128) { /* room for a full cache beside the before-images of a grouped write */
+    if (n >= 112 + NEXFS_UNDO_MAX) { /* room for a cache beside a grouped write's before-images */
         n -= NEXFS_UNDO_MAX;
         fs->undo = fs->mem + n * (size_t)fs->bs;
         fs->undo_max = NEXFS_UNDO_MAX;

@@ -4,8 +4,8 @@
  * stat, readdir, fsync. */
 #include "nexfs_int.h"
 
-#define READ_RUN_MAX  256u /* blocks one device read may carry (1 MiB at 4 KiB) */
-#define WRITE_RUN_MAX 256u /* and one device write */
+#define READ_RUN_MAX  1024u /* blocks one device read may carry (4 MiB at 4 KiB) */
+#define WRITE_RUN_MAX 1024u /* and one device write */
 
 #define WRITE_ROOM 12 /* dirty blocks one block of a write may need */
 
@@ -173,19 +173,18 @@ int64_t nexfs_pread(struct nexfs *fs, int fd, void *buf, uint64_t len, uint64_t 
         uint64_t n = fs->bs - bo;
         if (n > len - done)
             n = len - done;
-        if ((rc = bmap(fs, &r, lblk, &p)) < 0)
+        /* Whole blocks that lie one after the other on the disk (or holes): one request. */
+        uint64_t whole = n == fs->bs ? (len - done) / fs->bs : 1;
+        uint32_t k;
+        if ((rc = bmap_run(fs, &r, lblk, whole < READ_RUN_MAX ? (uint32_t)whole : READ_RUN_MAX, &p,
+                           &k)) < 0)
             break;
+        if (n == fs->bs)
+            n = (uint64_t)k * fs->bs;
         if (p == 0) {
             memset(out + done, 0, n);
-        } else if (n == fs->bs) {
-            /* Whole blocks that lie one after the other on the disk: one device request. */
-            uint32_t k = 1;
-            uint64_t q;
-            while (k < READ_RUN_MAX && done + (uint64_t)(k + 1) * fs->bs <= len &&
-                   bmap(fs, &r, lblk + k, &q) == 0 && q == p + k)
-                k++;
+        } else if (n >= fs->bs) {
             rc = dev_read_run(fs, p, k, out + done);
-            n = (uint64_t)k * fs->bs;
         } else if ((rc = dev_read(fs, p, fs->bounce)) == 0) {
             memcpy(out + done, fs->bounce + bo, n);
         }
@@ -213,26 +212,53 @@ static int run_flush(struct nexfs *fs, struct write_run *w)
     return rc;
 }
 
-/* One block of a write: fresh block <- (old block merged with) the caller's bytes. A whole
- * block joins the pending run (written by run_flush), a partial one is written at once. */
-static int write_block(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, uint32_t bo,
-                       const uint8_t *src, uint32_t n, struct write_run *w)
+static int run_add(struct nexfs *fs, struct write_run *w, uint64_t nb, uint32_t n,
+                   const uint8_t *src)
+{
+    if (!w->count || nb != w->block + w->count || src != w->src + (size_t)w->count * fs->bs ||
+        w->count + n > WRITE_RUN_MAX) {
+        int rc = run_flush(fs, w);
+        if (rc < 0)
+            return rc;
+        *w = (struct write_run){nb, 0, src};
+    }
+    w->count += n;
+    return 0;
+}
+
+/* Whole blocks lblk.. (count of them) of a write: fresh blocks that follow one another, mapped
+ * in one step while their pointers share a map block and the transaction has room; they join
+ * the pending run. Returns how many blocks were done (at least 1) or an error. */
+static int64_t write_whole(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, uint64_t count,
+                           const uint8_t *src, struct write_run *w)
+{
+    /* The first block may need WRITE_ROOM dirty blocks, each further one at most two more
+     * (its bitmap block and the old block's) and a free. */
+    uint32_t room = txn_room(fs);
+    uint64_t k = room > WRITE_ROOM ? (room - WRITE_ROOM) / 2 + 1 : 1,
+             span = bmap_span(fs->bs, lblk);
+    if (k > count)
+        k = count;
+    if (k > span)
+        k = span;
+    if (k > WRITE_RUN_MAX)
+        k = WRITE_RUN_MAX;
+    uint64_t nb;
+    uint32_t got;
+    int rc = bmap_reserve(fs, r, lblk);
+    if (rc < 0 || (rc = balloc_run(fs, (uint32_t)k, &nb, &got)) < 0 ||
+        (rc = bmap_set_run(fs, r, lblk, nb, got)) < 0 || (rc = run_add(fs, w, nb, got, src)) < 0)
+        return rc;
+    return got;
+}
+
+/* A part of one block: fresh block <- the old block merged with the caller's bytes. */
+static int write_part(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, uint32_t bo,
+                      const uint8_t *src, uint32_t n, struct write_run *w)
 {
     uint64_t old, nb;
     int rc = bmap(fs, r, lblk, &old);
-    if (rc < 0 || (rc = balloc(fs, &nb)) < 0)
-        return rc;
-    if (n == fs->bs) {
-        if (!w->count || nb != w->block + w->count || src != w->src + (size_t)w->count * fs->bs ||
-            w->count == WRITE_RUN_MAX) {
-            if ((rc = run_flush(fs, w)) < 0)
-                return rc;
-            *w = (struct write_run){nb, 0, src};
-        }
-        w->count++;
-        return bmap_set(fs, r, lblk, nb);
-    }
-    if ((rc = run_flush(fs, w)) < 0)
+    if (rc < 0 || (rc = balloc(fs, &nb)) < 0 || (rc = run_flush(fs, w)) < 0)
         return rc;
     if (old)
         rc = dev_read(fs, old, fs->bounce);
@@ -288,8 +314,16 @@ int64_t nexfs_pwrite(struct nexfs *fs, int fd, const void *buf, uint64_t len, ui
         uint64_t n = fs->bs - bo;
         if (n > len - done)
             n = len - done;
-        if ((rc = write_block(fs, &r, pos / fs->bs, bo, in + done, (uint32_t)n, &run)) < 0)
+        if (n == fs->bs) {
+            int64_t k = write_whole(fs, &r, pos / fs->bs, (len - done) / fs->bs, in + done, &run);
+            if (k < 0) {
+                rc = (int)k;
+                break;
+            }
+            n = (uint64_t)k * fs->bs;
+        } else if ((rc = write_part(fs, &r, pos / fs->bs, bo, in + done, (uint32_t)n, &run)) < 0) {
             break;
+        }
         done += n;
         if (off + done > get64(r.p + I_SIZE))
             put64(r.p + I_SIZE, off + done);

@@ -148,6 +148,9 @@ int journal_checkpoint(struct nexfs *fs);
 
 /* alloc.c */
 int balloc(struct nexfs *fs, uint64_t *block);
+/* Up to `want` (>= 1) free blocks that follow one another: the first in *block, how many in
+ * *got (at least 1). */
+int balloc_run(struct nexfs *fs, uint32_t want, uint64_t *block, uint32_t *got);
 int bfree(struct nexfs *fs, uint64_t block);
 int ialloc(struct nexfs *fs, uint32_t *ino);
 int ifree(struct nexfs *fs, uint32_t ino);
@@ -181,8 +184,20 @@ uint64_t bmap_limit(uint32_t bs); /* logical blocks a file can hold */
 /* Physical block of logical lblk of r (0: a hole); -EIO for a pointer out of range or an
  * unsound indirect block on the way, -EFBIG past the largest file. */
 int bmap(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, uint64_t *pblk);
+/* The same for a run: logical blocks lblk.. (at most max, >= 1) that map to *pblk, *pblk + 1, ...
+ * (or that are all holes: *pblk 0); *n how many (at least 1). */
+int bmap_run(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, uint32_t max, uint64_t *pblk,
+             uint32_t *n);
+/* How many logical blocks from lblk on have their pointers in the same place (the inode or
+ * one indirect block): the longest run bmap_set_run takes. */
+uint64_t bmap_span(uint32_t bs, uint64_t lblk);
+/* Makes the map blocks on the way to lblk's pointer, so that data blocks allocated next lie
+ * after them (a run of data is not cut by its own map block). */
+int bmap_reserve(struct nexfs *fs, struct ino_ref *r, uint64_t lblk);
 /* Replaces the pointer for lblk by pblk (0 to punch), freeing what was there. */
 int bmap_set(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, uint64_t pblk);
+/* The same for n (<= bmap_span) logical blocks from lblk: pblk, pblk + 1, ... (pblk 0: holes). */
+int bmap_set_run(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, uint64_t pblk, uint32_t n);
 /* Frees blocks from lblk on, while the transaction has room; *done = 1 when all are gone. */
 int bmap_free_from(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, int *done);
 

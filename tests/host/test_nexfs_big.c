@@ -103,6 +103,74 @@ static void sparse_huge(void **state)
     tfs_free(&t);
 }
 
+/* Large writes and reads move as runs: whole blocks allocated one after the other and mapped
+ * in one step (bmap_set_run, balloc_run), read back as runs (bmap_run). One call crosses the
+ * direct pointers, the single and two double-indirect map blocks; an unaligned overwrite frees
+ * what it replaces; holes read as zeros; a fragmented disk still gets every byte right. */
+static void runs(void **state)
+{
+    (void)state;
+    struct tfs t;
+    tfs_make(&t, 4096, 8192);
+    struct nexfs *fs = &t.fs;
+    const uint64_t len = 6u << 20;
+    uint8_t *b = malloc(len), *r = malloc(len);
+    for (uint64_t i = 0; i < len; i++)
+        b[i] = (uint8_t)(i * 7 + (i >> 12));
+    int fd = nexfs_open(fs, "/big", NEXFS_O_CREAT | NEXFS_O_RDWR, 0644);
+    uint64_t w0 = t.rd.writes;
+    assert_int_equal(nexfs_pwrite(fs, fd, b, len, 0), (int64_t)len);
+    /* 1536 blocks in a handful of device writes (runs end at map blocks), not one per block */
+    assert_true(t.rd.writes - w0 < 16);
+    struct nexfs_stat st;
+    assert_int_equal(nexfs_fstat(fs, fd, &st), 0);
+    assert_int_equal(st.blocks, 1536 + 1 + 1 + 2); /* data, single, double and two leaves */
+    /* an overwrite with a partial head and tail: the old blocks are freed, not kept */
+    for (uint64_t i = 0; i < (1u << 20) + 3; i++)
+        b[4093 + i] = (uint8_t)~b[4093 + i];
+    assert_int_equal(nexfs_pwrite(fs, fd, b + 4093, (1u << 20) + 3, 4093), (1 << 20) + 3);
+    assert_int_equal(nexfs_fstat(fs, fd, &st), 0);
+    assert_int_equal(st.blocks, 1540);
+    uint64_t r0 = t.rd.reads;
+    assert_int_equal(nexfs_pread(fs, fd, r, len, 0), (int64_t)len);
+    assert_true(t.rd.reads - r0 < 64);
+    assert_memory_equal(r, b, len);
+    /* a hole inside a map block and one where no map block is */
+    assert_int_equal(nexfs_pwrite(fs, fd, "end", 3, 12u << 20), 3);
+    assert_int_equal(nexfs_pread(fs, fd, r, 6u << 20, (6u << 20) + 4096), (6 << 20) - 4093);
+    for (uint64_t i = 0; i < (6u << 20) - 4096; i++)
+        assert_int_equal(r[i], 0);
+    assert_memory_equal(r + (6u << 20) - 4096, "end", 3);
+    nexfs_close(fs, fd);
+    /* fragment the free space: every other small file goes, then a large file fills gaps */
+    char p[32];
+    for (int i = 0; i < 64; i++) {
+        snprintf(p, sizeof(p), "/s%d", i);
+        tfs_put(fs, p, 3 * 4096, (uint32_t)i);
+    }
+    for (int i = 0; i < 64; i += 2) {
+        snprintf(p, sizeof(p), "/s%d", i);
+        assert_int_equal(nexfs_unlink(fs, p), 0);
+    }
+    assert_int_equal(nexfs_sync(fs), 0);
+    tfs_put(fs, "/frag", 3u << 20, 77);
+    tfs_remount(&t, 0);
+    assert_true(tfs_same(fs, "/frag", 3u << 20, 77));
+    for (int i = 1; i < 64; i += 2) {
+        snprintf(p, sizeof(p), "/s%d", i);
+        assert_true(tfs_same(fs, p, 3 * 4096, (uint32_t)i));
+    }
+    fd = nexfs_open(fs, "/big", NEXFS_O_RDONLY, 0);
+    assert_int_equal(nexfs_pread(fs, fd, r, len, 0), (int64_t)len);
+    assert_memory_equal(r, b, len);
+    nexfs_close(fs, fd);
+    assert_int_equal(nexfs_unmount(fs), 0);
+    assert_int_equal(tfs_fsck(&t, 0), 0);
+    free(b);
+    free(r);
+    tfs_free(&t);
+}
+
 static void disk_full(void **state)
 {
     (void)state;
@@ -185,6 +253,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ten_thousand_entries),
         cmocka_unit_test(sparse_huge),
+        cmocka_unit_test(runs),
         cmocka_unit_test(disk_full),
         cmocka_unit_test(out_of_inodes),
     };

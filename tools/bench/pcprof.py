@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Where the guest spends its time: a sampling profile of one shell command, by kernel function.
 
-    python3 tools/bench/pcprof.py [--kernel ELF] [--transport T] [--hz N] [--top N] -- COMMAND...
+    python3 tools/bench/pcprof.py [--kernel ELF] [--transport T] [--hz N] [--top N] [--cache MODE]
+                              [--memory SIZE] -- COMMAND...
 
 Boots the kernel (default build/riscv64/rumpk.elf) with a 64 MiB disk on the transport, starts
 COMMAND at the prompt (for example `bench blk blk0 2000`, or `run -c blk0 blkbench 2000`) and,
@@ -54,6 +55,8 @@ def main():
     ap.add_argument("--transport", default="pci-modern")
     ap.add_argument("--hz", type=int, default=500)
     ap.add_argument("--disk-mib", type=int, default=64, help="the disk's size (64 MiB)")
+    ap.add_argument("--cache", default="writeback", help="the disk's QEMU cache mode (writeback)")
+    ap.add_argument("--memory", default="128M", help="the guest's RAM (128M)")
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--timeout", type=float, default=300)
     ap.add_argument("command", nargs="+")
@@ -66,8 +69,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="rumpk-pcprof-") as d:
         img = make_image(os.path.join(d, "disk.img"), a.disk_mib << 20)
         sock = os.path.join(d, "qmp.sock")
-        g = Guest(disk_args(img, a.transport) + qmp_args(sock), transports=[a.transport],
-                  append="nexfs=off")
+        g = Guest(disk_args(img, a.transport, drive_extra=",cache=" + a.cache) + qmp_args(sock),
+                  transports=[a.transport], append="nexfs=off", memory=a.memory)
         q = Qmp(sock)
         g.send(" ".join(a.command) + "\r")
         counts = collections.Counter()

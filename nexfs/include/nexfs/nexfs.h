@@ -38,7 +38,7 @@ const char *nexfs_strerror(int err);
 #define NEXFS_TXN_MAX    256 /* blocks one journal transaction may hold */
 #define NEXFS_FREES_MAX  1024
 #define NEXFS_FIND_HINTS 256 /* cache lookup hints (a power of two) */
-#define NEXFS_UNDO_MAX   16  /* metadata blocks a grouped data write can take back (journal.c) */
+#define NEXFS_UNDO_MAX   64  /* metadata blocks a grouped data write can take back (journal.c) */
 #define NEXFS_ROOT_INO   1
 
 /* File types in st_mode (the POSIX values). */
