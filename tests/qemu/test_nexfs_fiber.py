@@ -3,9 +3,9 @@ calls), on the real machine, with images crossing the boundary both ways on ever
 
   * the host makes a filesystem and puts a tree in it (build/host's mkfs.nexfs and `nexfs put
     -r`); the guest lists it, prints the text file and hashes the binary one: the same bytes;
-  * the guest writes a file, makes a directory and fills a 200,000-byte file; after poweroff the
-    host gets them back byte-identical (`nexfs get`), and fsck.nexfs -n is clean both in the
-    guest and on the host;
+  * the guest writes a file, makes a directory, fills a 3,000,000-byte file and hashes it (1 MiB
+    calls: the deep block path, nexus_blk_rw_deep); after poweroff the host gets them back
+    byte-identical (`nexfs get`), and fsck.nexfs -n is clean both in the guest and on the host;
   * through a read-only capability the filesystem mounts read-only: a write gets "read-only
     filesystem" and the image is untouched.
 """
@@ -23,6 +23,9 @@ from harness import ALL_TRANSPORTS, QemuTestCase, disk_args, fnv1a, nexfs_tool
 def guest_fill(n, seed):
     """What `nexfs fill FILE N SEED` writes (user/programs/nexfs.c)."""
     return bytes((seed + i * 7 + i // 4096) & 0xFF for i in range(n))
+
+
+FILL = 3_000_000  # in 1 MiB calls: runs of 256 KiB and more go to the device 4 at a time
 
 
 class NexfsFiber(QemuTestCase):
@@ -63,10 +66,13 @@ class NexfsFiber(QemuTestCase):
         out = g.cmd("run -c blk0 nexfs hash /tree/sub/big.bin", timeout=60)
         self.assertIn(f"{len(blob)} bytes, fnv {fnv1a(blob):016x}", out)
         for line in (f"write /guest.txt written on {transport}", "mkdir /gdir",
-                     f"fill /gdir/f 200000 {seed}"):
+                     f"fill /gdir/f {FILL} {seed}"):
             out = g.cmd(f"run -c blk0 nexfs {line}", timeout=60)
             self.assertNotIn("nexfs:", out)  # success is silent
             self.assertNotIn("exited", out)
+        want = guest_fill(FILL, seed)
+        out = g.cmd("run -c blk0 nexfs hash /gdir/f", timeout=60)
+        self.assertIn(f"{FILL} bytes, fnv {fnv1a(want):016x}", out)
         self.assertIn("nexfs: fsck clean (0)", g.cmd("run -c blk0 nexfs fsck", timeout=60))
         self.assertIn("file exists", g.cmd("run -c blk0 nexfs mkdir /gdir"))
         self.assertIn("no such file", g.cmd("run -c blk0 nexfs cat /nothere"))
@@ -79,7 +85,7 @@ class NexfsFiber(QemuTestCase):
         subprocess.run([nexfs_tool("nexfs"), img, "get", "/gdir/f", got], check=True,
                        capture_output=True)
         with open(got, "rb") as f:
-            self.assertEqual(f.read(), guest_fill(200000, seed))
+            self.assertEqual(f.read(), want)
 
     def test_read_only_capability_mounts_read_only(self):
         d = self.tmpdir()

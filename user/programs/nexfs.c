@@ -18,7 +18,7 @@
 
 #define SLOT     0u
 #define CACHE    (256u * 4096u)
-#define IO_MAX   (128u * 1024u)       /* bytes per block command */
+#define IO_MAX   (1024u * 1024u)      /* bytes per read/write call of cat, hash and fill */
 #define FSCK_MEM (8u * 1024u * 1024u) /* enough for disks up to about 24 MiB */
 
 static uint8_t cache[CACHE] __attribute__((aligned(4096)));
