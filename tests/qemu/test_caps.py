@@ -39,6 +39,13 @@ class Caps(QemuTestCase):
         got = self.results(out)
         self.assertEqual([got[k] for k in ("read-with-r", "write-with-r", "write-with-rw")],
                          [EPERM] * 3, out)
+        # Completion settings change the disk for every user: read and write are not enough.
+        out = g.cmd("run -c blk0:rw capdemo settings", timeout=20)
+        self.assertEqual(self.results(out), {"spin": EPERM, "polled": EPERM}, out)
+        self.assertIn("blk spin: blk0: not permitted", out)
+        out = g.cmd("run -c blk0:rwg capdemo settings", timeout=20)
+        self.assertEqual(self.results(out), {"spin": 0, "polled": 0}, out)
+        self.assertIn("blk spin: blk0: 100 us", out)
         out = g.cmd("run -c blk0:rwg capdemo revoke", timeout=20)
         self.assertEqual(self.results(out), {
             "revoked": 1, "child-status": 0, "parent-still-reads": 512}, out)

@@ -6,6 +6,8 @@
  *   capdemo grant    a copy given to a running child
  *   capdemo kill     a child ended by its parent; only children can be waited for or killed
  *   capdemo orphan   exits without waiting for its child (which the kernel then reaps)
+ *   capdemo settings changes blk0's completion settings (spin, polled) through the kernel's
+ *                    `blk` service: they change the disk for every user, so need write + grant
  *   capdemo reader   (the child of revoke and grant) reads block 0 until it fails */
 #include <stdio.h>
 #include <string.h>
@@ -90,6 +92,12 @@ int main(int argc, char **argv)
         show("spawned", nexus_spawn(2, (const char *[]){"hello", "0"}, NULL, 0) > 0);
         return 0;
     }
-    printf("usage: capdemo pass|revoke|grant|kill|orphan\n");
+    if (strcmp(what, "settings") == 0) { /* set to what they are at boot: harmless if allowed */
+        char *spin[] = {"blk", "spin", "blk0", "100"}, *polled[] = {"blk", "polled", "blk0", "off"};
+        show("spin", nexus_service(4, spin));
+        show("polled", nexus_service(4, polled));
+        return 0;
+    }
+    printf("usage: capdemo pass|revoke|grant|kill|orphan|settings\n");
     return 2;
 }
