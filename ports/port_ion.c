@@ -1,4 +1,4 @@
-/* ION for ports (CMD_PORT_READ/WRITE/CLOSE): a user fiber holding a capability to a named port
+/* ION for ports (ports/ion.toml: CMD_PORT_READ/WRITE/CLOSE): a user fiber holding a capability
  * ("run -c org.example.port portecho") reads and writes it. The capability's object is the
  * port's entry in a table of names made at lookup, so it keeps naming the same port while
  * devices add and remove others. The port is opened for the fiber at its first read or write
