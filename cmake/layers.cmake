@@ -41,7 +41,7 @@ function(rumpk_layer name)
 endfunction()
 
 # The portable layers, built by both trees: the virtio core, the network stack, the device
-# plugins and the Valve. GEN_SRCS: the generator's outputs (the registry is left to the image).
+# plugins, the Valve and the ports. GEN_SRCS: the generator's outputs (the registry is left to the image).
 function(rumpk_portable_layers)
   cmake_parse_arguments(P "" "GEN_INC" "GEN_SRCS;DEVICE_DIRS" ${ARGN})
   set(gen_c ${P_GEN_SRCS})
@@ -52,6 +52,8 @@ function(rumpk_portable_layers)
   rumpk_layer(netstack SOURCES ${ns})
   rumpk_sources_of(vlv ${CMAKE_SOURCE_DIR}/valve)
   rumpk_layer(valve SOURCES ${vlv})
+  rumpk_sources_of(ports ${CMAKE_SOURCE_DIR}/ports)
+  rumpk_layer(ports SOURCES ${ports})
   rumpk_sources_of(dev ${P_DEVICE_DIRS})
   if(RUMPK_SHELL_SOURCES)
     list(REMOVE_ITEM dev ${RUMPK_SHELL_SOURCES}) # the shell's (plugin_shell), not the devices'

@@ -15,6 +15,9 @@ A plugin's manifest.toml may carry:
   [[ion.command]]: as in abi/ion.toml, plus handler = "rng_ion_read" (the kernel function:
              int64_t fn(const struct os_ion_call *call))
 
+Kernel infrastructure whose commands are handled outside the dispatch (ports/ion.toml, ION for
+ports) is written and passed as a plugin manifest is.
+
 usage: gen_ion.py --out DIR [--check] [--list-shim-sources] abi/ion.toml [plugin manifest...]
 """
 

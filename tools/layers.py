@@ -41,7 +41,10 @@ LAYERS = [
     # The Valve serves backends behind an ops table; a device plugin registers as one (as the
     # net plugin registers its netif with the stack), so the Valve sits below the devices.
     Layer("valve", ["valve"], ["valve/include"], ["framework"]),
-    Layer("devices", ["devices"], ["devices"], ["framework", "netstack", "valve"]),
+    # Named byte-stream ports (a registry, receive buffers, ION for ports): devices feed them as
+    # the blk plugin feeds the Valve, so they sit below the devices too.
+    Layer("ports", ["ports"], ["ports/include"], ["framework"]),
+    Layer("devices", ["devices"], ["devices"], ["framework", "netstack", "valve", "ports"]),
     Layer("port", ["kernel/port"], [], ["base", "framework", "valve"]),
     # ION rings (kernel side) and capabilities: portable, used by the kernel's dispatch.
     Layer("ion", ["ion"], ["ion/include"], ["abi"]),
@@ -57,7 +60,7 @@ LAYERS = [
           ["abi", "valve", "netstack", "framework", "bus", "base", "dispatch", "caps"]),
     # A device plugin's shell services ([nipbox] sources in its manifest.toml): files in the
     # plugin's folder that the build compiles into the shell's services, not into the devices layer.
-    Layer("plugin_shell", [], [], ["services", "devices", "framework", "base", "abi"]),
+    Layer("plugin_shell", [], [], ["services", "devices", "ports", "framework", "base", "abi"]),
     # User programs (U-mode, their own images): the system-call ABI and their own library only.
     Layer("user", ["user"], ["user/include"], ["abi", "nexfs"]),
     # NipBox, the shell: a user program of its own (cmake/user.cmake), built from nipbox/.

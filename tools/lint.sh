@@ -94,10 +94,11 @@ cmd_cppcheck() {
         die "tools/gen_virtio.py failed"
     local common=('--enable=warning,performance,portability' --std=c11 --inline-suppr
                   --error-exitcode=1 -q --template='{file}:{line}:{column}: {severity}: {message} [{id}]'
-                  -I framework/include -I netstack/include -I devices -I valve/include -I "$gen")
+                  -I framework/include -I netstack/include -I devices -I valve/include -I ports/include
+                  -I "$gen")
     local kernel_srcs=() host_srcs=() nexfs_srcs=() rc=0
     mapfile -t kernel_srcs < <(sources_of 'kernel/*.c' 'kernel/pci/*.c' 'kernel/port/*.c' \
-        'framework/*.c' 'transports/*/*.c' 'devices/*/*.c' 'netstack/*.c' 'nipbox/*.c')
+        'framework/*.c' 'transports/*/*.c' 'devices/*/*.c' 'netstack/*.c' 'nipbox/*.c' 'ports/*.c')
     mapfile -t host_srcs < <(sources_of 'tests/sim/*.c')
     mapfile -t nexfs_srcs < <(sources_of 'nexfs/*.c' 'tools/nexfs/*.c')
     # The kernel configuration (what build/riscv64 compiles), then the host-only simulator.

@@ -1,38 +1,36 @@
-/* NipBox's `port [name]`: without a name, the console devices' ports; with one, a line echo
- * through that named port (each line received is sent back) until Ctrl-C or the port goes.
- * Carried by the console plugin (manifest.toml [nipbox]). */
+/* NipBox's `port [name]`: without a name, the ports in the OS's registry (ports.h); with one, a
+ * line echo through that named port (each line received is sent back) until Ctrl-C or the port
+ * goes. Carried by the console plugin (manifest.toml [nipbox]). */
 #include <errno.h>
 #include <stdio.h>
-#include <virtio/virtio.h>
 
-#include <abi/parse_uint.h>
+#include <ports.h>
 #include <services/service.h>
-
-#include "virtcon.h"
 
 #define LINE_MAX 256u
 
 static int list_ports(void)
 {
-    struct virtio_device *vdev;
-    struct vc_port *p;
-    unsigned shown = 0;
-    for (unsigned d = 0; (vdev = virtio_device_find("console", d)) != NULL; d++)
-        for (unsigned i = 0; (p = virtcon_port_at(vdev, i)) != NULL; i++, shown++)
-            printf("%s %s %s host %s\n", vdev->name, virtcon_port_name(p),
-                   virtcon_port_is_console(p) ? "console" : "named",
-                   virtcon_port_host_open(p) ? "open" : "closed");
-    if (!shown)
+    struct port *p;
+    struct port_info i;
+    unsigned n = 0;
+    for (; (p = port_at(n)) != NULL; n++) {
+        port_info(p, &i);
+        printf("%s %s %s host %s\n", i.owner, i.name, i.console ? "console" : "named",
+               i.host_open ? "open" : "closed");
+    }
+    if (!n)
         printf("port: no virtio-console ports\n");
-    return shown ? 0 : 1;
+    return n ? 0 : 1;
 }
 
 static int echo(const char *name)
 {
     static char line[LINE_MAX];
     unsigned len = 0, lines = 0;
-    struct vc_port *p = virtcon_port_find(name);
-    int rc = p ? virtcon_port_open(p) : -1;
+    long n = 0;
+    struct port *p = port_find(name);
+    int rc = p ? port_open(p) : -1;
     if (rc) {
         printf("port: %s: %s\n", name,
                !p             ? "no such port"
@@ -41,28 +39,22 @@ static int echo(const char *name)
         return 1;
     }
     printf("port: echoing lines on %s; Ctrl-C stops\n", name);
-    while (!service_interrupted()) {
-        char c;
-        long n = virtcon_port_read(p, &c, 1);
-        if (n < 0) {
-            printf("port: %s went away after %u lines\n", name, lines);
-            return 1;
-        }
+    while (!service_interrupted() && (n = port_read(p, line + len, 1)) >= 0) {
         if (n == 0) {
-            (void)virtcon_port_wait(p, 10000000u);
-            continue;
-        }
-        line[len++] = c;
-        if (c == '\n' || len == LINE_MAX) {
-            if (virtcon_port_write(p, line, len) < 0)
+            (void)port_wait(p, 10000000u);
+        } else if (line[len++] == '\n' || len == LINE_MAX) {
+            if (port_write(p, line, len) < 0)
                 printf("port: %s: a line could not be sent back\n", name);
             lines++;
             len = 0;
         }
     }
-    virtcon_port_close(p);
-    printf("port: %s: %u lines echoed\n", name, lines);
-    return 0;
+    port_close(p); /* also when it went away: lets go of its place in the registry */
+    if (n < 0)
+        printf("port: %s went away after %u lines\n", name, lines);
+    else
+        printf("port: %s: %u lines echoed\n", name, lines);
+    return n < 0;
 }
 
 static int run_port(int argc, char **argv)

@@ -1,11 +1,14 @@
 /* virtio-console (virtio 1.2, 5.3): per port a receive and a transmit queue; with MULTIPORT a
  * control queue pair over which the device adds, names, opens and removes ports. Receive
- * buffers stay posted; what arrives goes to the OS's console (console ports) or to the port's
- * ring (named ports). Sends and control messages are polled with a deadline, so a console write
- * never hangs. Every control message and used length is checked before use. */
+ * buffers stay posted; what arrives goes to the OS's console (console ports) or to the port in
+ * the OS's port registry (ports.h, which owns names, opens and buffering). Sends and control
+ * messages are polled with a deadline, so a console write never hangs. Every control message
+ * and used length is checked before use. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
+#include <ports.h>
 #include <virtio/os.h>
 #include <virtio/virtio.h>
 #include <virtio/virtqueue.h>
@@ -13,39 +16,38 @@
 
 #include "virtcon.h"
 
+#define MAX_PORTS   4 /* ports per device this driver serves (port ids 0..3) */
 #define RX_BUFS     4
 #define RX_BUF      128u
 #define CTRL_BUFS   8
 #define CTRL_BUF    64u
 #define TX_MAX      256u
-#define IN_RING     1024u
 #define SEND_NS     200000000ull
 #define DISCOVER_NS 300000000ull /* at probe: how long the host may take to list its ports */
+/* Control events (virtio 1.2, 5.3.6.2); RESIZE (5) is not used. */
+#define DEVICE_READY  0
+#define DEVICE_ADD    1
+#define DEVICE_REMOVE 2
+#define PORT_READY    3
+#define CONSOLE_PORT  4
+#define PORT_OPEN     6
+#define PORT_NAME     7
 
-enum {
-    DEVICE_READY,
-    DEVICE_ADD,
-    DEVICE_REMOVE,
-    PORT_READY,
-    CONSOLE_PORT,
-    RESIZE,
-    PORT_OPEN,
-    PORT_NAME
+struct vc_ctrl { /* a control message (little-endian, as riscv64), then PORT_NAME's name */
+    uint32_t id;
+    uint16_t event, value;
 };
 
 struct vc_port {
     struct vc_dev *dev;
     unsigned id;
-    bool present, posted, console, host_open, in_use, tx_dead;
-    char name[32];
+    bool posted, tx_dead, con_added;
+    struct port *port; /* in the registry while the host has the port, else NULL */
+    char hvc[5];       /* "hvcN" once the host made it a console port, else "" */
     struct virtqueue *rxq, *txq;
     uint8_t *buf; /* DMA: RX_BUFS receive buffers, then TX_MAX to send */
     uint64_t pa;
-    uint8_t in[IN_RING];
-    unsigned in_head, in_tail;
     struct os_console con;
-    bool con_added;
-    struct os_event ev;
 };
 
 struct vc_dev {
@@ -54,20 +56,12 @@ struct vc_dev {
     unsigned nports;
     struct virtqueue *crx, *ctx;
     uint8_t *cbuf; /* DMA: CTRL_BUFS receive buffers, then one to send */
-    uint64_t cpa;
-    uint64_t last_ctrl_ns;
-    struct vc_port port[VC_MAX_PORTS];
+    uint64_t cpa, last_ctrl_ns;
+    struct vc_port port[MAX_PORTS];
 };
 
 extern const struct virtio_driver virtio_console_driver;
 static unsigned hvc_next; /* console ports become hvc0, hvc1, ... in the order they appear */
-
-static struct vc_dev *dev_of(struct virtio_device *vdev)
-{
-    if (!vdev || !vdev->plugin || vdev->plugin->driver != &virtio_console_driver)
-        return NULL;
-    return vdev->driver_priv;
-}
 
 /* Sends one buffer on txq and polls it back. 0, or -EIO (queue broken, no answer in time). */
 static int send(struct virtqueue *txq, uint64_t pa, uint32_t len, void *cookie)
@@ -88,106 +82,129 @@ static int send(struct virtqueue *txq, uint64_t pa, uint32_t len, void *cookie)
 
 static void send_ctrl(struct vc_dev *dev, unsigned id, uint16_t event, uint16_t value)
 {
-    uint8_t *m = dev->cbuf + CTRL_BUFS * CTRL_BUF;
-    uint8_t msg[8] = {(uint8_t)id,         (uint8_t)(id >> 8),   (uint8_t)(id >> 16),
-                      (uint8_t)(id >> 24), (uint8_t)event,       (uint8_t)(event >> 8),
-                      (uint8_t)value,      (uint8_t)(value >> 8)};
-    memcpy(m, msg, sizeof(msg));
+    struct vc_ctrl msg = {id, event, value};
+    memcpy(dev->cbuf + CTRL_BUFS * CTRL_BUF, &msg, sizeof(msg));
     if (send(dev->ctx, dev->cpa + CTRL_BUFS * CTRL_BUF, sizeof(msg), dev))
         os_log("%s: control message %u for port %u not taken", dev->vdev->name, event, id);
 }
 
-static void post_rx(struct vc_port *p, unsigned i)
+/* Offers receive buffer i (of `size` bytes from pa on) to the device; its cookie is i + 1. */
+static void post(struct virtqueue *q, uint64_t pa, uint32_t size, uintptr_t i)
 {
-    struct vq_seg in = {p->pa + i * RX_BUF, RX_BUF};
-    (void)vq_add(p->rxq, NULL, 0, &in, 1, (void *)(uintptr_t)(i + 1));
+    struct vq_seg in = {pa + i * size, size};
+    (void)vq_add(q, NULL, 0, &in, 1, (void *)(i + 1));
+}
+
+/* Sends len bytes, TX_MAX at a time: len, or -EIO once the port stopped taking output. */
+static long port_send(void *arg, const void *buf, size_t len)
+{
+    struct vc_port *p = arg;
+    for (size_t done = 0, n; done < len && !p->tx_dead; done += n) {
+        n = len - done < TX_MAX ? len - done : TX_MAX;
+        memcpy(p->buf + RX_BUFS * RX_BUF, (const uint8_t *)buf + done, n);
+        if (send(p->txq, p->pa + RX_BUFS * RX_BUF, (uint32_t)n, p)) {
+            p->tx_dead = true; /* said once; a console must not stall every later write */
+            os_log("%s: port %u does not take output; dropped from now on", p->dev->vdev->name,
+                   p->id);
+        }
+    }
+    return p->tx_dead ? -EIO : (long)len;
 }
 
 static void console_write(void *arg, const char *buf, size_t len)
 {
-    (void)virtcon_port_write(arg, buf, len);
+    unsigned long irq = os_irq_disable();
+    (void)port_send(arg, buf, len);
+    os_irq_restore(irq);
 }
 
-/* The port exists on the host side: receive buffers out, ready, and a console port offered to
- * the OS. */
-static void port_add(struct vc_port *p)
+static void port_opened(void *arg, bool open)
+{
+    struct vc_port *p = arg;
+    send_ctrl(p->dev, p->id, PORT_OPEN, open);
+}
+
+static void collect(struct vc_dev *dev);
+static void port_poll(void *arg)
+{
+    collect(((struct vc_port *)arg)->dev); /* a polled device has no interrupt to bring bytes */
+}
+
+static const struct port_ops vc_port_ops = {port_send, port_opened, port_poll};
+
+/* The port exists on the host side: in the registry, receive buffers out, ready. */
+static void add_port(struct vc_port *p)
 {
     struct vc_dev *dev = p->dev;
-    if (p->present)
+    if (p->port)
         return;
-    p->present = true;
+    p->port = port_add(dev->vdev->name, &vc_port_ops, p);
+    if (!p->port)
+        os_log("%s: port %u refused: the OS's port table is full", dev->vdev->name, p->id);
     p->tx_dead = false;
-    p->in_head = p->in_tail = 0;
-    if (!p->posted) {
+    if (p->port && !p->posted) {
         for (unsigned i = 0; i < RX_BUFS; i++)
-            post_rx(p, i);
+            post(p->rxq, p->pa, RX_BUF, i);
         vq_kick(p->rxq);
         p->posted = true;
     }
     if (dev->multiport)
-        send_ctrl(dev, p->id, PORT_READY, 1);
+        send_ctrl(dev, p->id, PORT_READY, p->port != NULL);
 }
 
-static void port_make_console(struct vc_port *p)
+/* The host made the port a console: offered to the OS as hvcN. */
+static void make_console(struct vc_port *p)
 {
-    if (p->con_added || !p->present)
+    if (p->con_added || !p->port)
         return;
-    p->console = true;
-    unsigned n = hvc_next++;
-    memcpy(p->name, "hvc", 3);
-    p->name[3] = (char)('0' + n % 10);
-    p->name[4] = '\0';
+    snprintf(p->hvc, sizeof(p->hvc), "hvc%u", hvc_next++ % 10);
+    port_set_name(p->port, p->hvc, 4);
+    port_set_console(p->port, true);
     if (p->dev->multiport)
         send_ctrl(p->dev, p->id, PORT_OPEN, 1);
-    p->con = (struct os_console){.name = p->name, .write = console_write, .arg = p};
+    p->con = (struct os_console){.name = p->hvc, .write = console_write, .arg = p};
     p->con_added = os_console_add(&p->con) == 0;
 }
 
-static void port_remove(struct vc_port *p)
+static void remove_port(struct vc_port *p)
 {
-    if (!p->present)
+    if (!p->port)
         return;
     if (p->con_added)
         os_console_remove(&p->con);
     p->con_added = false;
-    p->present = p->console = p->host_open = false;
-    p->name[0] = '\0';
-    os_event_signal(&p->ev); /* a reader sees -ENODEV */
+    p->hvc[0] = '\0';
+    port_remove(p->port); /* a reader sees -ENODEV */
+    p->port = NULL;
 }
 
 static void control(struct vc_dev *dev, const uint8_t *m, uint32_t len)
 {
-    if (len < 8) {
+    if (len < sizeof(struct vc_ctrl)) {
         os_log("%s: control message of %u bytes ignored", dev->vdev->name, (unsigned)len);
         return;
     }
-    uint32_t id = m[0] | (uint32_t)m[1] << 8 | (uint32_t)m[2] << 16 | (uint32_t)m[3] << 24;
-    uint16_t event = (uint16_t)(m[4] | m[5] << 8), value = (uint16_t)(m[6] | m[7] << 8);
-    if (id >= dev->nports) {
+    struct vc_ctrl c;
+    memcpy(&c, m, sizeof(c));
+    if (c.id >= dev->nports) {
         os_log("%s: control event %u for port %u; this driver serves ports 0..%u", dev->vdev->name,
-               event, (unsigned)id, dev->nports - 1);
-        if (event == DEVICE_ADD)
-            send_ctrl(dev, id, PORT_READY, 0);
+               c.event, (unsigned)c.id, dev->nports - 1);
+        if (c.event == DEVICE_ADD)
+            send_ctrl(dev, c.id, PORT_READY, 0);
         return;
     }
-    struct vc_port *p = &dev->port[id];
+    struct vc_port *p = &dev->port[c.id];
     dev->last_ctrl_ns = os_time_ns();
-    if (event == DEVICE_ADD) {
-        port_add(p);
-    } else if (event == DEVICE_REMOVE) {
-        port_remove(p);
-    } else if (event == CONSOLE_PORT && value == 1) {
-        port_make_console(p);
-    } else if (event == PORT_OPEN) {
-        p->host_open = value == 1;
-    } else if (event == PORT_NAME && p->present && !p->console) {
-        unsigned n = 0;
-        while (n < len - 8 && n < sizeof(p->name) - 1 && m[8 + n] > 0x20 && m[8 + n] < 0x7f) {
-            p->name[n] = (char)m[8 + n];
-            n++;
-        }
-        p->name[n] = '\0';
-    }
+    if (c.event == DEVICE_ADD)
+        add_port(p);
+    else if (c.event == DEVICE_REMOVE)
+        remove_port(p);
+    else if (c.event == CONSOLE_PORT && c.value == 1)
+        make_console(p);
+    else if (c.event == PORT_OPEN && p->port)
+        port_set_host_open(p->port, c.value == 1);
+    else if (c.event == PORT_NAME && p->port && !p->hvc[0])
+        port_set_name(p->port, m + sizeof(c), len - sizeof(c));
 }
 
 static void collect(struct vc_dev *dev)
@@ -199,8 +216,7 @@ static void collect(struct vc_dev *dev)
         if (i >= CTRL_BUFS)
             continue;
         control(dev, dev->cbuf + i * CTRL_BUF, len);
-        struct vq_seg in = {dev->cpa + i * CTRL_BUF, CTRL_BUF};
-        (void)vq_add(dev->crx, NULL, 0, &in, 1, c);
+        post(dev->crx, dev->cpa, CTRL_BUF, i);
         vq_kick(dev->crx);
     }
     for (unsigned n = 0; n < dev->nports; n++) {
@@ -209,138 +225,33 @@ static void collect(struct vc_dev *dev)
             uintptr_t i = (uintptr_t)c - 1;
             if (i >= RX_BUFS)
                 continue;
-            const uint8_t *data = p->buf + i * RX_BUF;
-            if (p->con_added) {
-                os_console_input(&p->con, (const char *)data, len);
-            } else if (p->present) {
-                for (uint32_t k = 0; k < len && p->in_head - p->in_tail < IN_RING; k++)
-                    p->in[p->in_head++ % IN_RING] = data[k];
-                os_event_signal(&p->ev);
-            }
-            post_rx(p, (unsigned)i);
+            if (p->con_added)
+                os_console_input(&p->con, (const char *)p->buf + i * RX_BUF, len);
+            else if (p->port)
+                port_input(p->port, p->buf + i * RX_BUF, len);
+            post(p->rxq, p->pa, RX_BUF, i);
             vq_kick(p->rxq);
         }
     }
 }
 
-static void read_size(struct vc_dev *dev, uint16_t *cols, uint16_t *rows)
+int virtcon_size(struct virtio_device *vdev, uint16_t *cols, uint16_t *rows)
 {
     uint64_t c = 0, r = 0;
-    if (virtio_config_read(dev->vdev, VIRTIO_CONSOLE_CFG_COLS, 2, &c) ||
-        virtio_config_read(dev->vdev, VIRTIO_CONSOLE_CFG_ROWS, 2, &r))
+    if (!vdev || !vdev->plugin || vdev->plugin->driver != &virtio_console_driver ||
+        !vdev->driver_priv || !virtio_has_feature(vdev, VIRTIO_CONSOLE_F_SIZE))
+        return -ENOTSUP;
+    if (virtio_config_read(vdev, VIRTIO_CONSOLE_CFG_COLS, 2, &c) ||
+        virtio_config_read(vdev, VIRTIO_CONSOLE_CFG_ROWS, 2, &r))
         c = r = 0;
     *cols = (uint16_t)c;
     *rows = (uint16_t)r;
-}
-
-int virtcon_size(struct virtio_device *vdev, uint16_t *cols, uint16_t *rows)
-{
-    struct vc_dev *dev = dev_of(vdev);
-    if (!dev || !virtio_has_feature(vdev, VIRTIO_CONSOLE_F_SIZE))
-        return -ENOTSUP;
-    read_size(dev, cols, rows);
     return 0;
-}
-
-struct vc_port *virtcon_port_at(struct virtio_device *vdev, unsigned n)
-{
-    struct vc_dev *dev = dev_of(vdev);
-    for (unsigned i = 0; dev && i < dev->nports; i++)
-        if (dev->port[i].present && n-- == 0)
-            return &dev->port[i];
-    return NULL;
-}
-
-struct vc_port *virtcon_port_find(const char *name)
-{
-    struct virtio_device *vdev;
-    for (unsigned d = 0; (vdev = virtio_device_find("console", d)) != NULL; d++) {
-        struct vc_port *p;
-        for (unsigned i = 0; (p = virtcon_port_at(vdev, i)) != NULL; i++)
-            if (strcmp(p->name, name) == 0)
-                return p;
-    }
-    return NULL;
-}
-
-const char *virtcon_port_name(const struct vc_port *p)
-{
-    return p->name[0] ? p->name : "(unnamed)";
-}
-
-bool virtcon_port_is_console(const struct vc_port *p)
-{
-    return p->console;
-}
-
-bool virtcon_port_host_open(const struct vc_port *p)
-{
-    return p->host_open;
-}
-
-int virtcon_port_open(struct vc_port *p)
-{
-    unsigned long irq = os_irq_disable();
-    int rc = !p->present ? -ENODEV : p->in_use || p->console ? -EBUSY : 0;
-    if (rc == 0) {
-        p->in_use = true;
-        p->in_head = p->in_tail = 0;
-        send_ctrl(p->dev, p->id, PORT_OPEN, 1);
-    }
-    os_irq_restore(irq);
-    return rc;
-}
-
-void virtcon_port_close(struct vc_port *p)
-{
-    unsigned long irq = os_irq_disable();
-    if (p->in_use && p->present)
-        send_ctrl(p->dev, p->id, PORT_OPEN, 0);
-    p->in_use = false;
-    os_irq_restore(irq);
-}
-
-long virtcon_port_read(struct vc_port *p, void *buf, size_t len)
-{
-    uint8_t *b = buf;
-    size_t n = 0;
-    unsigned long irq = os_irq_disable();
-    collect(p->dev); /* a polled device has no interrupt to bring the bytes */
-    while (n < len && p->in_tail != p->in_head)
-        b[n++] = p->in[p->in_tail++ % IN_RING];
-    long rc = n || p->present ? (long)n : -ENODEV;
-    os_irq_restore(irq);
-    return rc;
-}
-
-long virtcon_port_write(struct vc_port *p, const void *buf, size_t len)
-{
-    const uint8_t *b = buf;
-    size_t done = 0;
-    unsigned long irq = os_irq_disable();
-    while (done < len && p->present && !p->tx_dead) {
-        size_t n = len - done < TX_MAX ? len - done : TX_MAX;
-        memcpy(p->buf + RX_BUFS * RX_BUF, b + done, n);
-        if (send(p->txq, p->pa + RX_BUFS * RX_BUF, (uint32_t)n, p)) {
-            p->tx_dead = true; /* said once; a console must not stall every later write */
-            os_log("%s: port %u does not take output; dropped from now on", p->dev->vdev->name,
-                   p->id);
-        }
-        done += n;
-    }
-    long rc = !p->present ? -ENODEV : p->tx_dead ? -EIO : (long)len;
-    os_irq_restore(irq);
-    return rc;
-}
-
-int virtcon_port_wait(struct vc_port *p, uint64_t timeout_ns)
-{
-    return os_event_wait(&p->ev, timeout_ns);
 }
 
 static void vc_free(struct vc_dev *dev)
 {
-    for (unsigned n = 0; n < VC_MAX_PORTS; n++)
+    for (unsigned n = 0; n < MAX_PORTS; n++)
         os_dma_free(dev->port[n].buf, RX_BUFS * RX_BUF + TX_MAX);
     os_dma_free(dev->cbuf, (CTRL_BUFS + 1) * CTRL_BUF);
     os_free(dev, sizeof(*dev));
@@ -352,7 +263,6 @@ static int port_queues(struct vc_dev *dev, unsigned n)
     unsigned rx = n == 0 ? 0 : 2 * (n + 1);
     p->dev = dev;
     p->id = n;
-    os_event_init(&p->ev);
     p->buf = os_dma_alloc(RX_BUFS * RX_BUF + TX_MAX, &p->pa);
     if (!p->buf)
         return -ENOMEM;
@@ -378,7 +288,7 @@ static int vc_probe(struct virtio_device *vdev)
         vc_free(dev);
         return -EINVAL;
     }
-    dev->nports = max < VC_MAX_PORTS ? (unsigned)max : VC_MAX_PORTS;
+    dev->nports = max < MAX_PORTS ? (unsigned)max : MAX_PORTS;
     int err = port_queues(dev, 0);
     if (!err && dev->multiport) {
         dev->cbuf = os_dma_alloc((CTRL_BUFS + 1) * CTRL_BUF, &dev->cpa);
@@ -395,15 +305,13 @@ static int vc_probe(struct virtio_device *vdev)
     vdev->driver_priv = dev;
     virtio_device_ready(vdev);
     if (!dev->multiport) {
-        port_add(&dev->port[0]);
-        port_make_console(&dev->port[0]);
+        add_port(&dev->port[0]);
+        make_console(&dev->port[0]);
         return 0;
     }
     vq_disable_cb(dev->ctx);
-    for (uintptr_t i = 0; i < CTRL_BUFS; i++) {
-        struct vq_seg in = {dev->cpa + i * CTRL_BUF, CTRL_BUF};
-        (void)vq_add(dev->crx, NULL, 0, &in, 1, (void *)(i + 1));
-    }
+    for (unsigned i = 0; i < CTRL_BUFS; i++)
+        post(dev->crx, dev->cpa, CTRL_BUF, i);
     vq_kick(dev->crx);
     unsigned long irq = os_irq_disable();
     send_ctrl(dev, 0, DEVICE_READY, 1);
@@ -423,7 +331,7 @@ static void vc_remove(struct virtio_device *vdev)
     if (!dev)
         return;
     for (unsigned n = 0; n < dev->nports; n++)
-        port_remove(&dev->port[n]);
+        remove_port(&dev->port[n]);
     vc_free(dev);
 }
 

@@ -20,7 +20,8 @@ if(RUMPK_FUZZ_MISSING STREQUAL "")
   # shell, as cmake/layers.cmake does), handed to the clang project as a script it includes.
   rumpk_sources_of(srcs ${CMAKE_SOURCE_DIR}/tests/sim ${CMAKE_SOURCE_DIR}/valve/host
                    ${RUMPK_FIXTURE_DIRS} ${CMAKE_SOURCE_DIR}/framework ${CMAKE_SOURCE_DIR}/netstack
-                   ${CMAKE_SOURCE_DIR}/valve ${RUMPK_DEVICE_DIRS} ${CMAKE_SOURCE_DIR}/ion
+                   ${CMAKE_SOURCE_DIR}/valve ${CMAKE_SOURCE_DIR}/ports ${RUMPK_DEVICE_DIRS}
+                   ${CMAKE_SOURCE_DIR}/ion
                    ${CMAKE_SOURCE_DIR}/caps)
   if(RUMPK_SHELL_SOURCES)
     list(REMOVE_ITEM srcs ${RUMPK_SHELL_SOURCES})

@@ -1,8 +1,9 @@
 /* The virtio-console plugin against a simulated multiport console (tests/sim generic model):
  * the control protocol (DEVICE_READY, DEVICE_ADD -> PORT_READY, CONSOLE_PORT, PORT_NAME,
  * PORT_OPEN, DEVICE_REMOVE), console output and input through the OS's console hooks, a named
- * port's read and write, the port vanishing while it is open, CONSOLE_F_SIZE, a single-port
- * console without MULTIPORT, and control messages that lie. */
+ * port's read and write through the OS's port registry (ports.h), the port vanishing while it
+ * is open, CONSOLE_F_SIZE, a single-port console without MULTIPORT, and control messages that
+ * lie. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <ports.h>
 #include <virtio/os.h>
 
 #include "console/virtcon.h"
@@ -183,23 +185,25 @@ static void test_multiport_console_and_named_port(void **state)
     assert_int_equal(os_host_console_input(got, sizeof(got)), 3);
     assert_memory_equal(got, "ls\r", 3);
 
-    struct vc_port *p = virtcon_port_find("sim.port");
+    struct port *p = port_find("sim.port");
+    struct port_info info;
     assert_non_null(p);
-    assert_false(virtcon_port_is_console(p));
-    assert_int_equal(virtcon_port_open(p), 0);
+    port_info(p, &info);
+    assert_false(info.console);
+    assert_int_equal(port_open(p), 0);
     assert_int_equal(m.guest_open[1], 2);
-    assert_int_equal(virtcon_port_open(p), -EBUSY);
-    assert_int_equal(virtcon_port_open(virtcon_port_find(con->name)), -EBUSY);
+    assert_int_equal(port_open(p), -EBUSY);
+    assert_int_equal(port_open(port_find(con->name)), -EBUSY);
     memcpy(m.inbox[1], "hi\n", 3);
     m.in_len[1] = 3;
     sim_model_kick(d, 4);
     char buf[8];
-    assert_int_equal(virtcon_port_read(p, buf, sizeof(buf)), 3);
+    assert_int_equal(port_read(p, buf, sizeof(buf)), 3);
     assert_memory_equal(buf, "hi\n", 3);
-    assert_int_equal(virtcon_port_read(p, buf, sizeof(buf)), 0);
-    assert_int_equal(virtcon_port_write(p, "yo", 2), 2);
+    assert_int_equal(port_read(p, buf, sizeof(buf)), 0);
+    assert_int_equal(port_write(p, "yo", 2), 2);
     assert_memory_equal(m.tx[1], "yo", 2);
-    virtcon_port_close(p);
+    port_close(p);
     assert_int_equal(m.guest_open[1], 1); /* PORT_OPEN value 0 */
 
     uint16_t cols, rows;
@@ -218,21 +222,21 @@ static void test_port_vanishes_while_open(void **state)
     int rc;
     struct sim_device *d = add_console(true, false, 3, &rc);
     assert_int_equal(rc, 0);
-    struct vc_port *p = virtcon_port_find("sim.port");
+    struct port *p = port_find("sim.port");
     assert_non_null(p);
-    assert_int_equal(virtcon_port_open(p), 0);
+    assert_int_equal(port_open(p), 0);
     memcpy(m.inbox[1], "la", 2);
     m.in_len[1] = 2;
     sim_model_kick(d, 4);
     queue_ctrl(1, DEVICE_REMOVE, 0, NULL);
     sim_model_kick(d, CTRL_RX);
     char buf[8];
-    assert_int_equal(virtcon_port_read(p, buf, sizeof(buf)), 2); /* what came before it went */
-    assert_int_equal(virtcon_port_read(p, buf, sizeof(buf)), -ENODEV);
-    assert_int_equal(virtcon_port_write(p, "x", 1), -ENODEV);
-    assert_int_equal(virtcon_port_wait(p, 1000), 0); /* the removal woke the waiter */
-    assert_null(virtcon_port_find("sim.port"));
-    virtcon_port_close(p);
+    assert_int_equal(port_read(p, buf, sizeof(buf)), 2); /* what came before it went */
+    assert_int_equal(port_read(p, buf, sizeof(buf)), -ENODEV);
+    assert_int_equal(port_write(p, "x", 1), -ENODEV);
+    assert_int_equal(port_wait(p, 1000), 0); /* the removal woke the waiter */
+    assert_null(port_find("sim.port"));
+    port_close(p);
     /* the console port vanishing hands the OS's console back */
     assert_non_null(os_host_console());
     queue_ctrl(0, DEVICE_REMOVE, 0, NULL);
@@ -241,7 +245,7 @@ static void test_port_vanishes_while_open(void **state)
     /* and the host may add the named port again */
     queue_ctrl(1, DEVICE_ADD, 0, NULL);
     sim_model_kick(d, CTRL_RX);
-    assert_non_null(virtcon_port_find("sim.port"));
+    assert_non_null(port_find("sim.port"));
 }
 
 static void test_single_port_without_multiport(void **state)
@@ -265,7 +269,7 @@ static void test_hostile_control(void **state)
     m.port1_name = "bad\x01name";
     struct sim_device *d = add_console(true, false, 3, &rc);
     assert_int_equal(rc, 0);
-    assert_non_null(virtcon_port_find("bad")); /* the name stops at the first unprintable */
+    assert_non_null(port_find("bad")); /* the name stops at the first unprintable */
     queue_ctrl(99, DEVICE_ADD, 0, NULL);
     sim_model_kick(d, CTRL_RX);
     assert_int_equal(m.ready[99], 1); /* PORT_READY value 0: refused */

@@ -90,7 +90,7 @@ class VirtioConsoleTest(QemuTestCase):
 
     def test_user_fiber_echoes_through_a_port(self):
         # A user fiber holding a capability to the named port reads and writes it through ION
-        # (the console plugin's CMD_PORT_*, its shim nexus_port_*); bad arguments are refused.
+        # (the ports' CMD_PORT_*, the shim nexus_port_*); bad arguments are refused.
         for transport in ("pci-modern", "mmio-v2"):
             with self.subTest(transport=transport):
                 g = self.hvc_guest(transport)

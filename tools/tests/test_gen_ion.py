@@ -161,6 +161,32 @@ class GenIonPlugins(unittest.TestCase):
                 self.assertEqual(rc, 1, err)
                 self.assertRegex(err, rf"manifest\.toml:{line}: .*{reason}")
 
+    def test_the_trees_manifests_bind_the_ports_commands_to_the_ports(self):
+        # As cmake/ion_gen.cmake calls it: ION for ports is declared once, by ports/ion.toml, and
+        # handled by ports/port_ion.c; a device plugin declaring the port channel again clashes.
+        import glob
+        devices = sorted(glob.glob(os.path.join(ROOT, "devices", "*", "manifest.toml")))
+        manifests = [os.path.join(ROOT, "abi", "ion.toml"),
+                     os.path.join(ROOT, "ports", "ion.toml")]
+        out = tempfile.mkdtemp()
+        p = subprocess.run([sys.executable, GEN, "--out", out] + manifests + devices,
+                           capture_output=True, text=True, cwd=ROOT)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        table = open(os.path.join(out, "ion_gen", "ion_plugins.c")).read()
+        self.assertIn("{0x710u, ION_RIGHT_R, 16u, port_ion_read},", table)
+        self.assertIn("{0x712u, ION_RIGHT_W, 16u, port_ion_close},", table)
+        self.assertIn('{"port", 16u, port_ion_find},', table)
+        d = tempfile.mkdtemp()
+        again = os.path.join(d, "manifest.toml")
+        with open(os.path.join(ROOT, "ports", "ion.toml")) as f:
+            text = f.read()
+        with open(again, "w") as f:
+            f.write(text.replace('capability = "port"', 'capability = "port2"'))
+        p = subprocess.run([sys.executable, GEN, "--check"] + manifests + [again],
+                           capture_output=True, text=True, cwd=d)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("channel 'port' defined twice", p.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -1,5 +1,6 @@
-/* The console plugin's Membrane calls (user library): a named virtio-console port through the
- * capability in `slot` (CMD_PORT_*). The port is opened at the first read or write. */
+/* The Membrane's calls for ports (user library): a named byte-stream port (ports/, a
+ * virtio-console port today) through the capability in `slot` (CMD_PORT_*, ports/ion.toml). The
+ * port is opened at the first read or write. */
 #ifndef NEXUS_PORT_H
 #define NEXUS_PORT_H
 

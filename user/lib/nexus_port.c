@@ -1,4 +1,4 @@
-/* nexus_port_* (devices/console/nexus_port.h): CMD_PORT_* through the fiber's ION channel. */
+/* nexus_port_* (nexus_port.h): CMD_PORT_* through the fiber's ION channel. */
 #include <stddef.h>
 
 #include <ion_gen/ion_cmds.h>
