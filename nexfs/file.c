@@ -8,6 +8,7 @@
 #define WRITE_RUN_MAX 1024u /* and one device write */
 
 #define WRITE_ROOM 12 /* dirty blocks one block of a write may need */
+#define MAPS_AHEAD 4  /* map blocks a write makes before the data that hangs from them */
 
 bool file_is_open(const struct nexfs *fs, uint32_t ino)
 {
@@ -232,6 +233,15 @@ static int run_add(struct nexfs *fs, struct write_run *w, uint64_t nb, uint32_t 
 static int64_t write_whole(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, uint64_t count,
                            const uint8_t *src, struct write_run *w)
 {
+    /* The map blocks of the next few map ranges first (the first one's room is WRITE_ROOM's,
+     * a further one's up to three map blocks and a bitmap block, taken only while there is
+     * plenty): the data that hangs from them then follows on as one run. */
+    int rc = bmap_reserve(fs, r, lblk);
+    for (uint64_t l = lblk + bmap_span(fs->bs, lblk), n = 1;
+         rc == 0 && n < MAPS_AHEAD && l < lblk + count && txn_room(fs) > 2 * WRITE_ROOM; n++) {
+        rc = bmap_reserve(fs, r, l);
+        l += bmap_span(fs->bs, l);
+    }
     /* The first block may need WRITE_ROOM dirty blocks, each further one at most two more
      * (its bitmap block and the old block's) and a free. */
     uint32_t room = txn_room(fs);
@@ -245,7 +255,6 @@ static int64_t write_whole(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, u
         k = WRITE_RUN_MAX;
     uint64_t nb;
     uint32_t got;
-    int rc = bmap_reserve(fs, r, lblk);
     if (rc < 0 || (rc = balloc_run(fs, (uint32_t)k, &nb, &got)) < 0 ||
         (rc = bmap_set_run(fs, r, lblk, nb, got)) < 0 || (rc = run_add(fs, w, nb, got, src)) < 0)
         return rc;
