@@ -4,14 +4,15 @@ raw Valve (NipBox's `bench blk`, inside the kernel) on the same disk, in the sam
 
     ./rumpk bench fs [--transport T ...|all] [--mib N] [--cache writeback|unsafe] [--out FILE]
 
-Per transport one boot (-m 1G) with a fresh, fully allocated 192 MiB raw image (cache=writeback, as
-tools/bench/blk.py): first `bench blk -w blk0` (the raw figures: 1 MiB sequential reads and writes,
+Per transport one boot (-m 1G) with a fresh, fully allocated 192 MiB raw image (cache=writeback,
+as tools/bench/blk.py): first `bench blk -w blk0` (the raw figures: 1 MiB sequential reads and writes,
 4 KiB random reads at QD1), then `run -c blk0 fsbench N` (it makes NexFS on the disk: a
 sequential write with fsync and read of an N MiB file, 4 KiB random reads in it, creating and
 deleting 10,000 small files). Output: JSON lines, per test the NexFS figure, the raw one beside
 it and their ratio (sequential: against 1 MiB sequential at QD4; random: against 4 KiB random
 reads at QD1), and whether sequential throughput reaches the issue's 70% (reported, never
-asserted). Exit status 1 only when a guest or a command failed.
+asserted; the write is held to it without its final fsync, as the raw figure has no flush).
+Exit status 1 only when a guest or a command failed.
 """
 import argparse
 import os
@@ -59,7 +60,11 @@ def run_transport(a, transport, workdir, emit):
             mine = r["mib_s"] if key == "mib_s" else r["ops_s"]
             rec.update(raw_test=test, raw=raw[test][key], unit=key,
                        ratio=round(mine / raw[test][key], 3) if raw[test][key] else None)
-            if key == "mib_s":
+            if r["test"] == "fs_seq_write":
+                # Its time includes the fsync (with cache=writeback the host's fdatasync of the
+                # whole file) that the raw figure never pays: shown, not held to the floor.
+                rec.update(includes_fsync=True)
+            elif key == "mib_s":
                 rec.update(floor=0.70, meets=rec["ratio"] is not None and rec["ratio"] >= 0.70)
         emit(rec)
 
