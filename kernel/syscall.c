@@ -128,6 +128,8 @@ static long syscall(struct trap_frame *f)
         return sys_sleep(a[0]);
     case SYS_TIME:
         return (long)time_ns();
+    case SYS_TIMEBASE:
+        return (long)time_hz();
     case SYS_GETPID:
         return (long)fiber_self();
     case SYS_GETRANDOM:

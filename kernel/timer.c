@@ -22,6 +22,11 @@ void timer_set_hook(void (*fn)(void))
     tick_hook = fn;
 }
 
+uint64_t time_hz(void)
+{
+    return timebase_hz;
+}
+
 uint64_t time_ns(void)
 {
     uint64_t t = cpu_rdtime();
@@ -53,6 +58,7 @@ void timer_init(uint64_t hz)
     tick_interval = timebase_hz / TICK_HZ;
     if (tick_interval == 0)
         tick_interval = 1;
+    cpu_allow_user_time(); /* user fibers scale it themselves (SYS_TIMEBASE) */
     next_tick = cpu_rdtime() + tick_interval;
     sbi_set_timer(next_tick);
     cpu_set_sie_bits(SIE_STIE);

@@ -31,6 +31,7 @@ class Fibers(QemuTestCase):
         self.assertRegex(out, r"hello from fiber \d+ in U-mode: \[hello\] \[7\] \[two\]")
         slept = int(re.search(r"hello: slept (\d+) ms", out)[1])
         self.assertGreaterEqual(slept, 20)
+        self.assertIn("hello: clocks agree: yes", out)  # U-mode rdtime, scaled by the shim
         self.assertIn("run: hello exited with status 7", out)
         self.assertNotIn("exited", g.cmd("run hello"))  # status 0 is not reported
         fibers = self.ps(g)

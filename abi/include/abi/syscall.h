@@ -12,6 +12,9 @@
 #define SYS_SLEEP  5 /* (ns): sleeps at least that long */
 #define SYS_TIME   6 /* (): nanoseconds since boot */
 #define SYS_GETPID 7 /* (): this fiber's id */
+/* (): ticks per second of the time CSR, which user code may read itself (rdtime): nanoseconds
+ * since boot are rdtime scaled by it (nexus_time_ns), with no call per reading */
+#define SYS_TIMEBASE 32
 /* (buf, len, flags = 0): fills buf with up to 65536 bytes from the kernel's entropy pool;
  * bytes written, -EINVAL (flags), -EFAULT */
 #define SYS_GETRANDOM 20

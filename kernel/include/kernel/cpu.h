@@ -10,6 +10,12 @@
 #define SIE_STIE    (1ul << 5)
 #define SIE_SEIE    (1ul << 9)
 
+/* Lets U-mode read the time CSR (rdtime) without a trap: scounteren's TM bit. */
+static inline void cpu_allow_user_time(void)
+{
+    __asm__ volatile("csrs scounteren, %0" ::"r"(2ul));
+}
+
 static inline void cpu_set_sie_bits(unsigned long bits)
 {
     __asm__ volatile("csrs sie, %0" ::"r"(bits));

@@ -17,8 +17,9 @@ size_t page_total_count(void);
 /* Interrupts through the PLIC. irq_register enables the source for hart 0 S-mode. */
 int irq_register(unsigned irq, void (*handler)(void *arg), void *arg);
 
-/* Time. */
+/* Time: nanoseconds since boot, and the time CSR's ticks per second they are scaled by. */
 uint64_t time_ns(void);
+uint64_t time_hz(void);
 /* Wall-clock time: nanoseconds since 1970-01-01 00:00:00 UTC (the RTC read once at boot plus
  * time since boot), 0 when the board has no usable real-time clock. */
 uint64_t walltime_ns(void);
