@@ -34,6 +34,7 @@ static pte_t *kernel_root;
 static pte_t *kstack_l1;
 static uint8_t kstack_used[KSTACK_SLOTS];
 static size_t user_pages;
+static pte_t *pin_table[VM_PIN_WINDOWS]; /* each window's one leaf table: no walk per page */
 static uint8_t pin_used[VM_PIN_WINDOWS];
 static uint8_t pin_stale[VM_PIN_WINDOWS]; /* unmapped since the last TLB flush */
 static unsigned pin_next;                 /* windows are taken round robin */
@@ -82,7 +83,8 @@ int vm_init(const struct platform *p)
     kernel_root[KSTACK_INDEX] = PA_PTE((uintptr_t)kstack_l1) | PTE_V | PTE_G;
     /* The pin windows' tables, all at once: pinning never allocates. */
     for (unsigned w = 0; w < VM_PIN_WINDOWS; w++)
-        if (!walk(kernel_root, PIN_BASE + (uint64_t)w * VM_PIN_WINDOW_BYTES, true, NULL))
+        if (!(pin_table[w] =
+                  walk(kernel_root, PIN_BASE + (uint64_t)w * VM_PIN_WINDOW_BYTES, true, NULL)))
             return -ENOMEM;
     vm_activate(kernel_root);
     return 0;
@@ -234,6 +236,19 @@ void vm_kstack_free(uintptr_t lo, unsigned pages)
         kstack_used[slot] = 0;
 }
 
+/* va lies in a user space's range (and there is a space). */
+static bool user_range(const pte_t *root, uint64_t va)
+{
+    return root && va >= VM_USER_BASE && va < VM_USER_TOP;
+}
+
+/* A user leaf entry maps a page user-accessible with every right in `need`. */
+static bool user_pte_allows(pte_t e, unsigned need)
+{
+    return (e & PTE_V) && (e & PTE_U) && (!(need & VM_R) || (e & PTE_R)) &&
+           (!(need & VM_W) || (e & PTE_W));
+}
+
 uintptr_t vm_pin(pte_t *root, uint64_t va, size_t len, unsigned need, int *err)
 {
     uint64_t first = va - va % VM_PAGE;
@@ -257,17 +272,24 @@ uintptr_t vm_pin(pte_t *root, uint64_t va, size_t len, unsigned need, int *err)
     }
     pin_next = (w + 1) % VM_PIN_WINDOWS;
     uint64_t base = PIN_BASE + (uint64_t)w * VM_PIN_WINDOW_BYTES;
+    const pte_t *leaf = NULL; /* the user leaf table of the 2 MiB the last page was in */
+    uint64_t leaf_of = 1;     /* which 2 MiB that was (1: none, never an aligned address) */
     for (size_t i = 0; i < pages; i++) {
-        uintptr_t pa = vm_translate(root, first + i * VM_PAGE, need | VM_R);
-        pte_t *e = pa ? walk(kernel_root, base + i * VM_PAGE, false, NULL) : NULL;
-        if (!e) {
+        uint64_t uva = first + i * VM_PAGE;
+        if ((uva & ~(VM_PIN_WINDOW_BYTES - 1)) != leaf_of) {
+            leaf_of = uva & ~(VM_PIN_WINDOW_BYTES - 1);
+            const pte_t *e = user_range(root, uva) ? walk(root, uva, false, NULL) : NULL;
+            leaf = e ? e - VPN(uva, 0) : NULL;
+        }
+        pte_t u = leaf ? leaf[VPN(uva, 0)] : 0;
+        if (!user_pte_allows(u, need | VM_R)) {
             *err = -EFAULT;
             for (size_t j = 0; j < i; j++)
-                *walk(kernel_root, base + j * VM_PAGE, false, NULL) = 0;
+                pin_table[w][j] = 0;
             pin_stale[w] = 1; /* never used by the CPU, but flushed before reuse all the same */
             return 0;
         }
-        *e = PA_PTE(pa) | PTE_V | PTE_R | PTE_W | PTE_G | PTE_A | PTE_D;
+        pin_table[w][i] = PA_PTE(PTE_PA(u)) | PTE_V | PTE_R | PTE_W | PTE_G | PTE_A | PTE_D;
     }
     pin_used[w] = 1;
     pinned_pages += pages;
@@ -278,16 +300,12 @@ uintptr_t vm_pin(pte_t *root, uint64_t va, size_t len, unsigned need, int *err)
 void vm_unpin(uintptr_t kva, size_t len)
 {
     uint64_t w = (kva - PIN_BASE) / VM_PIN_WINDOW_BYTES;
-    uint64_t base = PIN_BASE + w * VM_PIN_WINDOW_BYTES;
     size_t pages = (size_t)((kva % VM_PAGE + len + VM_PAGE - 1) / VM_PAGE);
 
     if (kva < PIN_BASE || w >= VM_PIN_WINDOWS || !pin_used[w])
         panic("vm_unpin: 0x%lx is not a pinned window", (unsigned long)kva);
-    for (size_t i = 0; i < pages; i++) {
-        pte_t *e = walk(kernel_root, base + i * VM_PAGE, false, NULL);
-        if (e)
-            *e = 0;
-    }
+    for (size_t i = 0; i < pages; i++)
+        pin_table[w][i] = 0;
     /* No flush here: the window is flushed before it maps anything again (vm_pin), and until
      * then nothing reaches it (the device was given physical addresses). */
     pin_stale[w] = 1;
@@ -309,20 +327,18 @@ uintptr_t vm_kernel_phys(uintptr_t va)
 {
     if (va < VM_KSTACK_BASE || va >= VM_KSTACK_END)
         return va; /* the one-to-one map */
+    if (va >= PIN_BASE && va < PIN_BASE + VM_PIN_WINDOWS * VM_PIN_WINDOW_BYTES) {
+        pte_t e = pin_table[(va - PIN_BASE) / VM_PIN_WINDOW_BYTES][VPN(va, 0)];
+        return e & PTE_V ? (uintptr_t)PTE_PA(e) + va % VM_PAGE : 0;
+    }
     pte_t *e = walk(kernel_root, va, false, NULL);
     return e && (*e & PTE_V) ? (uintptr_t)PTE_PA(*e) + va % VM_PAGE : 0;
 }
 
 uintptr_t vm_translate(pte_t *root, uint64_t va, unsigned need)
 {
-    if (!root || va < VM_USER_BASE || va >= VM_USER_TOP)
-        return 0;
-    pte_t *e = walk(root, va, false, NULL);
-    if (!e || !(*e & PTE_V) || !(*e & PTE_U))
-        return 0;
-    if ((need & VM_R) && !(*e & PTE_R))
-        return 0;
-    if ((need & VM_W) && !(*e & PTE_W))
+    pte_t *e = user_range(root, va) ? walk(root, va, false, NULL) : NULL;
+    if (!e || !user_pte_allows(*e, need))
         return 0;
     return (uintptr_t)PTE_PA(*e) + va % VM_PAGE;
 }

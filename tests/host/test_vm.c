@@ -146,6 +146,33 @@ static void pinning_maps_the_fibers_own_pages_in_order(void **state)
     assert_int_equal(pages_out, kernel_pages);
 }
 
+/* A buffer across a 2 MiB boundary lies in two of the fiber's leaf tables: both are read, and a
+ * page missing in the second refuses the whole pin and leaves the window empty. */
+static void pinning_crosses_user_leaf_tables(void **state)
+{
+    (void)state;
+    pte_t *root = vm_space_create();
+    const uint64_t edge = U + (2ul << 20) - (U % (2ul << 20)); /* the next 2 MiB boundary */
+    uint8_t *p[4];
+    for (unsigned i = 0; i < 4; i++)
+        p[i] = vm_map_user(root, edge - 2 * VM_PAGE + i * VM_PAGE, VM_R | VM_W);
+    int err = 1;
+    uintptr_t kva = vm_pin(root, edge - 2 * VM_PAGE, 4 * VM_PAGE, VM_W, &err);
+    assert_int_equal(err, 0);
+    for (unsigned i = 0; i < 4; i++)
+        assert_int_equal(vm_kernel_phys(kva + i * VM_PAGE + 7), (uintptr_t)p[i] + 7);
+    vm_unpin(kva, 4 * VM_PAGE);
+    assert_int_equal(vm_pin(root, edge - VM_PAGE, 4 * VM_PAGE, VM_W, &err), 0);
+    assert_int_equal(err, -EFAULT); /* edge + 2 pages is not mapped */
+    assert_int_equal(vm_pinned_pages(), 0);
+    kva = vm_pin(root, edge - VM_PAGE, 2 * VM_PAGE, VM_W, &err);
+    assert_int_equal(err, 0);
+    assert_int_equal(vm_kernel_phys(kva + 2 * VM_PAGE), 0); /* nothing left from the refusal */
+    vm_unpin(kva, 2 * VM_PAGE);
+    vm_space_destroy(root);
+    assert_int_equal(pages_out, kernel_pages);
+}
+
 static void pinning_refuses_what_is_not_the_fibers_to_give(void **state)
 {
     (void)state;
@@ -266,6 +293,7 @@ int main(void)
         cmocka_unit_test(user_mappings_keep_their_permissions),
         cmocka_unit_test(copies_stop_at_the_first_bad_page),
         cmocka_unit_test(pinning_maps_the_fibers_own_pages_in_order),
+        cmocka_unit_test(pinning_crosses_user_leaf_tables),
         cmocka_unit_test(pinning_refuses_what_is_not_the_fibers_to_give),
         cmocka_unit_test(windows_run_out_and_are_flushed_once_per_round),
         cmocka_unit_test(shared_pages_belong_to_the_space),
