@@ -35,6 +35,16 @@ static pte_t *kstack_l1;
 static uint8_t kstack_used[KSTACK_SLOTS];
 static size_t user_pages;
 static pte_t *pin_table[VM_PIN_WINDOWS]; /* each window's one leaf table: no walk per page */
+/* A free window may keep mapping the buffer it last pinned (at least PIN_KEEP_MIN pages): the
+ * same buffer pinned again takes it as it is. A space's mappings never change while it lives
+ * (vm_map_user_page refuses to replace one), so such a window stays right until the space is
+ * destroyed, which forgets it. */
+#define PIN_KEEP_MIN 8u
+static const pte_t *kept_root[VM_PIN_WINDOWS]; /* NULL: nothing kept */
+static uint64_t kept_first[VM_PIN_WINDOWS];
+static size_t kept_pages[VM_PIN_WINDOWS];
+static unsigned kept_need[VM_PIN_WINDOWS];
+static void forget_kept(unsigned w);
 static uint8_t pin_used[VM_PIN_WINDOWS];
 static uint8_t pin_stale[VM_PIN_WINDOWS]; /* unmapped since the last TLB flush */
 static unsigned pin_next;                 /* windows are taken round robin */
@@ -186,6 +196,9 @@ void vm_space_destroy(pte_t *root)
 {
     if (!root)
         return;
+    for (unsigned w = 0; w < VM_PIN_WINDOWS; w++) /* its pages go back: no window keeps them */
+        if (kept_root[w] == root)
+            forget_kept(w);
     for (unsigned i = USER_FIRST; i <= USER_LAST; i++) {
         if (root[i] & PTE_V) {
             free_table(table_of(root[i]), 1);
@@ -236,6 +249,17 @@ void vm_kstack_free(uintptr_t lo, unsigned pages)
         kstack_used[slot] = 0;
 }
 
+/* Window w maps nothing kept any more (its entries cleared; flushed before its next use). */
+static void forget_kept(unsigned w)
+{
+    if (!kept_root[w])
+        return;
+    for (size_t i = 0; i < kept_pages[w]; i++)
+        pin_table[w][i] = 0;
+    kept_root[w] = NULL;
+    pin_stale[w] = 1;
+}
+
 /* va lies in a user space's range (and there is a space). */
 static bool user_range(const pte_t *root, uint64_t va)
 {
@@ -258,12 +282,22 @@ uintptr_t vm_pin(pte_t *root, uint64_t va, size_t len, unsigned need, int *err)
     *err = va + len < va ? -EFAULT : -EINVAL; /* wrapping the address space: not mapped */
     if (!len || len > VM_PIN_WINDOW_BYTES - VM_PAGE || va + len < va)
         return 0;
+    if (pages >= PIN_KEEP_MIN) /* pinned before and let go: already mapped */
+        for (w = 0; w < VM_PIN_WINDOWS; w++)
+            if (!pin_used[w] && kept_root[w] == root && kept_first[w] == first &&
+                kept_pages[w] == pages && (kept_need[w] & need) == need) {
+                pin_used[w] = 1;
+                pinned_pages += pages;
+                *err = 0;
+                return (uintptr_t)(PIN_BASE + (uint64_t)w * VM_PIN_WINDOW_BYTES + va % VM_PAGE);
+            }
     unsigned n = 0;
     for (w = pin_next; n < VM_PIN_WINDOWS && pin_used[w]; n++)
         w = (w + 1) % VM_PIN_WINDOWS;
     *err = -EAGAIN;
     if (n == VM_PIN_WINDOWS)
         return 0;
+    forget_kept(w);
     /* The TLB may still hold what this window mapped last time: one flush forgets that of
      * every window at once (with round-robin use, one flush per VM_PIN_WINDOWS pins). */
     if (pin_stale[w]) {
@@ -293,6 +327,12 @@ uintptr_t vm_pin(pte_t *root, uint64_t va, size_t len, unsigned need, int *err)
     }
     pin_used[w] = 1;
     pinned_pages += pages;
+    if (pages >= PIN_KEEP_MIN) {
+        kept_root[w] = root;
+        kept_first[w] = first;
+        kept_pages[w] = pages;
+        kept_need[w] = need | VM_R;
+    }
     *err = 0;
     return (uintptr_t)(base + va % VM_PAGE);
 }
@@ -304,8 +344,9 @@ void vm_unpin(uintptr_t kva, size_t len)
 
     if (kva < PIN_BASE || w >= VM_PIN_WINDOWS || !pin_used[w])
         panic("vm_unpin: 0x%lx is not a pinned window", (unsigned long)kva);
-    for (size_t i = 0; i < pages; i++)
-        pin_table[w][i] = 0;
+    if (!kept_root[w]) /* a kept window goes on mapping its buffer (forget_kept) */
+        for (size_t i = 0; i < pages; i++)
+            pin_table[w][i] = 0;
     /* No flush here: the window is flushed before it maps anything again (vm_pin), and until
      * then nothing reaches it (the device was given physical addresses). */
     pin_stale[w] = 1;

@@ -173,6 +173,54 @@ static void pinning_crosses_user_leaf_tables(void **state)
     assert_int_equal(pages_out, kernel_pages);
 }
 
+/* A buffer of 8 pages or more pinned again after its unpin takes the window that still maps it;
+ * every page is still the fiber's own, a write pin of a read-only buffer is still refused, and
+ * destroying the space leaves no window mapping its pages. */
+static void a_pinned_buffer_pinned_again_keeps_its_window(void **state)
+{
+    (void)state;
+    pte_t *root = vm_space_create();
+    uint8_t *p[9];
+    for (unsigned i = 0; i < 8; i++)
+        p[i] = vm_map_user(root, U + i * VM_PAGE, VM_R | VM_W);
+    p[8] = vm_map_user(root, U + 8 * VM_PAGE, VM_R);
+    int err = 1;
+    const size_t len = 8 * VM_PAGE;
+    uintptr_t kva = vm_pin(root, U, len, VM_W, &err);
+    assert_int_equal(err, 0);
+    vm_unpin(kva, len);
+    assert_int_equal(vm_pinned_pages(), 0);
+    uintptr_t again = vm_pin(root, U + 0x10, len - 0x10, VM_W, &err);
+    assert_int_equal(err, 0);
+    assert_int_equal(again, kva + 0x10); /* the same window, nothing mapped anew */
+    assert_int_equal(vm_pinned_pages(), 8);
+    for (unsigned i = 0; i < 8; i++)
+        assert_int_equal(vm_kernel_phys(kva + i * VM_PAGE + 5), (uintptr_t)p[i] + 5);
+    /* While it is in use, the same buffer gets another window. */
+    uintptr_t other = vm_pin(root, U, len, VM_R, &err);
+    assert_int_equal(err, 0);
+    assert_int_not_equal(other / VM_PIN_WINDOW_BYTES, kva / VM_PIN_WINDOW_BYTES);
+    vm_unpin(other, len);
+    vm_unpin(again, len - 0x10);
+    /* Kept for reading only (the last page is read-only): a write pin checks again, refused. */
+    kva = vm_pin(root, U + VM_PAGE, len, VM_R, &err);
+    assert_int_equal(err, 0);
+    vm_unpin(kva, len);
+    assert_int_equal(vm_pin(root, U + VM_PAGE, len, VM_W, &err), 0);
+    assert_int_equal(err, -EFAULT);
+    /* Another space at another address: nothing kept for it. */
+    pte_t *root2 = vm_space_create();
+    assert_int_equal(vm_pin(root2, U, len, VM_R, &err), 0);
+    assert_int_equal(err, -EFAULT);
+    vm_space_destroy(root2);
+    kva = vm_pin(root, U, len, VM_W, &err);
+    vm_unpin(kva, len);
+    vm_space_destroy(root);
+    for (unsigned i = 0; i < 8; i++) /* its pages are free again: no window reaches them */
+        assert_int_equal(vm_kernel_phys(kva + i * VM_PAGE), 0);
+    assert_int_equal(pages_out, kernel_pages);
+}
+
 static void pinning_refuses_what_is_not_the_fibers_to_give(void **state)
 {
     (void)state;
@@ -294,6 +342,7 @@ int main(void)
         cmocka_unit_test(copies_stop_at_the_first_bad_page),
         cmocka_unit_test(pinning_maps_the_fibers_own_pages_in_order),
         cmocka_unit_test(pinning_crosses_user_leaf_tables),
+        cmocka_unit_test(a_pinned_buffer_pinned_again_keeps_its_window),
         cmocka_unit_test(pinning_refuses_what_is_not_the_fibers_to_give),
         cmocka_unit_test(windows_run_out_and_are_flushed_once_per_round),
         cmocka_unit_test(shared_pages_belong_to_the_space),
