@@ -3,7 +3,7 @@
 in-guest `bench blk` (nipbox/cmd_bench.c), which times itself with the guest timer.
 
     ./rumpk bench blk [--transport T ...|all] [--backend file|null] [--aio threads|io_uring]
-                      [--reps N] [--ms MS] [--polled] [--cache C] [--out FILE]
+                      [--fast] [--reps N] [--ms MS] [--polled] [--cache C] [--out FILE]
                       [--ring split|packed ...] [--indirect on|off|both] [--queue-size N]
 
 Backends: `file` (default) is a fresh 64 MiB raw image on -drive cache=writeback with
@@ -12,6 +12,8 @@ does not work here the bench fails saying so, it never falls back); `null` is QE
 driver (no disk I/O: what is left is the guest + device cost, reported as us_per_req, 1e6 / the
 median iops, beside U-Boot's 25-84 us per 512 B read on null-co from
 ../shared/docs/performance.md). Every record carries "backend" and "aio" (null for null-co).
+--fast adds the device options of `./rumpk run --fast` (tools/qemu_cmd.py: ioeventfd=off on
+PCI); records carry "fast" and "fast_flags".
 
 Rings: split and packed side by side (the default) on every transport that offers both
 (pci-modern, pci-transitional, mmio-v2: QEMU device flag packed=on); legacy transports run split
@@ -79,6 +81,8 @@ def add_backend_args(ap):
                     help="file: a raw image; null: QEMU's null-co (no disk I/O)")
     ap.add_argument("--aio", default=None, choices=AIOS,
                     help="-drive aio= for the file backend (default threads, QEMU's own)")
+    ap.add_argument("--fast", action="store_true",
+                    help="the QEMU device options of ./rumpk run --fast (tools/qemu_cmd.py)")
 
 
 def check_backend(a, ap):
@@ -128,12 +132,19 @@ def us_per_req(iops_median):
     return round(1e6 / iops_median, 2) if iops_median else None
 
 
-def qemu_args(transport, backend, disk, cache, aio, device_extra=""):
+def flags_tag(a, transport):
+    """What a record says about the QEMU flags it ran with."""
+    return {"fast": bool(a.fast),
+            "fast_flags": qemu_cmd.fast_props(transport) if a.fast else []}
+
+
+def qemu_args(transport, backend, disk, cache, aio, device_extra="", fast=False):
     drive = drive_spec(backend, disk, cache, aio)
     extra = []
     if transport == "mmio-v1":  # QEMU's default, spelled out as the peer does
         extra = ["-global", "virtio-mmio.force-legacy=true"]
-    return extra + ["-drive", drive] + qemu_cmd.device_args("blk", transport, "hd0", device_extra)
+    args = extra + ["-drive", drive] + qemu_cmd.device_args("blk", transport, "hd0", device_extra)
+    return qemu_cmd.fast_args(args) if fast else args
 
 
 def parse_bench(out):
@@ -184,13 +195,14 @@ def run_transport(a, transport, workdir, out, ring="split", indirect="on"):
     tag = {"bench": "rumpk-blk", "transport": transport, "backend": a.backend,
            "cache": a.cache if a.backend == "file" else None, "aio": a.aio, "ring": ring,
            "indirect": indirect, "queue_size": a.queue_size}
+    tag.update(flags_tag(a, transport))
     disk = os.path.join(workdir, "bench-%s.img" % transport)
     if a.backend == "file":
         make_disk(disk)
     device_extra = (",packed=on" if ring == "packed" else "") + \
         (",indirect_desc=off" if indirect == "off" else "") + \
         (",queue-size=%d" % a.queue_size if a.queue_size else "")
-    args = qemu_args(transport, a.backend, disk, a.cache, a.aio, device_extra)
+    args = qemu_args(transport, a.backend, disk, a.cache, a.aio, device_extra, a.fast)
     g = Guest(args, transports=[transport], memory="1G", boot_timeout=60,
               name="bench-" + transport)
     try:

@@ -5,7 +5,7 @@ blkbench.c), interleaved in one boot per transport, so the ratio compares like w
 the null system call and the CMD_BLK_INFO round trip (`ionbench`).
 
     ./rumpk bench ion [--transport T ...|all] [--reps N] [--ms MS] [--out FILE]
-                      [--backend file|null] [--aio threads|io_uring]
+                      [--backend file|null] [--aio threads|io_uring] [--fast]
 
 Machine, disk and device flags as tools/bench/blk.py (-m 1G, a fresh 64 MiB raw image,
 cache=writeback, or null-co; the backend and aio are in every record).
@@ -33,8 +33,9 @@ def run_transport(a, transport, workdir, emit):
     disk = os.path.join(workdir, "ion-%s.img" % transport)
     if a.backend == "file":
         blk.make_disk(disk)
-    tag = {"bench": "rumpk-ion", "transport": transport, "backend": a.backend, "aio": a.aio}
-    g = Guest(blk.qemu_args(transport, a.backend, disk, "writeback", a.aio),
+    tag = dict({"bench": "rumpk-ion", "transport": transport, "backend": a.backend,
+                "aio": a.aio}, **blk.flags_tag(a, transport))
+    g = Guest(blk.qemu_args(transport, a.backend, disk, "writeback", a.aio, fast=a.fast),
               transports=[transport], memory="1G", boot_timeout=60, name="ion-" + transport)
     rows = {"kernel": {}, "ion": {}}
     try:
