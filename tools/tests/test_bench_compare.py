@@ -138,6 +138,11 @@ class NullBackend(unittest.TestCase):
             ct.summarize(d)
             with open(os.path.join(d, "table.json")) as f:
                 table = json.load(f)
+            # null-co's limit is far off the bars' scale: written, not drawn; still a PNG
+            r = subprocess.run([compare.CHART_PYTHON, os.path.join(BENCH, "compare_chart.py"),
+                                d], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertTrue(os.path.getsize(os.path.join(d, "compare.png")) > 1000)
         rows = {r["test"]: r for r in table["rows"]}
         self.assertEqual(rows["rand_read_4k_qd1"]["limit"], 500000)
         self.assertEqual(rows["us_per_req_qd1"]["rumpk_ion"], 40.0)
