@@ -2,9 +2,18 @@
 """Block benchmark: boots Rumpk on QEMU with a fresh 64 MiB disk per transport and runs the
 in-guest `bench blk` (nipbox/cmd_bench.c), which times itself with the guest timer.
 
-    ./rumpk bench blk [--transport T ...|all] [--backend file|null] [--reps N] [--ms MS]
-                      [--polled] [--cache C] [--aio A] [--out FILE]
+    ./rumpk bench blk [--transport T ...|all] [--backend file|null] [--aio threads|io_uring]
+                      [--fast] [--reps N] [--ms MS] [--polled] [--cache C] [--out FILE]
                       [--ring split|packed ...] [--indirect on|off|both] [--queue-size N]
+
+Backends: `file` (default) is a fresh 64 MiB raw image on -drive cache=writeback with
+aio=threads (QEMU's default) or aio=io_uring (checked first with `qemu-img bench`: when io_uring
+does not work here the bench fails saying so, it never falls back); `null` is QEMU's null-co
+driver (no disk I/O: what is left is the guest + device cost, reported as us_per_req, 1e6 / the
+median iops, beside U-Boot's 25-84 us per 512 B read on null-co from
+../shared/docs/performance.md). Every record carries "backend" and "aio" (null for null-co).
+--fast adds the device options of `./rumpk run --fast` (tools/qemu_cmd.py: ioeventfd=off on
+PCI); records carry "fast" and "fast_flags".
 
 Rings: split and packed side by side (the default) on every transport that offers both
 (pci-modern, pci-transitional, mmio-v2: QEMU device flag packed=on); legacy transports run split
@@ -26,7 +35,9 @@ import json
 import os
 import re
 import shlex
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 
@@ -59,17 +70,81 @@ def make_disk(path):
             f.write(block)
 
 
-def qemu_args(transport, backend, disk, cache, aio, device_extra=""):
+AIOS = ["threads", "io_uring"]
+# U-Boot's 512 B read on null-co, driver + device cost (../shared/docs/performance.md)
+UBOOT_NULL_US = "25-84"
+
+
+def add_backend_args(ap):
+    """The disk backend options every block benchmark takes (blk, ion, compare)."""
+    ap.add_argument("--backend", default="file", choices=["file", "null"],
+                    help="file: a raw image; null: QEMU's null-co (no disk I/O)")
+    ap.add_argument("--aio", default=None, choices=AIOS,
+                    help="-drive aio= for the file backend (default threads, QEMU's own)")
+    ap.add_argument("--fast", action="store_true",
+                    help="the QEMU device options of ./rumpk run --fast (tools/qemu_cmd.py)")
+
+
+def check_backend(a, ap):
+    """Settles a.aio (threads unless given; None on null-co) and checks that the chosen aio
+    works in this QEMU. Bad combinations are refused through ap.error."""
+    if a.backend == "null":
+        if a.aio:
+            ap.error("--aio %s: null-co does no I/O; --aio applies to --backend file" % a.aio)
+        return
+    a.aio = a.aio or "threads"
+    if a.aio != "threads":
+        why = aio_problem(a.aio)
+        if why:
+            ap.exit(1, "%s: aio=%s does not work in this QEMU: %s\n" % (ap.prog, a.aio, why))
+
+
+def aio_problem(aio):
+    """None when `qemu-img bench` (the same QEMU block layer as the guest's disk) completes a
+    few requests with aio=`aio` on a scratch image; otherwise one line saying why not."""
+    if not shutil.which("qemu-img"):
+        return "qemu-img not found (Debian package qemu-utils)"
+    with tempfile.TemporaryDirectory(prefix="rumpk-aio-") as d:
+        img = os.path.join(d, "probe.img")
+        with open(img, "wb") as f:
+            f.truncate(1 << 20)
+        r = subprocess.run(["qemu-img", "bench", "-c", "64", "-d", "4", "-s", "4096", "-t",
+                            "writeback", "-i", aio, "-f", "raw", img],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0 or "Run completed" not in r.stdout:
+        lines = r.stdout.strip().splitlines()
+        return "qemu-img bench -i %s: %s" % (aio, lines[-1] if lines else "exit %d" % r.returncode)
+    return None
+
+
+def drive_spec(backend, disk, cache, aio):
+    """The -drive value of the bench disk (id hd0)."""
     if backend == "null":
-        drive = "driver=null-co,size=%d,read-zeroes=off,if=none,id=hd0" % IMAGE_BYTES
-    else:
-        drive = "file=%s,format=raw,if=none,id=hd0,cache=%s" % (disk, cache)
-        if aio:
-            drive += ",aio=" + aio
+        return "driver=null-co,size=%d,read-zeroes=off,if=none,id=hd0" % IMAGE_BYTES
+    drive = "file=%s,format=raw,if=none,id=hd0,cache=%s" % (disk, cache)
+    if aio and aio != "threads":  # threads: QEMU's default, the line stays as it always was
+        drive += ",aio=" + aio
+    return drive
+
+
+def us_per_req(iops_median):
+    """Microseconds per request at the median rate (at QD1: one request's whole cost)."""
+    return round(1e6 / iops_median, 2) if iops_median else None
+
+
+def flags_tag(a, transport):
+    """What a record says about the QEMU flags it ran with."""
+    return {"fast": bool(a.fast),
+            "fast_flags": qemu_cmd.fast_props(transport) if a.fast else []}
+
+
+def qemu_args(transport, backend, disk, cache, aio, device_extra="", fast=False):
+    drive = drive_spec(backend, disk, cache, aio)
     extra = []
     if transport == "mmio-v1":  # QEMU's default, spelled out as the peer does
         extra = ["-global", "virtio-mmio.force-legacy=true"]
-    return extra + ["-drive", drive] + qemu_cmd.device_args("blk", transport, "hd0", device_extra)
+    args = extra + ["-drive", drive] + qemu_cmd.device_args("blk", transport, "hd0", device_extra)
+    return qemu_cmd.fast_args(args) if fast else args
 
 
 def parse_bench(out):
@@ -120,13 +195,14 @@ def run_transport(a, transport, workdir, out, ring="split", indirect="on"):
     tag = {"bench": "rumpk-blk", "transport": transport, "backend": a.backend,
            "cache": a.cache if a.backend == "file" else None, "aio": a.aio, "ring": ring,
            "indirect": indirect, "queue_size": a.queue_size}
+    tag.update(flags_tag(a, transport))
     disk = os.path.join(workdir, "bench-%s.img" % transport)
     if a.backend == "file":
         make_disk(disk)
     device_extra = (",packed=on" if ring == "packed" else "") + \
         (",indirect_desc=off" if indirect == "off" else "") + \
         (",queue-size=%d" % a.queue_size if a.queue_size else "")
-    args = qemu_args(transport, a.backend, disk, a.cache, a.aio, device_extra)
+    args = qemu_args(transport, a.backend, disk, a.cache, a.aio, device_extra, a.fast)
     g = Guest(args, transports=[transport], memory="1G", boot_timeout=60,
               name="bench-" + transport)
     try:
@@ -160,6 +236,8 @@ def run_transport(a, transport, workdir, out, ring="split", indirect="on"):
                    irqs_per_req=round(sum(r["irqs"] for r in rows) /
                                       max(1, sum(r["requests"] for r in rows)), 3),
                    inflight=max(r.get("inflight", 0) for r in rows))
+        if a.backend == "null":
+            rec["us_per_req"] = us_per_req(rec["iops"]["median"])
         if test in TARGETS:
             key, floor = TARGETS[test]
             rec["target"] = {key: floor}
@@ -186,6 +264,19 @@ def side_by_side(summary):
     print("\n".join(lines), flush=True)
 
 
+def null_costs(summary):
+    """On null-co: each QD1 test's cost per request (guest + device, no disk I/O) beside
+    U-Boot's figure for the same backend."""
+    lines = ["", "null-co, QD1: guest + device cost per request, us (U-Boot, 512 B reads: %s us)"
+             % UBOOT_NULL_US, "| transport | ring | test | mode | us/request |",
+             "|---|---|---|---|---|"]
+    for r in summary:
+        if r["qd"] == 1 and r.get("us_per_req"):
+            lines.append("| %s | %s | %s | %s | %.1f |" % (r["transport"], r["ring"], r["test"],
+                                                          r["mode"], r["us_per_req"]))
+    print("\n".join(lines), flush=True)
+
+
 summary = []
 
 
@@ -195,9 +286,8 @@ def main():
     ap.add_argument("--transport", action="append",
                     help="pci-legacy|pci-modern|pci-transitional|mmio-v1|mmio-v2|all "
                          "(repeatable; default: all four of the peer benchmark)")
-    ap.add_argument("--backend", default="file", choices=["file", "null"])
+    add_backend_args(ap)
     ap.add_argument("--cache", default="writeback")
-    ap.add_argument("--aio", default=None)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--ms", type=int, default=1000, help="duration of each test in the guest")
     ap.add_argument("--polled", action="store_true", help="also run with polled completion")
@@ -208,6 +298,7 @@ def main():
     ap.add_argument("--indirect", default="on", choices=["on", "off", "both"])
     ap.add_argument("--queue-size", type=int, default=0, help="QEMU queue-size= for the disk")
     a = ap.parse_args()
+    check_backend(a, ap)
     rings = a.ring or ["split", "packed"]
     indirects = ["on", "off"] if a.indirect == "both" else [a.indirect]
 
@@ -239,6 +330,8 @@ def main():
                         status = 1
         if len(rings) > 1 or len(indirects) > 1:
             side_by_side(summary)
+        if a.backend == "null":
+            null_costs(summary)
     finally:
         if tmp:
             tmp.cleanup()

@@ -1,17 +1,33 @@
 #!/usr/bin/env python3
-"""Rumpk beside its peer, in one run on one machine: U-Boot's virtio drivers
-(../shared/peer-bench) and Rumpk's benchmarks, transport by transport, one after the other (never
-in parallel: the host has 2 cores), then a table of Rumpk / U-Boot ratios against the goals of
-../shared/docs/performance.md.
+"""Rumpk beside its peers, in one run on one machine, transport by transport, one program after
+the other (never in parallel: the host has 2 cores): U-Boot's virtio drivers and Linux's with fio
+(../shared/peer-bench), Rumpk's block bench from a user fiber through ION and in the kernel in
+the same boot (tools/bench/ion.py), and the backend's own limit (`qemu-img bench`,
+backend_limit.sh) on the same backend flags; then one table with the ratios Rumpk/limit,
+Rumpk/Linux and Rumpk/U-Boot (tools/bench/compare_table.py) and the same table as a chart
+(tools/bench/compare_chart.py, matplotlib under /usr/bin/python3).
 
-    ./rumpk bench compare [--transport T ...] [--reps N] [--skip-net] [--results DIR]
+    ./rumpk bench compare [--transport T ...] [--reps N] [--backend file|null]
+                          [--aio threads|io_uring] [--fast] [--skip-uboot] [--skip-linux]
+                          [--skip-net] [--results DIR] [--summary-only]
 
-Every raw record stays in DIR/*.jsonl; the table is printed and saved as DIR/summary.md.
+--fast gives every guest (Rumpk, U-Boot, Linux) the QEMU options of `./rumpk run --fast` (the
+peers through tools/bench/qemu_fast.py); qemu-img has no device, so its figure is the same.
+Boot and network rows (Rumpk vs U-Boot, skipped by --skip-net) always run on QEMU's default
+flags. Linux has no null-co backend in its script: with --backend null its column stays empty
+and the table says so. The Linux guest is built once (linux_prep.sh: needs mmdebstrap and cpio,
+installed by ./rumpk setup) into build/bench/linux-guest.
+
+Every raw record stays in DIR/*.jsonl (default build/bench/compare-DATE); the table is printed
+and saved as DIR/summary.md and DIR/table.json, the chart as DIR/compare.png. A quick try:
+`./rumpk bench compare --transport mmio-v2 --reps 1 --skip-linux --skip-net`.
+Exit status 1 when a program failed or a tool is missing (named); figures are never asserted.
 """
 import argparse
 import datetime
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -19,92 +35,92 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 PEER = os.path.join(os.path.dirname(ROOT), "shared", "peer-bench")
 TRANSPORTS = ["pci-legacy", "pci-modern", "mmio-v1", "mmio-v2"]
+CHART_PYTHON = "/usr/bin/python3"  # Debian's: python3-matplotlib is installed for it
+LINUX_JOBS = "rand_read_4k_qd1,rand_read_4k_qd32,seq_read_1m,seq_write_1m"
+# qemu-img bench points the table uses: 4 KiB reads at QD1 and QD32, 1 MiB reads/writes at QD4
+LIMIT_POINTS = [("4096", "1 32"), ("1048576", "4")]
+
+sys.path.insert(0, HERE)
+import blk  # noqa: E402  (the backend options and the --fast flags)
+import compare_table  # noqa: E402
+import qemu_cmd  # noqa: E402
 
 
-def run(cmd, out_path, env=None):
-    print("+ " + " ".join(cmd), file=sys.stderr, flush=True)
-    with open(out_path, "a") as f:
-        r = subprocess.run(cmd, stdout=f, env=env)
-    if r.returncode != 0:
-        print(f"compare: {cmd[1]} exited {r.returncode}", file=sys.stderr)
+def missing_tools(a):
+    """The tools this run needs and does not find, each with its Debian package."""
+    need = [("qemu-system-riscv64", "qemu-system-misc"), ("qemu-img", "qemu-utils")]
+    if not a.skip_uboot:
+        need.append(("/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin", "u-boot-qemu"))
+    if not a.skip_linux and a.backend == "file" and \
+            not os.path.exists(os.path.join(a.linux_guest, "initrd.cpio")):
+        need += [("mmdebstrap", "mmdebstrap"), ("cpio", "cpio")]
+    out = [f"{tool} ({pkg})" for tool, pkg in need
+           if not (os.path.exists(tool) if tool.startswith("/") else shutil.which(tool))]
+    probe = subprocess.run([CHART_PYTHON, "-c", "import matplotlib"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL) if os.path.exists(CHART_PYTHON) else None
+    if probe is None or probe.returncode != 0:
+        out.append(f"matplotlib for {CHART_PYTHON} (python3-matplotlib)")
+    if not os.path.isdir(PEER):
+        out.append(f"the peer benchmark at {PEER}")
+    return out
 
 
-def load(path):
-    recs = []
-    if os.path.exists(path):
-        with open(path) as f:
-            for line in f:
-                line = line.strip()
-                if line.startswith("{"):
-                    recs.append(json.loads(line))
-    return recs
+class Runner:
+    """Runs one program at a time, its JSON lines appended to a file of the results folder
+    (tagged with the run's flags where the program does not know them); remembers failures."""
+
+    def __init__(self, res):
+        self.res = res
+        self.failed = []
+
+    def run(self, cmd, name, env=None, tag=None):
+        print("+ " + " ".join(cmd), file=sys.stderr, flush=True)
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, env=env, text=True)
+        with open(os.path.join(self.res, name), "a") as f:
+            for line in p.stdout:
+                if tag and line.startswith("{"):
+                    rec = json.loads(line)
+                    for k, v in tag.items():
+                        rec.setdefault(k, v)
+                    line = json.dumps(rec, sort_keys=True) + "\n"
+                f.write(line)
+        if p.wait() != 0:
+            what = os.path.basename(cmd[1] if cmd[0] in (sys.executable, "bash") else cmd[0])
+            self.failed.append(f"{what} exited {p.returncode}")
+            print(f"compare: {self.failed[-1]}", file=sys.stderr, flush=True)
 
 
-def pick(recs, transport, test, key, mode=None):
-    for r in recs:
-        if r.get("transport") == transport and r.get("test") == test and \
-                (mode is None or r.get("mode", mode) == mode) and key in r:
-            v = r[key]
-            return v["median"] if isinstance(v, dict) else v
-    return None
-
-
-def fmt(v, digits=0):
-    return "-" if v is None else f"{v:,.{digits}f}"
-
-
-def ratio(a, b):
-    return "-" if a is None or b is None or b == 0 else f"{a / b:.1f}x"
-
-
-def summarize(res, transports):
-    pb, rb = load(os.path.join(res, "peer-blk.jsonl")), load(os.path.join(res, "rumpk-blk.jsonl"))
-    pn, rn = load(os.path.join(res, "peer-net.jsonl")), load(os.path.join(res, "rumpk-net.jsonl"))
-    boot = load(os.path.join(res, "rumpk-boot.jsonl"))
-    backend = load(os.path.join(res, "backend.jsonl"))
-    qd = {}
-    for r in backend:
-        if r.get("target") == "file" and r.get("rw") == "read" and r.get("size") == 4096 \
-                and r.get("aio") == "threads" and r.get("cache") == "writeback":
-            qd[r["depth"]] = r["iops"]["median"]
-    lines = ["# Rumpk vs U-Boot, one run (medians)", "",
-             f"qemu-img bench, file backend, writeback, aio=threads, 4 KiB reads: "
-             f"QD1 {fmt(qd.get(1))}/s, QD32 {fmt(qd.get(32))}/s", "",
-             "| transport | test | Rumpk | U-Boot | ratio | goal |", "|---|---|---|---|---|---|"]
-    for t in transports:
-        u4k = pick(pb, t, "read_seq_4K", "iops")
-        rows = [
-            ("4K random read QD1, IOPS", pick(rb, t, "rand_read_4k_qd1", "iops", "hybrid"), u4k,
-             f">= 3x U-Boot, >= {fmt(qd.get(1, 0) / 2)} (half qemu-img QD1)"),
-            ("4K random read QD1, IOPS, pure interrupts", pick(rb, t, "rand_read_4k_qd1", "iops",
-                                                               "irq"), u4k, "(no ring watch)"),
-            ("4K random read QD32, IOPS", pick(rb, t, "rand_read_4k_qd32", "iops", "hybrid"), u4k,
-             f">= {fmt(qd.get(32, 0) / 2)} (half qemu-img QD32)"),
-            ("1 MiB seq read, MiB/s", pick(rb, t, "seq_read_1m", "mib_s", "hybrid"),
-             pick(pb, t, "read_seq_1024K", "mib_s"), ">= 1.5x U-Boot"),
-            ("1 MiB seq write, MiB/s", pick(rb, t, "seq_write_1m", "mib_s", "hybrid"),
-             pick(pb, t, "write_seq_1024K", "mib_s"), ">= 1.5x U-Boot"),
-            ("boot to prompt, s (lower is better)", pick(boot, t, None, "seconds_host"),
-             pick(pb, t, "boot", "seconds_host"), "<= U-Boot"),
-            ("idle guest, QEMU host CPU %", pick(boot, t, None, "idle_cpu_percent"), None,
-             "< 5%"),
-            ("ping round trips/s", pick(rn, t, "ping_loop", "pings_per_s"),
-             pick(pn, t, "ping_loop", "pings_per_s"), ">= 2x U-Boot"),
-            ("ping with ARP each time, /s", pick(rn, t, "ping_loop_arp", "pings_per_s"),
-             pick(pn, t, "ping_loop", "pings_per_s"), "(U-Boot's loop ARPs every ping)"),
-            ("UDP echo 64 B, round trips/s", pick(rn, t, "udp_echo_64", "round_trips_per_s"),
-             None, "reported"),
-            ("guest-to-host UDP 1400 B, MiB/s", pick(rn, t, "udp_tx_1400", "mib_s"),
-             pick(pn, t, "tftp_1468", "mib_s"), "reported (U-Boot: TFTP host-to-guest)"),
-        ]
-        for name, mine, peer, goal in rows:
-            digits = 3 if "boot" in name else 1 if "CPU" in name else 0
-            lines.append(f"| {t} | {name} | {fmt(mine, digits)} | {fmt(peer, digits)} | "
-                         f"{ratio(mine, peer)} | {goal} |")
-    text = "\n".join(lines) + "\n"
-    with open(os.path.join(res, "summary.md"), "w") as f:
-        f.write(text)
-    print(text)
+def run_all(a, res, run):
+    py, reps = sys.executable, str(a.reps)
+    r = Runner(res)
+    env = dict(os.environ, PEER_WORKDIR=os.path.join(res, "peer-work"))
+    peer_env = dict(env, QEMU=os.path.join(HERE, "qemu_fast.py")) if a.fast else env
+    tag = {"fast": a.fast, "fast_flags": run["fast_flags"]}
+    back = ["--backend", a.backend] + (["--aio", a.aio] if a.aio else [])
+    fast = ["--fast"] if a.fast else []
+    for t in run["transports"]:
+        if not a.skip_uboot:
+            r.run([py, os.path.join(PEER, "uboot_blk.py"), "--transport", t, "--reps", reps]
+                  + back, "peer-blk.jsonl", peer_env, tag)
+        if not a.skip_linux and a.backend == "file":
+            r.run([py, os.path.join(PEER, "linux_blk.py"), "--transport", t, "--reps", reps,
+                   "--aio", a.aio, "--jobs", LINUX_JOBS, "--runtime", str(a.linux_runtime),
+                   "--guest", a.linux_guest], "linux-blk.jsonl", peer_env, tag)
+        r.run([py, os.path.join(HERE, "ion.py"), "--transport", t, "--reps", reps,
+               "--ms", str(a.ms)] + back + fast, "rumpk-ion.jsonl")
+        if not a.skip_net:
+            r.run([py, os.path.join(HERE, "boot.py"), "--transport", t, "--reps", "5"],
+                  "rumpk-boot.jsonl")
+            if not a.skip_uboot:
+                r.run([py, os.path.join(PEER, "uboot_net.py"), "--transport", t, "--reps", reps],
+                      "peer-net.jsonl", env)
+            r.run([py, os.path.join(HERE, "net.py"), "--transport", t, "--reps", reps],
+                  "rumpk-net.jsonl")
+    for sizes, depths in LIMIT_POINTS:
+        benv = dict(env, SIZES=sizes, DEPTHS=depths, AIOS=a.aio or "threads")
+        r.run(["bash", os.path.join(PEER, "backend_limit.sh"), env["PEER_WORKDIR"], reps],
+              "backend.jsonl", benv)
+    return r.failed
 
 
 def main():
@@ -112,37 +128,63 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--transport", action="append", choices=TRANSPORTS)
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--skip-net", action="store_true")
+    blk.add_backend_args(ap)
+    ap.add_argument("--ms", type=int, default=1000, help="Rumpk: each test's length per rep")
+    ap.add_argument("--linux-runtime", type=int, default=5, help="Linux: seconds per fio job")
+    ap.add_argument("--linux-guest", default=os.path.join(ROOT, "build", "bench", "linux-guest"),
+                    help="linux_prep.sh's output folder (built once when missing)")
+    ap.add_argument("--skip-uboot", action="store_true")
+    ap.add_argument("--skip-linux", action="store_true")
+    ap.add_argument("--skip-net", action="store_true", help="no boot and network rows")
     ap.add_argument("--summary-only", action="store_true", help="re-read DIR, run nothing")
     ap.add_argument("--results", default=None)
     a = ap.parse_args()
-    transports = a.transport or TRANSPORTS
+    if a.summary_only:
+        if not a.results:
+            ap.error("--summary-only needs --results DIR")
+    else:
+        blk.check_backend(a, ap)
     res = a.results or os.path.join(ROOT, "build", "bench",
                                     datetime.datetime.now().strftime("compare-%Y%m%d-%H%M%S"))
-    os.makedirs(res, exist_ok=True)
+    failed = []
     if not a.summary_only:
-        if not os.path.isdir(PEER):
-            sys.exit(f"compare: no peer benchmark at {PEER}")
-        py, reps = sys.executable, str(a.reps)
-        env = dict(os.environ, PEER_WORKDIR=os.path.join(res, "peer-work"))
-        for t in transports:
-            run([py, os.path.join(PEER, "uboot_blk.py"), "--transport", t, "--reps", reps],
-                os.path.join(res, "peer-blk.jsonl"), env)
-            run([py, os.path.join(HERE, "blk.py"), "--transport", t, "--reps", reps],
-                os.path.join(res, "rumpk-blk.jsonl"))
-            run([py, os.path.join(HERE, "boot.py"), "--transport", t, "--reps", "5"],
-                os.path.join(res, "rumpk-boot.jsonl"))
-            if not a.skip_net:
-                run([py, os.path.join(PEER, "uboot_net.py"), "--transport", t, "--reps", reps],
-                    os.path.join(res, "peer-net.jsonl"), env)
-                run([py, os.path.join(HERE, "net.py"), "--transport", t, "--reps", reps],
-                    os.path.join(res, "rumpk-net.jsonl"))
-        benv = dict(env, SIZES="4096", DEPTHS="1 32", AIOS="threads")
-        run(["bash", os.path.join(PEER, "backend_limit.sh"), env["PEER_WORKDIR"], reps],
-            os.path.join(res, "backend.jsonl"), benv)
-    summarize(res, transports)
-    print(f"results in {res}", file=sys.stderr)
+        missing = missing_tools(a)
+        if missing:
+            sys.exit("compare: missing " + "; ".join(missing) + " (./rumpk setup installs them)")
+        os.makedirs(res, exist_ok=True)
+        run = {"transports": a.transport or TRANSPORTS, "reps": a.reps, "backend": a.backend,
+               "aio": a.aio, "cache": "writeback" if a.backend == "file" else None,
+               "fast": a.fast,
+               "fast_flags": [p + " on PCI" for p in qemu_cmd.FAST_PCI_PROPS] if a.fast else [],
+               "date": datetime.datetime.now().isoformat(timespec="seconds"), "skipped": []}
+        if a.skip_uboot:
+            run["skipped"].append("U-Boot not run (--skip-uboot).")
+        if a.skip_linux:
+            run["skipped"].append("Linux not run (--skip-linux).")
+        elif a.backend == "null":
+            run["skipped"].append("Linux not run: linux_blk.py has no null-co backend.")
+        with open(os.path.join(res, "run.json"), "w") as f:
+            json.dump(run, f, indent=1)
+        if not a.skip_linux and a.backend == "file" and \
+                not os.path.exists(os.path.join(a.linux_guest, "initrd.cpio")):
+            print(f"+ linux_prep.sh {a.linux_guest} (once)", file=sys.stderr, flush=True)
+            if subprocess.run([os.path.join(PEER, "linux_prep.sh"), a.linux_guest],
+                              stdout=sys.stderr).returncode != 0:
+                sys.exit("compare: linux_prep.sh failed (see above)")
+        failed = run_all(a, res, run)
+    elif not os.path.exists(os.path.join(res, "run.json")):
+        sys.exit(f"compare: {res}/run.json not found (not a results folder of this command)")
+    print(compare_table.summarize(res))
+    chart = subprocess.run([CHART_PYTHON, os.path.join(HERE, "compare_chart.py"), res],
+                           stdout=subprocess.DEVNULL)
+    if chart.returncode != 0:
+        failed.append("compare_chart.py exited %d" % chart.returncode)
+    print(f"results in {res} (summary.md, table.json, compare.png)", file=sys.stderr)
+    if failed:
+        print("compare: " + "; ".join(failed), file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

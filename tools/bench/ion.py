@@ -5,9 +5,11 @@ blkbench.c), interleaved in one boot per transport, so the ratio compares like w
 the null system call and the CMD_BLK_INFO round trip (`ionbench`).
 
     ./rumpk bench ion [--transport T ...|all] [--reps N] [--ms MS] [--out FILE]
+                      [--backend file|null] [--aio threads|io_uring] [--fast]
 
 Machine, disk and device flags as tools/bench/blk.py (-m 1G, a fresh 64 MiB raw image,
-cache=writeback). Output: JSON lines: per transport and test the kernel's and ION's medians
+cache=writeback, or null-co; the backend and aio are in every record).
+Output: JSON lines: per transport and test the kernel's and ION's medians
 (iops for 4 KiB, MiB/s for 1 MiB), their ratio, kicks and interrupts per request on each path,
 and whether ION reaches the issue's floor of 90% (reported, never asserted); then the ION
 latencies in ns. Exit status 1 only when a guest failed to boot or a bench command failed.
@@ -29,13 +31,15 @@ KEYS = {"seq_read_1m": "mib_s", "seq_write_1m": "mib_s", "rand_read_4k_qd1": "io
 
 def run_transport(a, transport, workdir, emit):
     disk = os.path.join(workdir, "ion-%s.img" % transport)
-    blk.make_disk(disk)
-    g = Guest(blk.qemu_args(transport, "file", disk, "writeback", None), transports=[transport],
-              memory="1G", boot_timeout=60, name="ion-" + transport)
+    if a.backend == "file":
+        blk.make_disk(disk)
+    tag = dict({"bench": "rumpk-ion", "transport": transport, "backend": a.backend,
+                "aio": a.aio}, **blk.flags_tag(a, transport))
+    g = Guest(blk.qemu_args(transport, a.backend, disk, "writeback", a.aio, fast=a.fast),
+              transports=[transport], memory="1G", boot_timeout=60, name="ion-" + transport)
     rows = {"kernel": {}, "ion": {}}
     try:
-        emit({"bench": "rumpk-ion", "transport": transport, "test": "cmdline",
-              "argv": shlex.join(g.args)})
+        emit(dict(tag, test="cmdline", argv=shlex.join(g.args)))
         lines = {"kernel": "bench blk -w blk0 %d" % a.ms,
                  "ion": "run -c blk0 blkbench -w %d" % a.ms}
         for _ in range(a.reps):
@@ -55,7 +59,8 @@ def run_transport(a, transport, workdir, emit):
         g.poweroff()
     finally:
         g.close()
-        os.unlink(disk)
+        if os.path.exists(disk):
+            os.unlink(disk)
     for test, key in KEYS.items():
         k = statistics.median(r[key] for r in rows["kernel"][test])
         i = statistics.median(r[key] for r in rows["ion"][test])
@@ -64,16 +69,18 @@ def run_transport(a, transport, workdir, emit):
             rs = rows[path][test]
             return round(sum(r[what] for r in rs) / max(1, sum(r["requests"] for r in rs)), 3)
 
-        emit({"bench": "rumpk-ion", "transport": transport, "test": test, "unit": key,
-              "kernel": k, "ion": i, "ratio": round(i / k, 3) if k else None,
-              "kicks_per_req": {"kernel": per_req("kernel", "kicks"),
-                                "ion": per_req("ion", "kicks")},
-              "irqs_per_req": {"kernel": per_req("kernel", "irqs"),
-                               "ion": per_req("ion", "irqs")},
-              "reps": a.reps, "floor": FLOOR, "meets": bool(k) and i / k >= FLOOR})
+        rec = dict(tag, test=test, unit=key, kernel=k, ion=i,
+                   ratio=round(i / k, 3) if k else None,
+                   kicks_per_req={"kernel": per_req("kernel", "kicks"),
+                                  "ion": per_req("ion", "kicks")},
+                   irqs_per_req={"kernel": per_req("kernel", "irqs"),
+                                 "ion": per_req("ion", "irqs")},
+                   reps=a.reps, floor=FLOOR, meets=bool(k) and i / k >= FLOOR)
+        if a.backend == "null" and key == "iops":
+            rec["us_per_req"] = {"kernel": blk.us_per_req(k), "ion": blk.us_per_req(i)}
+        emit(rec)
     for r in lat:
-        emit({"bench": "rumpk-ion", "transport": transport, "test": r["test"],
-              "ns_per_op": r["ns_per_op"], "ops": r["ops"]})
+        emit(dict(tag, test=r["test"], ns_per_op=r["ns_per_op"], ops=r["ops"]))
 
 
 def main():
@@ -82,7 +89,10 @@ def main():
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--ms", type=int, default=1000, help="per test and rep")
     p.add_argument("--out", help="also write the JSON lines here")
-    return blk.run_each_transport(p.parse_args(), run_transport)
+    blk.add_backend_args(p)
+    a = p.parse_args()
+    blk.check_backend(a, p)
+    return blk.run_each_transport(a, run_transport)
 
 
 if __name__ == "__main__":
