@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Where the guest spends its time: a sampling profile of one shell command, by kernel function.
 
-    python3 tools/bench/pcprof.py [--kernel ELF] [--transport T] [--hz N] [--top N] [--cache MODE]
-                              [--memory SIZE] -- COMMAND...
+    python3 tools/bench/pcprof.py [--kernel ELF] [--transport T] [--hz N] [--top N]
+        [--cache MODE] [--backend file|null] [--memory SIZE] -- COMMAND...
 
 Boots the kernel (default build/riscv64/rumpk.elf) with a 64 MiB disk on the transport, starts
 COMMAND at the prompt (for example `bench blk blk0 2000`, or `run -c blk0 blkbench 2000`) and,
@@ -28,6 +28,9 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "qemu"))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 from harness import Guest, Qmp, disk_args, make_image, qmp_args  # noqa: E402
+
+sys.path.insert(0, os.path.join(ROOT, "tools", "bench"))
+import blk  # noqa: E402  (the QEMU line of the block benchmark, null-co included)
 
 PC_RE = re.compile(r"\bpc\s+([0-9a-f]+)")
 USER_BASE = 0x1000000000  # where user programs are linked (user/user.ld)
@@ -57,7 +60,10 @@ def main():
     ap.add_argument("--disk-mib", type=int, default=64, help="the disk's size (64 MiB)")
     ap.add_argument("--cache", default="writeback", help="the disk's QEMU cache mode (writeback)")
     ap.add_argument("--memory", default="128M", help="the guest's RAM (128M)")
+    ap.add_argument("--backend", default="file", choices=["file", "null"],
+                    help="the disk: a raw image (file) or QEMU's null-co (no disk I/O at all)")
     ap.add_argument("--top", type=int, default=30)
+    ap.add_argument("--pcs", type=int, default=0, help="also the N most sampled pcs themselves")
     ap.add_argument("--timeout", type=float, default=300)
     ap.add_argument("command", nargs="+")
     a = ap.parse_args()
@@ -69,11 +75,15 @@ def main():
     with tempfile.TemporaryDirectory(prefix="rumpk-pcprof-") as d:
         img = make_image(os.path.join(d, "disk.img"), a.disk_mib << 20)
         sock = os.path.join(d, "qmp.sock")
-        g = Guest(disk_args(img, a.transport, drive_extra=",cache=" + a.cache) + qmp_args(sock),
-                  transports=[a.transport], append="nexfs=off", memory=a.memory)
+        disk = (disk_args(img, a.transport, drive_extra=",cache=" + a.cache)
+                if a.backend == "file" else
+                blk.qemu_args(a.transport, "null", None, a.cache, None))
+        g = Guest(disk + qmp_args(sock), transports=[a.transport], append="nexfs=off",
+                  memory=a.memory)
         q = Qmp(sock)
         g.send(" ".join(a.command) + "\r")
         counts = collections.Counter()
+        pcs = collections.Counter()
         period = 1.0 / a.hz
         deadline = time.monotonic() + a.timeout
         samples = 0
@@ -84,6 +94,7 @@ def main():
             m = PC_RE.search(regs)
             if m:
                 pc = int(m[1], 16)
+                pcs[pc] += 1
                 samples += 1
                 if addrs and addrs[0] <= pc < end:
                     counts[names[bisect.bisect_right(addrs, pc) - 1]] += 1
@@ -102,6 +113,8 @@ def main():
           f"kernel {a.kernel}")
     for name, n in counts.most_common(a.top):
         print(f"{100.0 * n / max(samples, 1):6.2f}%  {n:6d}  {name}")
+    for pc, n in pcs.most_common(a.pcs):
+        print(f"{100.0 * n / max(samples, 1):6.2f}%  {n:6d}  pc 0x{pc:x}")
     bench = [line for line in out.splitlines() if line.startswith("BENCH")]
     for line in bench:
         print(line)
