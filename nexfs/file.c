@@ -169,17 +169,19 @@ int64_t nexfs_pread(struct nexfs *fs, int fd, void *buf, uint64_t len, uint64_t 
         len = size - off;
     uint8_t *out = buf;
     while (done < len) {
-        uint64_t pos = off + done, lblk = pos / fs->bs, p;
+        uint64_t pos = off + done, lblk = pos / fs->bs, p, q;
         uint32_t bo = (uint32_t)(pos % fs->bs);
         uint64_t n = fs->bs - bo;
         if (n > len - done)
             n = len - done;
-        /* Whole blocks that lie one after the other on the disk (or holes): one request. */
+        /* Whole blocks that lie one after the other on the disk (or holes): one request, also
+         * across map blocks (a file written in large pieces continues on the disk there). */
         uint64_t whole = n == fs->bs ? (len - done) / fs->bs : 1;
-        uint32_t k;
-        if ((rc = bmap_run(fs, &r, lblk, whole < READ_RUN_MAX ? (uint32_t)whole : READ_RUN_MAX, &p,
-                           &k)) < 0)
+        uint32_t k, want = whole < READ_RUN_MAX ? (uint32_t)whole : READ_RUN_MAX, more;
+        if ((rc = bmap_run(fs, &r, lblk, want, &p, &k)) < 0)
             break;
+        while (p && k < want && bmap_run(fs, &r, lblk + k, want - k, &q, &more) == 0 && q == p + k)
+            k += more;
         if (n == fs->bs)
             n = (uint64_t)k * fs->bs;
         if (p == 0) {

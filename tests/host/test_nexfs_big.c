@@ -126,6 +126,10 @@ static void runs(void **state)
     struct nexfs_stat st;
     assert_int_equal(nexfs_fstat(fs, fd, &st), 0);
     assert_int_equal(st.blocks, 1536 + 1 + 1 + 2); /* data, single, double and two leaves */
+    uint64_t r1 = t.rd.reads;
+    assert_int_equal(nexfs_pread(fs, fd, r, len, 0), (int64_t)len);
+    assert_true(t.rd.reads - r1 <= 2); /* one run on the disk: read across its map blocks */
+    assert_memory_equal(r, b, len);
     /* an overwrite with a partial head and tail: the old blocks are freed, not kept */
     for (uint64_t i = 0; i < (1u << 20) + 3; i++)
         b[4093 + i] = (uint8_t)~b[4093 + i];
