@@ -58,10 +58,18 @@ static int map_alloc(struct nexfs *fs, int inode_map, uint64_t from, uint32_t wa
                 continue;
             if ((rc = bc_dirty(fs, s)) == 0) {
                 uint32_t c = 0;
-                while (c < want && i + c < per && n + c < limit &&
-                       !(bits[(i + c) / 8] & (1u << ((i + c) % 8))) &&
-                       (inode_map || !freed_now(fs, n + c))) {
-                    bits[(i + c) / 8] |= (uint8_t)(1u << ((i + c) % 8));
+                bool none_freed = inode_map || fs->nfrees == 0;
+                while (c < want && i + c < per && n + c < limit) {
+                    uint64_t j = i + c;
+                    if (j % 8 == 0 && bits[j / 8] == 0 && none_freed && want - c >= 8 &&
+                        per - j >= 8 && limit - (n + c) >= 8) {
+                        bits[j / 8] = 0xff; /* eight free blocks at once */
+                        c += 8;
+                        continue;
+                    }
+                    if ((bits[j / 8] & (1u << (j % 8))) || (!none_freed && freed_now(fs, n + c)))
+                        break;
+                    bits[j / 8] |= (uint8_t)(1u << (j % 8));
                     c++;
                 }
                 *got = c;

@@ -62,12 +62,16 @@ def stats(samples):
     return {"min": s[0], "median": statistics.median(s), "max": s[-1], "n": len(s)}
 
 
-def make_disk(path):
-    """A fresh, fully allocated 64 MiB image (deterministic, non-zero data, no holes)."""
+def make_disk(path, size=None):
+    """A fresh, fully allocated image of `size` bytes (64 MiB; deterministic, non-zero data, no
+    holes), on the host's disk before it returns: the host writing it back in the background
+    would compete with the benchmark that follows."""
     block = bytes((i * 131 + 7) & 0xFF for i in range(1 << 20))
     with open(path, "wb") as f:
-        for _ in range(IMAGE_BYTES >> 20):
+        for _ in range((size or IMAGE_BYTES) >> 20):
             f.write(block)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 AIOS = ["threads", "io_uring"]
