@@ -124,23 +124,28 @@ def fast_props(transport):
     return list(FAST_PCI_PROPS) if bus == "pci" else []
 
 
-def fast_args(args):
-    """Returns `args` with FAST_PCI_PROPS added to every virtio PCI -device that does not set
-    the same option itself (a value the caller typed is never replaced)."""
+def add_device_props(args, applies, props):
+    """Returns `args` with each of `props` ("name=value") added to every -device whose driver
+    `applies(driver)` and that does not set that option itself: a value the caller typed is
+    never replaced."""
     out = list(args)
     for i in range(len(out) - 1):
         if out[i] != "-device":
             continue
-        spec = out[i + 1]
-        driver, _, props = spec.partition(",")
-        if not (driver.startswith("virtio-") and driver.endswith("-pci")):
+        driver, _, given = out[i + 1].partition(",")
+        if not applies(driver):
             continue
-        names = [p.partition("=")[0] for p in props.split(",") if p]
-        for prop in FAST_PCI_PROPS:
+        names = [p.partition("=")[0] for p in given.split(",") if p]
+        for prop in props:
             if prop.partition("=")[0] not in names:
-                spec += "," + prop
-        out[i + 1] = spec
+                out[i + 1] += "," + prop
     return out
+
+
+def fast_args(args):
+    """Returns `args` with FAST_PCI_PROPS added to every virtio PCI -device (add_device_props)."""
+    return add_device_props(args, lambda d: d.startswith("virtio-") and d.endswith("-pci"),
+                            FAST_PCI_PROPS)
 
 
 def is_pci_device(driver):
@@ -152,16 +157,7 @@ def without_option_roms(args):
     """Returns `args` with `romfile=` added to every PCI -device that does not name one, so
     QEMU neither looks for nor maps an option ROM (see PCI_NIC_MODELS). Every QEMU line the
     project starts passes through here: qemu_cmd's own, the test harness's, the benchmarks'."""
-    out = list(args)
-    for i in range(len(out) - 1):
-        if out[i] != "-device":
-            continue
-        spec = out[i + 1]
-        driver, _, props = spec.partition(",")
-        names = [p.partition("=")[0] for p in props.split(",") if p]
-        if is_pci_device(driver) and "romfile" not in names:
-            out[i + 1] = spec + ",romfile="
-    return out
+    return add_device_props(args, is_pci_device, ["romfile="])
 
 
 def base_args(kernel=None, smp=1, memory="128M", append=None, transports=(),
