@@ -257,6 +257,7 @@ static void forget_kept(unsigned w)
     for (size_t i = 0; i < kept_pages[w]; i++)
         pin_table[w][i] = 0;
     kept_root[w] = NULL;
+    kept_pages[w] = 0; /* matches no pin (at least PIN_KEEP_MIN pages) */
     pin_stale[w] = 1;
 }
 
@@ -284,7 +285,7 @@ uintptr_t vm_pin(pte_t *root, uint64_t va, size_t len, unsigned need, int *err)
         return 0;
     if (pages >= PIN_KEEP_MIN) /* pinned before and let go: already mapped */
         for (w = 0; w < VM_PIN_WINDOWS; w++)
-            if (!pin_used[w] && kept_root[w] == root && kept_first[w] == first &&
+            if (root && !pin_used[w] && kept_root[w] == root && kept_first[w] == first &&
                 kept_pages[w] == pages && (kept_need[w] & need) == need) {
                 pin_used[w] = 1;
                 pinned_pages += pages;

@@ -208,6 +208,9 @@ static void a_pinned_buffer_pinned_again_keeps_its_window(void **state)
     vm_unpin(kva, len);
     assert_int_equal(vm_pin(root, U + VM_PAGE, len, VM_W, &err), 0);
     assert_int_equal(err, -EFAULT);
+    /* No space at all: refused, whatever a window keeps. */
+    assert_int_equal(vm_pin(NULL, U, len, VM_R, &err), 0);
+    assert_int_equal(err, -EFAULT);
     /* Another space at another address: nothing kept for it. */
     pte_t *root2 = vm_space_create();
     assert_int_equal(vm_pin(root2, U, len, VM_R, &err), 0);
