@@ -215,6 +215,8 @@ static int run_flush(struct nexfs *fs, struct write_run *w)
     return rc;
 }
 
+/* n fresh blocks from nb, their bytes from src, join the pending run when they continue it
+ * on the disk and in the caller's buffer; otherwise the run so far is written first. */
 static int run_add(struct nexfs *fs, struct write_run *w, uint64_t nb, uint32_t n,
                    const uint8_t *src)
 {
