@@ -3,6 +3,11 @@
 # by user/user.ld, soft-float (rv64imac/lp64: U-mode runs with the FPU off). Every image is
 # embedded in the kernel (user_images.S: a table of name, start, end) and loaded at `run NAME`.
 set(RUMPK_USER_FLAGS -march=rv64imac -mabi=lp64 -mcmodel=medany)
+# The C library's word-at-a-time memory functions (libc/mem.c), linked into the kernel and into
+# every user image ahead of picolibc's; their loops must stay loops, not calls to themselves.
+set(RUMPK_LIBC_SOURCES ${CMAKE_SOURCE_DIR}/libc/mem.c)
+set_source_files_properties(${RUMPK_LIBC_SOURCES} PROPERTIES
+                            COMPILE_OPTIONS -fno-tree-loop-distribute-patterns)
 file(GLOB rumpk_user_lib CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/user/lib/*.c
      ${CMAKE_SOURCE_DIR}/user/lib/*.S)
 list(FILTER rumpk_user_lib EXCLUDE REGEX "nexfs_ion\\.c$")
@@ -18,7 +23,7 @@ foreach(s ${RUMPK_ION_SHIM_SOURCES})
   list(APPEND rumpk_shim_dirs ${d})
 endforeach()
 list(REMOVE_DUPLICATES rumpk_shim_dirs)
-add_library(rumpk_userlib OBJECT ${rumpk_user_lib} ${RUMPK_ION_SHIM_SOURCES})
+add_library(rumpk_userlib OBJECT ${rumpk_user_lib} ${RUMPK_ION_SHIM_SOURCES} ${RUMPK_LIBC_SOURCES})
 # NexFS (nexfs/, freestanding) and its device over ION (user/lib/nexfs_ion.c), for the programs
 # that carry the filesystem: a static library, so only they link it.
 file(GLOB rumpk_user_nexfs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/nexfs/*.c)

@@ -344,22 +344,36 @@ bool fiber_is_user(unsigned id)
     return f && f->space;
 }
 
-int fiber_wait(unsigned id, int *status)
+int fiber_wait_until(unsigned id, uint64_t deadline_ns, int *status)
 {
     unsigned long irq = cpu_irq_save();
     struct fiber *f = lookup(id);
     int rc = -ESRCH;
 
     if (f && f != current && !f->detached) {
-        while (f->state != FIBER_ZOMBIE)
-            fiber_sleep(f, 0);
-        if (status)
-            *status = f->exit_status;
-        f->state = FIBER_FREE;
         rc = 0;
+        /* Its exit wakes us (fiber_exit wakes what sleeps on it): no polling meanwhile. */
+        while (f->state != FIBER_ZOMBIE && rc == 0) {
+            if (deadline_ns && (int64_t)(time_ns() - deadline_ns) >= 0)
+                rc = -ETIMEDOUT;
+            else if (deadline_ns && current->killed)
+                rc = -EINTR;
+            else
+                fiber_sleep(f, deadline_ns);
+        }
+        if (rc == 0) {
+            if (status)
+                *status = f->exit_status;
+            f->state = FIBER_FREE;
+        }
     }
     cpu_irq_restore(irq);
     return rc;
+}
+
+int fiber_wait(unsigned id, int *status)
+{
+    return fiber_wait_until(id, 0, status);
 }
 
 int fiber_kill(unsigned id)

@@ -283,6 +283,17 @@ uintptr_t vm_pin(pte_t *root, uint64_t va, size_t len, unsigned need, int *err)
     *err = va + len < va ? -EFAULT : -EINVAL; /* wrapping the address space: not mapped */
     if (!len || len > VM_PIN_WINDOW_BYTES - VM_PAGE || va + len < va)
         return 0;
+    if (pages == 1) { /* within one page: its address in the one-to-one map, no window */
+        const pte_t *e = user_range(root, first) ? walk(root, first, false, NULL) : NULL;
+        pte_t u = e ? *e : 0;
+        if (!user_pte_allows(u, need | VM_R)) {
+            *err = -EFAULT;
+            return 0;
+        }
+        pinned_pages++;
+        *err = 0;
+        return (uintptr_t)PTE_PA(u) + va % VM_PAGE;
+    }
     if (pages >= PIN_KEEP_MIN) /* pinned before and let go: already mapped */
         for (w = 0; w < VM_PIN_WINDOWS; w++)
             if (root && !pin_used[w] && kept_root[w] == root && kept_first[w] == first &&
@@ -343,6 +354,10 @@ void vm_unpin(uintptr_t kva, size_t len)
     uint64_t w = (kva - PIN_BASE) / VM_PIN_WINDOW_BYTES;
     size_t pages = (size_t)((kva % VM_PAGE + len + VM_PAGE - 1) / VM_PAGE);
 
+    if (pages == 1 && (kva < PIN_BASE || w >= VM_PIN_WINDOWS)) { /* a one-page pin: no window */
+        pinned_pages--;
+        return;
+    }
     if (kva < PIN_BASE || w >= VM_PIN_WINDOWS || !pin_used[w])
         panic("vm_unpin: 0x%lx is not a pinned window", (unsigned long)kva);
     if (!kept_root[w]) /* a kept window goes on mapping its buffer (forget_kept) */

@@ -185,17 +185,6 @@ int block_info(const struct block_subject *s, unsigned dev, struct block_info *i
     return 0;
 }
 
-int block_size(const struct block_subject *s, unsigned dev, uint32_t *size)
-{
-    int rc;
-    struct valve_dev *vd = enter(s, dev, BLOCK_ACCESS_INFO, &rc);
-
-    if (!vd)
-        return rc;
-    *size = vd->geom.block_size;
-    return 0;
-}
-
 int block_stats(const struct block_subject *s, unsigned dev, struct block_stats *stats)
 {
     int rc;
@@ -288,6 +277,9 @@ int valve_validate(const struct block_req *r, struct valve_dev **out)
         return -EINVAL;
     }
     if (r->count == 0)
+        return -EINVAL;
+    if (r->len && (r->op == BLOCK_OP_READ || r->op == BLOCK_OP_WRITE) &&
+        (uint64_t)r->count * g->block_size != r->len)
         return -EINVAL;
     if (r->count > BLOCK_MAX_BYTES / g->block_size)
         return -E2BIG;

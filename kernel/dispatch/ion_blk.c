@@ -107,15 +107,17 @@ static int submit(struct proc *p, struct ion_cmd *cmd, enum block_op op, unsigne
     struct block_req *r = &cmd->br;
     int rc;
 
-    memset(r, 0, sizeof(*r));
+    /* The caller's fields; block_submit sets the rest. */
     r->owner = &p->subj;
     r->op = op;
     r->dev = dev;
     r->lba = a ? a->lba : 0;
     r->count = a ? a->count : 0;
     r->buf = (void *)kva;
+    r->len = a ? a->len : 0; /* the Valve checks it is count blocks */
     r->complete = blk_done;
     r->ctx = cmd;
+    r->flags = 0;
     /* More commands follow in this batch: one notification at its end (ion_blk_kick). */
     if (more && dev < 32) {
         r->flags = BLOCK_F_NOKICK;
@@ -154,24 +156,20 @@ static int submit(struct proc *p, struct ion_cmd *cmd, enum block_op op, unsigne
 static int64_t blk_rw(struct proc *p, unsigned dev, bool write, const struct BlkArgs *a,
                       struct ion_cmd *cmd, bool more, bool *taken)
 {
-    uint32_t bs;
-    int rc = block_size(&p->subj, dev, &bs);
-
-    if (rc)
-        return rc;
-    if (a->count == 0 || (uint64_t)a->count * bs != a->len)
+    if (a->count == 0 || a->len == 0)
         return -EINVAL;
     if (a->len > VM_PIN_WINDOW_BYTES - VM_PAGE)
         return -E2BIG;
     if (a->buf % BLOCK_BUF_ALIGN)
         return -EFAULT;
-    /* Range and read-only are the Valve's checks (-ERANGE, -EROFS), made before the device
-     * sees anything. */
+    /* The access, len = count blocks, range and read-only are the Valve's checks (-EPERM,
+     * -EINVAL, -ERANGE, -EROFS) in block_submit, made before the device sees anything; the
+     * pin before them only maps what the fiber may give. */
     int err;
     uintptr_t kva = pin(a->buf, a->len, write ? VM_R : VM_W, &err);
     if (!kva)
         return err;
-    rc = submit(p, cmd, write ? BLOCK_OP_WRITE : BLOCK_OP_READ, dev, a, kva, more);
+    int rc = submit(p, cmd, write ? BLOCK_OP_WRITE : BLOCK_OP_READ, dev, a, kva, more);
     *taken = rc == 0;
     return rc;
 }

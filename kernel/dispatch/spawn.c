@@ -148,28 +148,20 @@ long sys_spawn_image(const unsigned long a[6])
 }
 
 /* (id, timeout_ns): 0 waits for as long as it takes; otherwise -ETIMEDOUT once that long has
- * passed with the child still running (a shell watching for Ctrl-C meanwhile). */
+ * passed with the child still running (a shell watching for Ctrl-C meanwhile). The child's end
+ * wakes the parent at once. */
 long sys_wait(const unsigned long a[6])
 {
     int status;
 
     if (!is_child(a[0]))
         return -ECHILD;
-    if (a[1]) {
-        const uint64_t deadline = time_ns() + a[1];
-        while (!fiber_done((unsigned)a[0])) {
-            uint64_t now = time_ns();
-            if (fiber_killed())
-                return -EINTR;
-            if ((int64_t)(now - deadline) >= 0)
-                return -ETIMEDOUT;
-            uint64_t tick = now + 1000000u; /* the child's end is seen within a millisecond */
-            unsigned long irq = cpu_irq_save();
-            fiber_sleep(&parent_of[a[0]], tick < deadline ? tick : deadline);
-            cpu_irq_restore(irq);
-        }
-    }
-    int rc = fiber_wait((unsigned)a[0], &status);
+    uint64_t deadline = a[1] ? time_ns() + a[1] : 0;
+    if (deadline < a[1])
+        deadline = 0; /* past the clock's range: as good as no limit */
+    int rc = fiber_wait_until((unsigned)a[0], deadline, &status);
+    if (rc == -ETIMEDOUT || rc == -EINTR)
+        return rc;
     parent_of[a[0]] = 0; /* reaped (or gone): the id may be reused */
     return rc ? rc : status;
 }

@@ -200,12 +200,20 @@ KERNEL_INIT(INIT_BUS, os_tick_init);
 void os_event_init(struct os_event *ev)
 {
     ev->pending = 0;
+    ev->sleepers = 0;
 }
 
+/* A waiter counts itself asleep before it checks `pending` a last time and sleeps, with
+ * interrupts off: a signal that finds no sleeper leaves `pending` for the waiter to see, so the
+ * scan of every fiber is paid only when someone sleeps (not for each completion of a batch). */
 void os_event_signal(struct os_event *ev)
 {
+    const unsigned was = ev->pending;
+
     ev->pending = 1;
-    fiber_wakeup(ev); /* a fiber asleep in os_event_wait */
+    /* Pending already: the sleeper was woken by that signal (none sleeps on a pending event). */
+    if (!was && ev->sleepers)
+        fiber_wakeup(ev); /* a fiber asleep in os_event_wait */
 }
 
 /* Interrupts disabled: consumes a pending signal. */
@@ -274,11 +282,15 @@ int os_event_wait(struct os_event *ev, uint64_t timeout_ns)
         }
         if (now - round < watch)
             continue;
-        if (arm_all() || ev->pending)
+        ev->sleepers++;
+        if (arm_all() || ev->pending) {
+            ev->sleepers--;
             continue;
+        }
         /* A fiber sleeps (others run meanwhile) until the signal or the deadline, or waits in
          * place when nobody else could run; the idle context waits in wfi. */
         fiber_block(ev, timeout_ns == OS_WAIT_FOREVER ? 0 : start + timeout_ns);
+        ev->sleepers--;
         round = time_ns();
     }
     cpu_irq_restore(irq);

@@ -2,8 +2,9 @@
  * user-space side, blkbench through ION, without -k), as the calling fiber (its capability to
  * the disk decides). Block throughput and latency measured inside the guest with the timer,
  * through the Block Valve's asynchronous interface (several requests kept in flight).
- *   bench blk [-w] [-p] [-s us] [dev] [ms]
+ *   bench blk [-w] [-p] [-s us] [-t test] [dev] [ms]
  *     -w  also the write test (overwrites the device!)   -p  polled completion
+ *     -t  only that test (seq_read_1m, rand_read_4k_qd32, ...), as blkbench -t
  *     -s  interrupt mode: watch the ring this many us before sleeping (default: the device's)
  * Prints one machine-readable line per test:
  *   BENCH test=<name> dev= transport= mode=irq|hybrid|polled spin_us= req_bytes= qd= ... ns=
@@ -194,7 +195,7 @@ static int bench_blk(int argc, char **argv)
 {
     static struct bench_state b;
     bool writes = false, polled = false, spin_given = false;
-    const char *name = "blk0";
+    const char *name = "blk0", *only = NULL;
     uint64_t ms = BENCH_DEFAULT_MS, spin_us = 0;
     int rc = 0;
 
@@ -207,14 +208,23 @@ static int bench_blk(int argc, char **argv)
                    parse_uint(argv[i + 1], 1000000, &spin_us) == 0) {
             spin_given = true;
             i++;
+        } else if (strcmp(argv[i], "-t") == 0 && i + 1 < argc) {
+            only = argv[++i];
         } else if (strncmp(argv[i], "blk", 3) == 0 || strncmp(argv[i], "ram", 3) == 0) {
             name = argv[i];
         } else {
             if (parse_uint(argv[i], 600000, &ms) || ms == 0) {
-                printf("usage: bench blk [-w] [-p] [-s us] [dev] [ms]\n");
+                printf("usage: bench blk [-w] [-p] [-s us] [-t test] [dev] [ms]\n");
                 return -EINVAL;
             }
         }
+    }
+    bool known = !only;
+    for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+        known = known || strcmp(tests[i].name, only) == 0;
+    if (!known) {
+        printf("bench: no test %s\n", only);
+        return -EINVAL;
     }
     memset(&b, 0, sizeof(b));
     int dev = block_find(name);
@@ -251,7 +261,7 @@ static int bench_blk(int argc, char **argv)
     }
     b.subj = &block_kernel;
     for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]) && rc == 0; i++) {
-        if (tests[i].op == BLOCK_OP_WRITE && !writes)
+        if ((tests[i].op == BLOCK_OP_WRITE && !writes) || (only && strcmp(tests[i].name, only)))
             continue;
         rc = run_test(&b, &tests[i]);
         if (rc == -EINTR)
@@ -270,9 +280,9 @@ static int cmd_bench(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "blk") == 0)
         return bench_blk(argc - 2, argv + 2);
-    printf("usage: bench blk [-w] [-p] [-s us] [dev] [ms]\n");
+    printf("usage: bench blk [-w] [-p] [-s us] [-t test] [dev] [ms]\n");
     return -EINVAL;
 }
 
-SERVICE_COMMAND(bench, "bench", "bench blk [-w] [-p] [dev] [ms]",
+SERVICE_COMMAND(bench, "bench", "bench blk [-w] [-p] [-t test] [dev] [ms]",
                 "measure block throughput and latency in the guest", cmd_bench);

@@ -124,6 +124,18 @@ static void test_validation_before_device(void **state)
     assert_int_equal(block_read(K, dev, 0, 1, buf + 8), -EFAULT);
     assert_int_equal(block_write(K, dev, 0, 1, buf + 256), -EFAULT);
     assert_int_equal(block_read(K, dev, 0, BLOCK_MAX_BYTES / 512 + 1, buf), -E2BIG);
+    /* A buffer length given for checking must be count blocks, not a byte more or less. */
+    r.len = 511;
+    assert_int_equal(block_submit(&r), -EINVAL);
+    r.len = 1024;
+    assert_int_equal(block_submit(&r), -EINVAL);
+    r.count = 2;
+    r.len = 1024;
+    assert_int_equal(block_submit(&r), 0);
+    assert_int_equal(block_wait(&r), 0);
+    before = seen(d);
+    r.count = 1;
+    r.len = 0;
     r.op = (enum block_op)99;
     assert_int_equal(block_submit(&r), -EINVAL);
     assert_int_equal(r.status, -EINVAL);

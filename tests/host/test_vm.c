@@ -261,19 +261,57 @@ static void pinning_refuses_what_is_not_the_fibers_to_give(void **state)
     assert_int_equal(pages_out, kernel_pages);
 }
 
+/* A buffer within one page takes no window: the kernel address is the fiber's page in the
+ * one-to-one map, however many are pinned at once, and nothing is flushed. */
+static void a_one_page_buffer_is_pinned_in_place(void **state)
+{
+    (void)state;
+    pte_t *root = vm_space_create();
+    uint8_t *page = vm_map_user(root, U, VM_R | VM_W);
+    uintptr_t k[2 * VM_PIN_WINDOWS];
+    int err = 1;
+    unsigned flushes = test_tlb_flushes;
+
+    for (unsigned i = 0; i < 2 * VM_PIN_WINDOWS; i++) {
+        k[i] = vm_pin(root, U + 8 * i, VM_PAGE - 8 * i, VM_W, &err);
+        assert_int_equal(err, 0);
+        assert_int_equal(k[i], (uintptr_t)page + 8 * i);
+        assert_int_equal(vm_kernel_phys(k[i]), (uintptr_t)page + 8 * i);
+    }
+    assert_int_equal(vm_pinned_pages(), 2 * VM_PIN_WINDOWS);
+    /* Windows are all still free: a two-page buffer gets one. */
+    vm_map_user(root, U + VM_PAGE, VM_R);
+    uintptr_t two = vm_pin(root, U + VM_PAGE - 8, 16, VM_R, &err);
+    assert_int_equal(err, 0);
+    assert_true(two >= VM_KSTACK_BASE && two < VM_KSTACK_END);
+    vm_unpin(two, 16);
+    for (unsigned i = 0; i < 2 * VM_PIN_WINDOWS; i++)
+        vm_unpin(k[i], VM_PAGE - 8 * i);
+    assert_int_equal(vm_pinned_pages(), 0);
+    assert_int_equal(test_tlb_flushes, flushes);
+    /* The read-only page refuses a device write, in place as through a window. */
+    assert_int_equal(vm_pin(root, U + VM_PAGE, 64, VM_W, &err), 0);
+    assert_int_equal(err, -EFAULT);
+    vm_space_destroy(root);
+    assert_int_equal(pages_out, kernel_pages);
+}
+
+/* Buffers of two pages (a window each) until every window is taken. */
 static void windows_run_out_and_are_flushed_once_per_round(void **state)
 {
     (void)state;
     pte_t *root = vm_space_create();
     vm_map_user(root, U, VM_R | VM_W);
+    vm_map_user(root, U + VM_PAGE, VM_R | VM_W);
+    const uint64_t va = U + VM_PAGE - 256; /* 512 bytes across the page boundary */
     uintptr_t k[VM_PIN_WINDOWS];
     int err;
 
     for (unsigned i = 0; i < VM_PIN_WINDOWS; i++) {
-        k[i] = vm_pin(root, U, 512, VM_W, &err);
+        k[i] = vm_pin(root, va, 512, VM_W, &err);
         assert_int_not_equal(k[i], 0);
     }
-    assert_int_equal(vm_pin(root, U, 512, VM_W, &err), 0);
+    assert_int_equal(vm_pin(root, va, 512, VM_W, &err), 0);
     assert_int_equal(err, -EAGAIN);
     for (unsigned i = 0; i < VM_PIN_WINDOWS; i++)
         vm_unpin(k[i], 512);
@@ -281,7 +319,7 @@ static void windows_run_out_and_are_flushed_once_per_round(void **state)
     unsigned flushes = test_tlb_flushes;
     for (unsigned round = 0; round < 3; round++) {
         for (unsigned i = 0; i < VM_PIN_WINDOWS; i++) {
-            uintptr_t kva = vm_pin(root, U, 512, VM_W, &err);
+            uintptr_t kva = vm_pin(root, va, 512, VM_W, &err);
             assert_int_not_equal(kva, 0);
             vm_unpin(kva, 512);
         }
@@ -347,6 +385,7 @@ int main(void)
         cmocka_unit_test(pinning_crosses_user_leaf_tables),
         cmocka_unit_test(a_pinned_buffer_pinned_again_keeps_its_window),
         cmocka_unit_test(pinning_refuses_what_is_not_the_fibers_to_give),
+        cmocka_unit_test(a_one_page_buffer_is_pinned_in_place),
         cmocka_unit_test(windows_run_out_and_are_flushed_once_per_round),
         cmocka_unit_test(shared_pages_belong_to_the_space),
         cmocka_unit_test(activating_the_active_space_writes_nothing),

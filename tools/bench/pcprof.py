@@ -12,6 +12,13 @@ from riscv64-unknown-elf-nm); pcs outside the kernel image are counted as "user"
 or "other". Prints the functions by share of samples. TCG runs guest code in translated blocks, so
 a sample lands where a block ended: shares are a fair picture of where time goes, not a
 cycle-exact one. Run two kernels with the same command to compare them.
+
+--insns counts instead of sampling: a QEMU TCG plugin (tools/bench/insncount.c, built here
+with the host's cc into build/bench/insncount.so) counts every guest instruction executed, from
+boot to poweroff, and each is charged to its function as above. With --per N (for example the
+requests= of the command's BENCH line) the counts are also shown per unit of work. Counts are
+exact and repeatable, but an instruction is not a unit of time: a CSR write, a trap, an MMIO
+access or a TLB flush costs TCG far more than an add.
 """
 import argparse
 import bisect
@@ -49,6 +56,59 @@ def symbols(elf):
     return addrs, names
 
 
+def charge(pc, kern, user):
+    """The function name a guest pc is charged to."""
+    addrs, names, end = kern
+    uaddrs, unames, uend = user
+    if addrs and addrs[0] <= pc < end:
+        return names[bisect.bisect_right(addrs, pc) - 1]
+    if uaddrs and uaddrs[0] <= pc < uend:
+        return "user:" + unames[bisect.bisect_right(uaddrs, pc) - 1]
+    return "(user)" if pc >= USER_BASE else "(other)"
+
+
+def build_plugin():
+    """build/bench/insncount.so, rebuilt when its source is newer."""
+    src = os.path.join(ROOT, "tools", "bench", "insncount.c")
+    so = os.path.join(ROOT, "build", "bench", "insncount.so")
+    if not os.path.exists(so) or os.path.getmtime(so) < os.path.getmtime(src):
+        os.makedirs(os.path.dirname(so), exist_ok=True)
+        subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror",
+                        "-fvisibility=hidden", "-o", so, src], check=True)
+    return so
+
+
+def count_insns(a, d, kern, user):
+    """--insns: one boot under the counting plugin; prints instructions per function."""
+    so = build_plugin()
+    out_path = os.path.join(d, "insns.txt")
+    img = make_image(os.path.join(d, "disk.img"), a.disk_mib << 20)
+    disk = (disk_args(img, a.transport, drive_extra=",cache=" + a.cache)
+            if a.backend == "file" else blk.qemu_args(a.transport, "null", None, a.cache, None))
+    g = Guest(disk + ["-plugin", so + ",out=" + out_path], transports=[a.transport],
+              append="nexfs=off", memory=a.memory)
+    try:
+        out = g.cmd(" ".join(a.command), timeout=a.timeout)
+        g.poweroff()
+    finally:
+        g.close()
+    counts = collections.Counter()
+    with open(out_path) as f:
+        for line in f:
+            vaddr, insns, runs = line.split()
+            counts[charge(int(vaddr, 16), kern, user)] += int(insns) * int(runs)
+    total = sum(counts.values())
+    print(f"pcprof --insns: {total} instructions from boot to poweroff around "
+          f"`{' '.join(a.command)}` on {a.transport}, kernel {a.kernel}")
+    for name, n in counts.most_common(a.top):
+        per = f"  {n / a.per:10.1f} per unit" if a.per else ""
+        print(f"{100.0 * n / max(total, 1):6.2f}%  {n:12d}{per}  {name}")
+    for line in out.splitlines():
+        if line.startswith("BENCH"):
+            print(line)
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -65,6 +125,10 @@ def main():
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--pcs", type=int, default=0, help="also the N most sampled pcs themselves")
     ap.add_argument("--timeout", type=float, default=300)
+    ap.add_argument("--insns", action="store_true",
+                    help="count executed instructions per function (a TCG plugin), no sampling")
+    ap.add_argument("--per", type=float, default=0,
+                    help="with --insns: also instructions per this many units of work")
     ap.add_argument("command", nargs="+")
     a = ap.parse_args()
     addrs, names = symbols(a.kernel)
@@ -73,6 +137,8 @@ def main():
     uend = uaddrs[-1] + 0x10000 if uaddrs else 0
     os.environ["RUMPK_KERNEL"] = a.kernel
     with tempfile.TemporaryDirectory(prefix="rumpk-pcprof-") as d:
+        if a.insns:
+            return count_insns(a, d, (addrs, names, end), (uaddrs, unames, uend))
         img = make_image(os.path.join(d, "disk.img"), a.disk_mib << 20)
         sock = os.path.join(d, "qmp.sock")
         disk = (disk_args(img, a.transport, drive_extra=",cache=" + a.cache)

@@ -34,17 +34,17 @@ long nexus_post(unsigned op, unsigned slot, uint64_t tag, const void *args, unsi
 {
     long err = 0;
     struct nexus_chan *c = nexus_chan(&err);
-    struct ion_sqe e;
+    struct ion_sqe e = {.op = (uint16_t)op, .slot = slot, .tag = tag};
 
     if (!c)
         return err;
     if (args_len > sizeof(e.arg))
         return -EINVAL;
-    memset(&e, 0, sizeof(e));
-    e.op = (uint16_t)op;
-    e.slot = slot;
-    e.tag = tag;
-    if (args_len)
+    /* Arguments are structs of 64-bit fields (BlkArgs...): copied as words, without a call. */
+    if ((uintptr_t)args % sizeof(uint64_t) == 0 && args_len % sizeof(uint64_t) == 0)
+        for (unsigned i = 0; i < args_len / sizeof(uint64_t); i++)
+            e.arg[i] = ((const uint64_t *)args)[i];
+    else if (args_len)
         memcpy(e.arg, args, args_len);
     return nexus_sq_push(&c->sq, &e) ? -EAGAIN : 0;
 }

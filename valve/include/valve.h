@@ -110,6 +110,8 @@ struct block_req {
     uint64_t lba;
     uint32_t count; /* sectors; ignored for FLUSH */
     void *buf;      /* READ: filled; WRITE: only read; others: unused */
+    size_t len;     /* READ/WRITE: buf's bytes, when the caller has them checked against count
+                     * times the block size (-EINVAL when they differ); 0: not checked */
     unsigned flags;
     /* Called once when the request ends, with interrupts disabled, from the interrupt handler,
      * a poll, a tick or the submitter's own call: it must not sleep; it may submit (even r
@@ -148,9 +150,6 @@ int block_at(unsigned i);
 int block_find(const char *name);
 int block_info(const struct block_subject *s, unsigned dev, struct block_info *info);
 int block_stats(const struct block_subject *s, unsigned dev, struct block_stats *stats);
-/* Only the logical block size (the unit of lba and count), cheaply, for a per-request check:
- * 0 with *size set, or -errno as block_info. */
-int block_size(const struct block_subject *s, unsigned dev, uint32_t *size);
 /* Polled completion (for boot and measuring) instead of interrupts; -EOPNOTSUPP when the
  * backend has no such setting. */
 int block_set_polled(const struct block_subject *s, unsigned dev, bool polled);

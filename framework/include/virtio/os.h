@@ -61,6 +61,7 @@ void os_irq_restore(unsigned long state);
  * nobody signals runs out its timeout (or aborts the test), it never returns early. */
 struct os_event {
     volatile unsigned pending;
+    volatile unsigned sleepers; /* the OS's: waiters asleep on it (a signal wakes only then) */
 };
 #define OS_WAIT_FOREVER UINT64_MAX
 void os_event_init(struct os_event *ev);

@@ -64,14 +64,15 @@ int vm_copyout(pte_t *root, uint64_t dst, const void *src, size_t len);
  * order into a kernel window (VM_PIN_WINDOW_BYTES at most), so the Valve and the drivers see one
  * kernel buffer whose physical pages (vm_kernel_phys) are the fiber's own. The pages belong to
  * the fiber's space, which is destroyed only after its requests ended (block_cancel), so a pin
- * needs no reference counts. The window's kernel address (same offset in its page as va), or 0:
- * *err is -EFAULT (a page not mapped so), -EINVAL (len 0 or too large), -EAGAIN (no free window:
- * try after a completion). */
+ * needs no reference counts. A buffer within one page takes no window: its kernel address is the
+ * page's own in the one-to-one map (no entry written, no TLB flush; most requests are 4 KiB).
+ * The kernel address (same offset in its page as va), or 0: *err is -EFAULT (a page not mapped
+ * so), -EINVAL (len 0 or too large), -EAGAIN (no free window: try after a completion). */
 #define VM_PIN_WINDOW_BYTES (2ul << 20) /* one page table's reach: made at boot, never later */
 #define VM_PIN_WINDOWS      64u
 uintptr_t vm_pin(pte_t *root, uint64_t va, size_t len, unsigned need, int *err);
-/* Unmaps a window vm_pin returned (len as given to it). Both run with interrupts disabled (a
- * completion unpins from the interrupt handler). */
+/* Unpins what vm_pin returned (len as given to it): a window is unmapped. Both run with interrupts
+ * disabled (a completion unpins from the interrupt handler). */
 void vm_unpin(uintptr_t kva, size_t len);
 /* Pages pinned now (for leak checks and `mem`). */
 size_t vm_pinned_pages(void);
