@@ -27,6 +27,17 @@ static struct fiber *current; /* NULL until fiber_init */
 static unsigned next_pick = 1;
 static void (*exit_hook)(unsigned id);
 
+/* Some fiber may be READY: set with every fiber made ready, cleared by a scan that found none
+ * (interrupts disabled), so the checks on every return to user mode and every block are one
+ * load while nothing else wants the CPU. */
+static bool ready_hint;
+
+static void make_ready(struct fiber *f)
+{
+    f->state = FIBER_READY;
+    ready_hint = true;
+}
+
 void fiber_switch(struct fiber_ctx *from, struct fiber_ctx *to);
 
 struct fiber *fiber_current(void)
@@ -99,7 +110,7 @@ int fiber_spawn_kernel(const char *name, void (*fn)(void *), void *arg)
         f->arg = arg;
         f->ctx.ra = (uint64_t)(uintptr_t)kernel_entry;
         f->ctx.sp = kstack_top(f);
-        f->state = FIBER_READY;
+        make_ready(f);
         id = (int)f->id;
     }
     cpu_irq_restore(irq);
@@ -133,7 +144,7 @@ int fiber_spawn_user(const char *name, const void *elf, size_t size, int argc,
     f->ctx.ra = (uint64_t)(uintptr_t)trap_return;
     f->ctx.sp = (uint64_t)(uintptr_t)tf;
     irq = cpu_irq_save();
-    f->state = FIBER_READY;
+    make_ready(f);
     cpu_irq_restore(irq);
     return (int)f->id;
 }
@@ -206,7 +217,7 @@ void fiber_yield(void)
     unsigned long irq = cpu_irq_save();
 
     if (current && current != idle()) {
-        current->state = FIBER_READY;
+        make_ready(current);
         give_up();
     }
     cpu_irq_restore(irq);
@@ -231,13 +242,22 @@ void fiber_sleep(const void *chan, uint64_t deadline_ns)
     cpu_irq_restore(irq);
 }
 
-/* True when a fiber other than the running one could run now. Interrupts disabled. */
+/* True when a fiber other than the running one could run now. */
 static bool others_ready(void)
 {
-    for (unsigned i = 1; i < FIBER_MAX; i++)
-        if (fibers[i].state == FIBER_READY && &fibers[i] != current)
-            return true;
-    return false;
+    if (!ready_hint)
+        return false;
+    unsigned long irq = cpu_irq_save(); /* no fiber made ready between the scan and the clear */
+    bool others = false, any = false;
+    for (unsigned i = 1; i < FIBER_MAX && !others; i++) {
+        if (fibers[i].state != FIBER_READY)
+            continue;
+        any = true; /* the caller itself counts: a yield leaves it ready */
+        others = &fibers[i] != current;
+    }
+    ready_hint = any;
+    cpu_irq_restore(irq);
+    return others;
 }
 
 void fiber_block(const void *chan, uint64_t deadline_ns)
@@ -255,7 +275,7 @@ void fiber_wakeup(const void *chan)
 
     for (unsigned i = 1; i < FIBER_MAX; i++)
         if (fibers[i].state == FIBER_BLOCKED && fibers[i].chan == chan)
-            fibers[i].state = FIBER_READY;
+            make_ready(&fibers[i]);
     cpu_irq_restore(irq);
 }
 
@@ -263,10 +283,7 @@ bool fiber_preempt_wanted(void)
 {
     if (!current || !current->user)
         return false; /* kernel fibers give the CPU up themselves */
-    for (unsigned i = 1; i < FIBER_MAX; i++)
-        if (fibers[i].state == FIBER_READY)
-            return true;
-    return false;
+    return others_ready();
 }
 
 bool fiber_tick(void)
@@ -276,7 +293,7 @@ bool fiber_tick(void)
     for (unsigned i = 1; i < FIBER_MAX; i++) {
         struct fiber *f = &fibers[i];
         if (f->state == FIBER_BLOCKED && f->deadline && (int64_t)(now - f->deadline) >= 0)
-            f->state = FIBER_READY;
+            make_ready(f);
     }
     return fiber_preempt_wanted();
 }
@@ -320,7 +337,7 @@ void fiber_exit(int status)
     f->state = FIBER_ZOMBIE;
     for (unsigned i = 0; i < FIBER_MAX; i++)
         if (fibers[i].state == FIBER_BLOCKED && fibers[i].chan == f)
-            fibers[i].state = FIBER_READY;
+            make_ready(&fibers[i]);
     give_up();
     panic("fiber %u ran after its exit", f->id);
 }
@@ -387,7 +404,7 @@ int fiber_kill(unsigned id)
     else if (f) {
         f->killed = true;
         if (f->state == FIBER_BLOCKED)
-            f->state = FIBER_READY; /* it ends where it wakes */
+            make_ready(f); /* it ends where it wakes */
         rc = 0;
     }
     cpu_irq_restore(irq);
