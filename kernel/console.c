@@ -44,8 +44,10 @@ static unsigned tx_len;
  * dropped up to and including the next CR or LF. */
 static void rx_store(uint8_t c)
 {
-    if (c == CONSOLE_CTRL_C)
+    if (c == CONSOLE_CTRL_C) {
         rx_ctrl_c++;
+        fiber_poke_waits(); /* a shell waiting for its foreground program looks at it now */
+    }
     if (!rx_dropping && rx_head - rx_tail < RX_RING_SIZE - 1) {
         rx_ring[rx_head % RX_RING_SIZE] = c;
         rx_head++;

@@ -371,12 +371,16 @@ int fiber_wait_until(unsigned id, uint64_t deadline_ns, int *status)
         rc = 0;
         /* Its exit wakes us (fiber_exit wakes what sleeps on it): no polling meanwhile. */
         while (f->state != FIBER_ZOMBIE && rc == 0) {
-            if (deadline_ns && (int64_t)(time_ns() - deadline_ns) >= 0)
+            if (deadline_ns && ((int64_t)(time_ns() - deadline_ns) >= 0 || current->poked)) {
+                current->poked = false; /* a poke given between two waits ends the next one */
                 rc = -ETIMEDOUT;
-            else if (deadline_ns && current->killed)
+            } else if (deadline_ns && current->killed)
                 rc = -EINTR;
-            else
+            else {
+                current->in_timed_wait = deadline_ns != 0;
                 fiber_sleep(f, deadline_ns);
+                current->in_timed_wait = false;
+            }
         }
         if (rc == 0) {
             if (status)
@@ -386,6 +390,20 @@ int fiber_wait_until(unsigned id, uint64_t deadline_ns, int *status)
     }
     cpu_irq_restore(irq);
     return rc;
+}
+
+void fiber_poke_waits(void)
+{
+    unsigned long irq = cpu_irq_save();
+
+    for (unsigned i = 1; i < FIBER_MAX; i++) {
+        if (fibers[i].state == FIBER_FREE || fibers[i].state == FIBER_ZOMBIE)
+            continue;
+        fibers[i].poked = true; /* kept: a fiber between two waits sees it in the next */
+        if (fibers[i].state == FIBER_BLOCKED && fibers[i].in_timed_wait)
+            make_ready(&fibers[i]);
+    }
+    cpu_irq_restore(irq);
 }
 
 int fiber_wait(unsigned id, int *status)

@@ -22,7 +22,9 @@ struct fiber {
     enum fiber_state state;
     bool user;
     bool killed;
-    bool detached; /* nobody will fiber_wait for it: freed as soon as it ends */
+    bool detached;      /* nobody will fiber_wait for it: freed as soon as it ends */
+    bool in_timed_wait; /* asleep in fiber_wait_until with a deadline: fiber_poke_waits wakes it */
+    bool poked;         /* fiber_poke_waits was called: its next timed wait ends at once */
     struct fiber_ctx ctx;
     uintptr_t kstack_lo; /* 0 once freed */
     unsigned kstack_pages;

@@ -75,7 +75,9 @@ class Fibers(QemuTestCase):
         t0 = time.monotonic()
         g.send("\x03")
         out = g.wait_for(PROMPT, 5)
-        self.assertLess(time.monotonic() - t0, 5)
+        # The shell's wait looks at Ctrl-C only every 10 s by itself: the kernel's poke of
+        # timed waits (fiber_poke_waits) is what ends it this soon.
+        self.assertLess(time.monotonic() - t0, 2)
         self.assertIn("run: spin exited with status -4", out)
         self.assertIn("after", g.cmd("echo after"))
         self.assertEqual(g.poweroff(), 0)

@@ -42,8 +42,12 @@ int fiber_spawn_user(const char *name, const void *elf, size_t size, int argc,
 /* Waits until fiber `id` has ended, then frees it: its exit status, or -ESRCH. */
 int fiber_wait(unsigned id, int *status);
 /* As fiber_wait, but gives up at deadline_ns (time_ns(); 0: never): -ETIMEDOUT with the fiber
- * still running, or -EINTR when the caller is killed meanwhile. */
+ * still running (at the deadline, or earlier when fiber_poke_waits is called), or -EINTR when
+ * the caller is killed meanwhile. */
 int fiber_wait_until(unsigned id, uint64_t deadline_ns, int *status);
+/* Ends every timed fiber_wait_until now (-ETIMEDOUT), so its caller looks at what it watches
+ * (the console's Ctrl-C: a shell waiting for its foreground program). Any context. */
+void fiber_poke_waits(void);
 /* Nobody will wait for fiber `id`: it is freed (with one line saying how it ended) when it
  * ends. 0 or -ESRCH. */
 int fiber_detach(unsigned id);
