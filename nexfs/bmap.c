@@ -142,7 +142,8 @@ static int ind_new(struct nexfs *fs, struct ino_ref *r, int level, uint64_t *b, 
         return rc;
     if ((rc = bc_new(fs, *b, s)) < 0)
         return rc;
-    blk_seal(bc_data(fs, *s), fs->bs, MAGIC_IND, *b, r->ino, (uint32_t)level);
+    /* Its CRC is left to the commit, which reseals every dirty block before it is written. */
+    blk_stamp(bc_data(fs, *s), MAGIC_IND, *b, r->ino, (uint32_t)level);
     if ((rc = bc_dirty(fs, *s)) < 0) {
         bc_put(fs, *s);
         return rc;
@@ -210,21 +211,23 @@ int bmap_set_run(struct nexfs *fs, struct ino_ref *r, uint64_t lblk, uint64_t pb
     uint8_t *slotp;
     int held;
     int rc = walk_to_set(fs, r, lblk, pblk != 0, &slotp, &held);
+    int dirtied = held < 0; /* the map block is made dirty once, before its first change */
+    int64_t blocks = 0;     /* the inode's count moves once, by the whole run */
     for (uint32_t i = 0; i < n && rc == 0 && slotp; i++) {
         uint8_t *e = slotp + 8 * i;
         uint64_t old = get64(e), nw = pblk ? pblk + i : 0;
         if (old == nw)
             continue;
-        if (held >= 0 && (rc = bc_dirty(fs, held)) < 0)
+        if (!dirtied && (rc = bc_dirty(fs, held)) < 0)
             break;
+        dirtied = 1;
         put64(e, nw);
-        if (nw)
-            add_blocks(r, 1);
-        if (old) {
-            add_blocks(r, -1);
+        blocks += (nw != 0) - (old != 0);
+        if (old)
             rc = ptr_ok(fs, old) ? bfree(fs, old) : -NEXFS_EIO;
-        }
     }
+    if (blocks)
+        add_blocks(r, blocks);
     bc_put(fs, held);
     return rc;
 }

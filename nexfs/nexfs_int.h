@@ -65,7 +65,8 @@
 /* Little-endian fields. On a little-endian CPU an aligned field is one load or store (metadata
  * blocks are aligned in memory and their 32- and 64-bit fields at multiples of 4 and 8): the
  * byte-wise form costs eight memory accesses for a block pointer, which an emulated CPU pays
- * on every one of the 510 pointers a map block holds. */
+ * on every one of the 510 pointers a map block holds. __builtin_memcpy, not memcpy: the
+ * freestanding build (-ffreestanding) would make a plain memcpy a call per field. */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define NEXFS_LE_WORDS 1
 #else
@@ -80,7 +81,7 @@ static inline uint32_t get32(const uint8_t *p)
 {
     if (NEXFS_LE_WORDS && (uintptr_t)p % 4 == 0) {
         uint32_t v;
-        memcpy(&v, __builtin_assume_aligned(p, 4), 4);
+        __builtin_memcpy(&v, __builtin_assume_aligned(p, 4), 4);
         return v;
     }
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
@@ -89,7 +90,7 @@ static inline uint64_t get64(const uint8_t *p)
 {
     if (NEXFS_LE_WORDS && (uintptr_t)p % 8 == 0) {
         uint64_t v;
-        memcpy(&v, __builtin_assume_aligned(p, 8), 8);
+        __builtin_memcpy(&v, __builtin_assume_aligned(p, 8), 8);
         return v;
     }
     return (uint64_t)get32(p) | ((uint64_t)get32(p + 4) << 32);
@@ -102,7 +103,7 @@ static inline void put16(uint8_t *p, uint16_t v)
 static inline void put32(uint8_t *p, uint32_t v)
 {
     if (NEXFS_LE_WORDS && (uintptr_t)p % 4 == 0) {
-        memcpy(__builtin_assume_aligned(p, 4), &v, 4);
+        __builtin_memcpy(__builtin_assume_aligned(p, 4), &v, 4);
         return;
     }
     for (int i = 0; i < 4; i++)
@@ -111,7 +112,7 @@ static inline void put32(uint8_t *p, uint32_t v)
 static inline void put64(uint8_t *p, uint64_t v)
 {
     if (NEXFS_LE_WORDS && (uintptr_t)p % 8 == 0) {
-        memcpy(__builtin_assume_aligned(p, 8), &v, 8);
+        __builtin_memcpy(__builtin_assume_aligned(p, 8), &v, 8);
         return;
     }
     put32(p, (uint32_t)v);
@@ -120,6 +121,9 @@ static inline void put64(uint8_t *p, uint64_t v)
 
 /* crc32c.c */
 uint32_t nexfs_crc32c(uint32_t crc, const void *data, size_t len);
+/* A metadata block's header (magic, blockno, owner, aux) without its CRC: for a block made
+ * dirty in a transaction, which the commit reseals before anything writes it. */
+void blk_stamp(uint8_t *b, uint32_t magic, uint64_t blockno, uint32_t owner, uint32_t aux);
 /* Seals a metadata block: magic, blockno, owner, aux set by the caller's values, CRC last. */
 void blk_seal(uint8_t *b, uint32_t bs, uint32_t magic, uint64_t blockno, uint32_t owner,
               uint32_t aux);
