@@ -4,7 +4,8 @@
  * through the Block Valve's asynchronous interface (several requests kept in flight).
  *   bench blk [-w] [-p] [-s us] [-t test] [dev] [ms]
  *     -w  also the write test (overwrites the device!)   -p  polled completion
- *     -t  only that test (seq_read_1m, rand_read_4k_qd32, ...), as blkbench -t
+ *     -t  only that test (seq_read_1m, rand_read_4k_qd32, ...), as blkbench -t; and
+ *         seq_write_flush_64m (-w -t only): 64 MiB written as the 1 MiB test does, then a flush
  *     -s  interrupt mode: watch the ring this many us before sleeping (default: the device's)
  * Prints one machine-readable line per test:
  *   BENCH test=<name> dev= transport= mode=irq|hybrid|polled spin_us= req_bytes= qd= ... ns=
@@ -37,6 +38,9 @@ struct bench_test {
     uint32_t req_bytes;
     unsigned qd;
     bool random;
+    /* A fixed amount instead of a time, then one flush inside the measured time (only when
+     * named with -t): what a file's write and fsync costs the raw device (bench fs). */
+    uint64_t total_bytes;
 };
 
 struct bench_state {
@@ -105,6 +109,12 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
         return -ERANGE;
     }
     b->next_seq = 0;
+    /* A fixed amount ends with a flush: one first, outside the time, so that the measured
+     * flush makes only these writes stable, not what earlier tests left in a write cache. */
+    if (t->total_bytes && (rc = block_flush(b->subj, b->dev)) != 0) {
+        printf("bench: %s: %s\n", t->name, block_strerror(rc));
+        return rc;
+    }
     block_stats(&block_kernel, b->dev, &s0);
     const uint64_t t0 = time_ns(), end = t0 + b->ms * 1000000u;
     for (unsigned i = 0; i < t->qd; i++) {
@@ -137,7 +147,9 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
                 continue;
             }
             done++;
-            if (rc == 0 && !interrupted && time_ns() < end) {
+            const bool more =
+                t->total_bytes ? (done + live) * t->req_bytes < t->total_bytes : time_ns() < end;
+            if (rc == 0 && !interrupted && more) {
                 setup_req(b, t, i);
                 int src;
                 while ((src = block_submit(&reqs[i])) == -EAGAIN)
@@ -154,6 +166,8 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
         if (!finished)
             block_wait_any(b->subj, b->dev); /* the next sweep takes whatever completed */
     }
+    if (rc == 0 && !interrupted && t->total_bytes)
+        rc = block_flush(b->subj, b->dev);
     const uint64_t ns = time_ns() - t0;
     block_stats(&block_kernel, b->dev, &s1);
     if (rc) {
@@ -184,11 +198,12 @@ static int run_test(struct bench_state *b, const struct bench_test *t)
 }
 
 static const struct bench_test tests[] = {
-    {"seq_read_1m", BLOCK_OP_READ, BENCH_BIG, BENCH_BIG_QD, false},
-    {"seq_write_1m", BLOCK_OP_WRITE, BENCH_BIG, BENCH_BIG_QD, false},
-    {"rand_read_4k_qd1", BLOCK_OP_READ, BENCH_SMALL, 1, true},
-    {"rand_read_4k_qd32", BLOCK_OP_READ, BENCH_SMALL, BENCH_QD_MAX, true},
-    {"seq_read_4k_qd1", BLOCK_OP_READ, BENCH_SMALL, 1, false},
+    {"seq_read_1m", BLOCK_OP_READ, BENCH_BIG, BENCH_BIG_QD, false, 0},
+    {"seq_write_1m", BLOCK_OP_WRITE, BENCH_BIG, BENCH_BIG_QD, false, 0},
+    {"rand_read_4k_qd1", BLOCK_OP_READ, BENCH_SMALL, 1, true, 0},
+    {"rand_read_4k_qd32", BLOCK_OP_READ, BENCH_SMALL, BENCH_QD_MAX, true, 0},
+    {"seq_read_4k_qd1", BLOCK_OP_READ, BENCH_SMALL, 1, false, 0},
+    {"seq_write_flush_64m", BLOCK_OP_WRITE, BENCH_BIG, BENCH_BIG_QD, false, 64ull << 20},
 };
 
 static int bench_blk(int argc, char **argv)
@@ -261,7 +276,8 @@ static int bench_blk(int argc, char **argv)
     }
     b.subj = &block_kernel;
     for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]) && rc == 0; i++) {
-        if ((tests[i].op == BLOCK_OP_WRITE && !writes) || (only && strcmp(tests[i].name, only)))
+        if ((tests[i].op == BLOCK_OP_WRITE && !writes) || (only && strcmp(tests[i].name, only)) ||
+            (!only && tests[i].total_bytes))
             continue;
         rc = run_test(&b, &tests[i]);
         if (rc == -EINTR)

@@ -6,10 +6,13 @@
 #include <nexus.h>
 #include <nexus_blk.h>
 
-#define IO_MAX    (128u * 1024u)  /* bytes per block command through the bounce buffer */
-#define DEEP_MIN  (256u * 1024u)  /* a run at least this long goes to the device in pieces... */
-#define DEEP_SIZE (1024u * 1024u) /* ...of this size (the raw benchmark's request), */
-#define DEEP_QD   4u              /* this many at a time (as the raw 1 MiB benchmark keeps) */
+#define IO_MAX    (128u * 1024u) /* bytes per block command through the bounce buffer */
+#define DEEP_MIN  (256u * 1024u) /* a run at least this long goes to the device in pieces... */
+#define DEEP_SIZE (512u * 1024u) /* ...of this size, */
+#define DEEP_QD                                                                                    \
+    8u /* this many at a time: a 4 MiB run is all in flight at once;                               \
+        * half the raw benchmark's request size, twice its depth,                                  \
+        * read 0.83-0.91 of raw against 0.68-0.81 with 4 x 1 MiB */
 
 static uint8_t bounce[IO_MAX] __attribute__((aligned(4096)));
 
