@@ -34,6 +34,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "tests", "qemu"))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
+import harness  # noqa: E402
 from harness import Guest, Qmp, disk_args, make_image, qmp_args  # noqa: E402
 
 sys.path.insert(0, os.path.join(ROOT, "tools", "bench"))
@@ -135,7 +136,7 @@ def main():
     end = addrs[-1] + 0x10000 if addrs else 0
     uaddrs, unames = symbols(a.user) if a.user else ([], [])
     uend = uaddrs[-1] + 0x10000 if uaddrs else 0
-    os.environ["RUMPK_KERNEL"] = a.kernel
+    harness.KERNEL = a.kernel  # read by the harness at import: set here, not in the environment
     with tempfile.TemporaryDirectory(prefix="rumpk-pcprof-") as d:
         if a.insns:
             return count_insns(a, d, (addrs, names, end), (uaddrs, unames, uend))
