@@ -349,6 +349,27 @@ uintptr_t vm_pin(pte_t *root, uint64_t va, size_t len, unsigned need, int *err)
     return (uintptr_t)(base + va % VM_PAGE);
 }
 
+uintptr_t vm_kernel_phys_run(uintptr_t va, size_t len, size_t *run)
+{
+    if (va + len > va && (va + len <= VM_KSTACK_BASE || va >= VM_KSTACK_END)) {
+        *run = len; /* the one-to-one map */
+        return va;
+    }
+    uintptr_t pa = vm_kernel_phys(va);
+    size_t n = VM_PAGE - va % VM_PAGE;
+    if (pa && va >= PIN_BASE && va < PIN_BASE + VM_PIN_WINDOWS * VM_PIN_WINDOW_BYTES) {
+        const pte_t *t = pin_table[(va - PIN_BASE) / VM_PIN_WINDOW_BYTES];
+        for (unsigned i = (unsigned)VPN(va, 0); n < len && i + 1 < VM_PAGE / sizeof(pte_t); i++) {
+            pte_t e = t[i + 1];
+            if (!(e & PTE_V) || PTE_PA(e) != PTE_PA(t[i]) + VM_PAGE)
+                break;
+            n += VM_PAGE;
+        }
+    }
+    *run = n < len ? n : len;
+    return pa;
+}
+
 void vm_unpin(uintptr_t kva, size_t len)
 {
     uint64_t w = (kva - PIN_BASE) / VM_PIN_WINDOW_BYTES;

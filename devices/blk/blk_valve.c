@@ -1,6 +1,6 @@
 /* virtio-blk as a Block Valve backend: registers each probed device under its core name
- * ("blk0") and turns the Valve's bios into plugin requests, describing the caller's buffer page
- * by page as bus-address segments (zero copy, merged while physically contiguous). It never
+ * ("blk0") and turns the Valve's bios into plugin requests, describing the caller's buffer run
+ * by run as bus-address segments (zero copy, merged while physically contiguous). It never
  * copies or inspects data and never allocates. */
 #include <errno.h>
 #include <stddef.h>
@@ -12,12 +12,12 @@
 
 #include "blk_priv.h"
 
-#define BV_PAGE          4096u
 #define BV_SEGS          64u        /* segments one bio may describe */
 #define BV_SEG_BYTES_MAX (1u << 30) /* one merged segment */
 
-/* Bus-address segments for up to `max` bytes from `buf`: one per page, merged while physically
- * contiguous, cut back to whole blocks. Returns the bytes covered. */
+/* Bus-address segments for up to `max` bytes from `buf`: one per physically contiguous run
+ * (os_virt_to_phys_run), merged while runs follow one another, cut back to whole blocks.
+ * Returns the bytes covered. */
 static uint32_t build_segs(const void *buf, uint32_t max, uint32_t block, struct vq_seg *segs,
                            unsigned *n_out)
 {
@@ -26,11 +26,9 @@ static uint32_t build_segs(const void *buf, uint32_t max, uint32_t block, struct
     unsigned n = 0;
 
     while (got < max) {
-        uintptr_t va = (uintptr_t)(p + got);
-        uint32_t len = BV_PAGE - (uint32_t)(va % BV_PAGE);
-        if (len > max - got)
-            len = max - got;
-        uint64_t pa = os_virt_to_phys((const void *)va);
+        size_t run;
+        uint64_t pa = os_virt_to_phys_run(p + got, max - got, &run);
+        uint32_t len = run < BV_SEG_BYTES_MAX ? (uint32_t)run : BV_SEG_BYTES_MAX;
         if (n && segs[n - 1].addr + segs[n - 1].len == pa &&
             segs[n - 1].len + len <= BV_SEG_BYTES_MAX) {
             segs[n - 1].len += len;

@@ -53,6 +53,11 @@ uint64_t os_virt_to_phys(const void *va)
     return vm_kernel_phys((uintptr_t)va); /* one to one, but for fibers' kernel stacks */
 }
 
+uint64_t os_virt_to_phys_run(const void *va, size_t len, size_t *run)
+{
+    return vm_kernel_phys_run((uintptr_t)va, len, run);
+}
+
 /* Device memory and normal memory are ordered separately on RISC-V: the I/O bits make a ring
  * write visible before the MMIO notify that follows it, and an MMIO read before ring reads. */
 void os_mb(void)

@@ -146,6 +146,41 @@ static void pinning_maps_the_fibers_own_pages_in_order(void **state)
     assert_int_equal(pages_out, kernel_pages);
 }
 
+/* Runs of physically contiguous bytes: all of a one-to-one buffer; through a window, as far as
+ * the fiber's pages follow one another in memory (whatever the allocator gave them). */
+static void physical_runs_follow_the_pages(void **state)
+{
+    (void)state;
+    static _Alignas(4096) uint8_t direct[3 * VM_PAGE];
+    size_t run = 0;
+    assert_int_equal(vm_kernel_phys_run((uintptr_t)direct + 5, sizeof(direct) - 5, &run),
+                     (uintptr_t)direct + 5);
+    assert_int_equal(run, sizeof(direct) - 5);
+    pte_t *root = vm_space_create();
+    uint8_t *p[4];
+    for (unsigned i = 0; i < 4; i++)
+        p[i] = vm_map_user(root, U + i * VM_PAGE, VM_R | VM_W);
+    int err;
+    const size_t len = 4 * VM_PAGE - 0x300;
+    uintptr_t kva = vm_pin(root, U + 0x100, len, VM_W, &err);
+    assert_int_equal(err, 0);
+    for (unsigned first = 0; first < 4; first++) {
+        uintptr_t va = kva + (first ? first * VM_PAGE - 0x100 : 0);
+        size_t left = len - (va - kva), want = VM_PAGE - va % VM_PAGE;
+        for (unsigned i = first; i + 1 < 4 && p[i + 1] == p[i] + VM_PAGE; i++)
+            want += VM_PAGE;
+        if (want > left)
+            want = left;
+        assert_int_equal(vm_kernel_phys_run(va, left, &run), vm_kernel_phys(va));
+        assert_int_equal(run, want);
+        assert_int_equal(vm_kernel_phys_run(va, 7, &run), vm_kernel_phys(va));
+        assert_int_equal(run, 7); /* never more than asked */
+    }
+    vm_unpin(kva, len);
+    vm_space_destroy(root);
+    assert_int_equal(pages_out, kernel_pages);
+}
+
 /* A buffer across a 2 MiB boundary lies in two of the fiber's leaf tables: both are read, and a
  * page missing in the second refuses the whole pin and leaves the window empty. */
 static void pinning_crosses_user_leaf_tables(void **state)
@@ -383,6 +418,7 @@ int main(void)
         cmocka_unit_test(copies_stop_at_the_first_bad_page),
         cmocka_unit_test(pinning_maps_the_fibers_own_pages_in_order),
         cmocka_unit_test(pinning_crosses_user_leaf_tables),
+        cmocka_unit_test(physical_runs_follow_the_pages),
         cmocka_unit_test(a_pinned_buffer_pinned_again_keeps_its_window),
         cmocka_unit_test(pinning_refuses_what_is_not_the_fibers_to_give),
         cmocka_unit_test(a_one_page_buffer_is_pinned_in_place),

@@ -18,6 +18,10 @@ void *os_dma_alloc(size_t size, uint64_t *pa);
 void os_dma_free(void *va, size_t size);
 /* Bus address of any byte of RAM the caller owns (used for zero-copy buffers). */
 uint64_t os_virt_to_phys(const void *va);
+/* The same, and in *run how many of the len bytes from va on lie at following bus addresses
+ * (at least the rest of va's page, or len if less): a driver describes a buffer run by run
+ * instead of page by page. */
+uint64_t os_virt_to_phys_run(const void *va, size_t len, size_t *run);
 
 /* Ordering between our ring writes and the device's view of memory. */
 void os_mb(void);

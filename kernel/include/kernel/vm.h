@@ -51,6 +51,10 @@ void vm_kstack_free(uintptr_t lo, unsigned pages);
 
 /* The physical address of kernel address `va` (itself but in the kernel-stack region). */
 uintptr_t vm_kernel_phys(uintptr_t va);
+/* The same, and in *run how many of the len bytes from va on are physically contiguous (the
+ * one-to-one map: all of them; a pin window: as long as its pages follow one another; else the
+ * rest of the page). */
+uintptr_t vm_kernel_phys_run(uintptr_t va, size_t len, size_t *run);
 
 /* The kernel address of user address `va` in `root` when the page is mapped user-accessible with
  * every bit of `need` (VM_R, VM_W); else 0. */
