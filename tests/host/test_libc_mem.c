@@ -20,20 +20,28 @@ static const size_t lengths[] = {0,  1,  2,  3,  7,  8,  9,  15, 16, 17,  23,  2
 
 static _Alignas(16) unsigned char got[AREA], want[AREA], src[AREA];
 
+#define N_LENGTHS (sizeof(lengths) / sizeof(lengths[0]))
+
 static void fill(unsigned char *p, size_t n, unsigned seed)
 {
     for (size_t i = 0; i < n; i++)
         p[i] = (unsigned char)(i * 131u + seed * 7u + 1u);
 }
 
+/* got and want alike again: each case then changes want as the byte loop would. */
+static void reset(unsigned seed)
+{
+    fill(got, AREA, seed);
+    fill(want, AREA, seed);
+}
+
 static void memset_matches_byte_loop(void **state)
 {
     (void)state;
     for (size_t off = 0; off < 16; off++)
-        for (size_t k = 0; k < sizeof(lengths) / sizeof(lengths[0]); k++) {
+        for (size_t k = 0; k < N_LENGTHS; k++) {
             size_t n = lengths[k];
-            fill(got, AREA, 1);
-            fill(want, AREA, 1);
+            reset(1);
             for (size_t i = 0; i < n; i++)
                 want[64 + off + i] = 0xc3;
             assert_ptr_equal(lc_memset(got + 64 + off, 0x1c3, n), got + 64 + off);
@@ -47,10 +55,9 @@ static void memcpy_matches_byte_loop(void **state)
     fill(src, AREA, 2);
     for (size_t doff = 0; doff < 16; doff++)
         for (size_t soff = 0; soff < 16; soff++)
-            for (size_t k = 0; k < sizeof(lengths) / sizeof(lengths[0]); k++) {
+            for (size_t k = 0; k < N_LENGTHS; k++) {
                 size_t n = lengths[k];
-                fill(got, AREA, 3);
-                fill(want, AREA, 3);
+                reset(3);
                 for (size_t i = 0; i < n; i++)
                     want[64 + doff + i] = src[64 + soff + i];
                 assert_ptr_equal(lc_memcpy(got + 64 + doff, src + 64 + soff, n), got + 64 + doff);
@@ -64,11 +71,10 @@ static void memmove_handles_overlap_both_ways(void **state)
     (void)state;
     for (size_t base = 0; base < 16; base++)
         for (int dist = -40; dist <= 40; dist++)
-            for (size_t k = 0; k < sizeof(lengths) / sizeof(lengths[0]); k++) {
+            for (size_t k = 0; k < N_LENGTHS; k++) {
                 size_t n = lengths[k];
                 size_t s = 200 + base, d = (size_t)((long)s + dist);
-                fill(got, AREA, 4);
-                fill(want, AREA, 4);
+                reset(4);
                 unsigned char tmp[AREA];
                 for (size_t i = 0; i < n; i++)
                     tmp[i] = want[s + i];
