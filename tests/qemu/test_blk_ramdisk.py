@@ -4,6 +4,7 @@ back sectors of ram0 (first and last), `blk info`, `blk pattern`, `blk zero` and
 work on it, a bad size is refused with one line and boot goes on, and `bench blk` runs on it.
 """
 import os
+import re
 import unittest
 
 from harness import QemuTestCase, disk_args, make_image
@@ -42,6 +43,13 @@ class BlkRamdiskTest(QemuTestCase):
         out = g.cmd("bench blk ram0 20", timeout=60)
         self.assertNotIn("bench:", out)
         self.assertIn("BENCH test=rand_read_4k_qd32 dev=ram0 transport=ram", out)
+        # -t: one test alone; the fixed-size write (64 MiB, then a flush) only when named.
+        out = g.cmd("bench blk -t seq_read_4k_qd1 ram0 20", timeout=60)
+        self.assertEqual(re.findall(r"^BENCH test=(\S+)", out, re.M), ["seq_read_4k_qd1"], out)
+        out = g.cmd("bench blk -w -t seq_write_flush_64m ram0", timeout=60)
+        self.assertNotIn("bench:", out)
+        self.assertRegex(out, r"BENCH test=seq_write_flush_64m dev=ram0 .* requests=64 ")
+        self.assertIn("bench: no test nosuch", g.cmd("bench blk -t nosuch ram0"))
         self.assertEqual(g.poweroff(), 0)
 
     def test_bad_size_refused(self):
