@@ -28,6 +28,11 @@ enum blk_op {
 
 /* blk_submit flags */
 #define BLK_SUBMIT_NOKICK 1u /* queue the chains but do not notify; call blk_kick later */
+/* ... except for a request of this many data bytes or more, which is announced at once: a device
+ * may serve the requests it finds together as one merged host I/O (QEMU's virtio-blk merges
+ * adjacent ones), and a large request does better on a host thread of its own than queued behind
+ * its neighbour; one notify is little beside such a transfer. */
+#define BLK_KICK_ALONE_BYTES (128u << 10)
 
 /* What probe learned, validated. Constant after probe, except `failed`. */
 struct blk_info {
@@ -113,6 +118,10 @@ void blk_set_timeout(struct blk_dev *dev, uint64_t ns);
 /* ... but only while at most this many requests are outstanding: with a deep queue the next
  * completion is not what limits us, and a sleeping CPU leaves the host's I/O threads a core. */
 #define BLK_SPIN_MAX_INFLIGHT 4u
+/* ... and at most this many data bytes: a larger transfer takes the host longer than the watch
+ * (QEMU copies about 8 GB/s from its page cache: 1 MiB is over 100 us), so watching for it only
+ * takes a host core from the threads that do the copying. */
+#define BLK_SPIN_MAX_BYTES (64u << 10)
 void blk_set_spin(struct blk_dev *dev, uint64_t ns);
 uint64_t blk_spin(const struct blk_dev *dev);
 

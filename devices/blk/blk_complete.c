@@ -67,6 +67,7 @@ static void req_finish(struct blk_dev *dev, struct blk_req *req)
     const int status = req->status;
 
     dev->stats.inflight--;
+    dev->inflight_bytes -= req->bytes;
     if (status)
         dev->stats.errors++;
     blk_req_release(dev, req);
@@ -246,8 +247,9 @@ static void hook_poll(void *arg)
 }
 
 /* A waiter watches the used ring for up to spin_ns with the device asked not to interrupt,
- * only while a few requests are outstanding (a deep queue is not waiting on one completion, and
- * a sleeping CPU leaves the host's I/O threads a core). Device interrupts then stay off until
+ * only while a few small requests are outstanding (a deep queue is not waiting on one
+ * completion, a large request takes longer than the watch, and a sleeping CPU leaves the host's
+ * I/O threads a core). Device interrupts then stay off until
  * a waiter sleeps (hook_arm): a device may publish used->idx before it reads the flag (QEMU's
  * virtio-blk with ioeventfd reads it in a later bottom half), so switching them on as soon as a
  * completion shows up turns nearly every watched completion into an interrupt. Meanwhile the
@@ -260,7 +262,8 @@ static uint64_t hook_watch(void *arg)
         return 0;
     if (dev->polled)
         return OS_WATCH_POLLED;
-    if (!dev->spin_ns || dev->stats.inflight > BLK_SPIN_MAX_INFLIGHT)
+    if (!dev->spin_ns || dev->stats.inflight > BLK_SPIN_MAX_INFLIGHT ||
+        dev->inflight_bytes > BLK_SPIN_MAX_BYTES)
         return 0;
     if (!dev->watching) {
         vq_disable_cb(dev->vq);

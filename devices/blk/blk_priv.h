@@ -103,11 +103,12 @@ struct blk_dev {
     uint64_t spin_ns; /* before sleeping, watch the used ring this long (0: sleep at once) */
     bool polled;
     bool dead;
-    bool watching;         /* a waiter's watch switched device interrupts off (until hook_arm) */
-    struct os_hooks hooks; /* tick (deadlines), poll, watch, arm: registered at probe */
-    int valve_handle;      /* the Valve's handle, or -1 before registration */
-    uint64_t log_next;     /* bad answers: no line before this time (blk_complete.c) */
-    unsigned log_left_out; /* bad answers not logged since the last line */
+    bool watching;           /* a waiter's watch switched device interrupts off (until hook_arm) */
+    uint64_t inflight_bytes; /* data bytes of the outstanding requests (the watch's bound) */
+    struct os_hooks hooks;   /* tick (deadlines), poll, watch, arm: registered at probe */
+    int valve_handle;        /* the Valve's handle, or -1 before registration */
+    uint64_t log_next;       /* bad answers: no line before this time (blk_complete.c) */
+    unsigned log_left_out;   /* bad answers not logged since the last line */
 
     struct blk_stats stats;
 };

@@ -243,6 +243,7 @@ static struct blk_req *start_req(struct blk_dev *dev, enum blk_op op, uint64_t s
     req->bytes = bytes;
     req->deadline = os_time_ns() + dev->timeout_ns;
     dev->stats.requests++;
+    dev->inflight_bytes += bytes;
     if (++dev->stats.inflight > dev->stats.max_inflight)
         dev->stats.max_inflight = dev->stats.inflight;
     return req;
@@ -254,6 +255,7 @@ static int end_submit(struct blk_dev *dev, struct blk_req *req, int rc, unsigned
 {
     if (req->chains_pending == 0) {
         dev->stats.inflight--;
+        dev->inflight_bytes -= req->bytes;
         dev->stats.requests--;
         blk_req_release(dev, req);
         if (rc == -EIO)
@@ -264,7 +266,7 @@ static int end_submit(struct blk_dev *dev, struct blk_req *req, int rc, unsigned
         os_log("%s: queueing a request failed half way: error %d", dev->vdev->name, rc);
         req->status = rc;
     }
-    if (!(flags & BLK_SUBMIT_NOKICK))
+    if (!(flags & BLK_SUBMIT_NOKICK) || req->bytes >= BLK_KICK_ALONE_BYTES)
         vq_kick(dev->vq);
     return 0;
 }

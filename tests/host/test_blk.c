@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "blk/blk.h"
+#include "blk/blk_priv.h" /* the test asks the device's watch hook */
 #include "sim.h"
 #include "test_blk_util.h"
 #include "virtqueue_priv.h" /* the test looks inside the rings */
@@ -658,6 +659,81 @@ static void test_ring_watch_then_sleep(void **state)
     free(r);
 }
 
+/* Batched submissions wait for blk_kick, except a large request, which is announced at once
+ * (and with it whatever was queued before it). */
+static void test_large_request_kicked_alone(void **state)
+{
+    (void)state;
+    struct tb_opts o = {0};
+    struct sim_device *d = tb_make(&o, 0);
+    struct blk_dev *b = bd(d);
+    const uint32_t big = BLK_KICK_ALONE_BYTES, small = big - 4096;
+    uint8_t *buf = tb_alloc(big + small);
+    struct vq_seg s_small = seg(buf, small), s_big = seg(buf + small, big);
+    struct tb_done r[3];
+
+    sim_set_completion(d, SIM_COMPLETE_DEFERRED, SIM_ORDER_FIFO);
+    assert_int_equal(
+        blk_submit(b, BLK_OP_READ, 0, &s_small, 1, BLK_SUBMIT_NOKICK, tb_blk_done, tb_arm(&r[0])),
+        0);
+    assert_int_equal(sim_pending(d, 0), 0); /* below the bound: held for the kick */
+    assert_int_equal(
+        blk_submit(b, BLK_OP_READ, 1024, &s_big, 1, BLK_SUBMIT_NOKICK, tb_blk_done, tb_arm(&r[1])),
+        0);
+    const unsigned seen = sim_pending(d, 0);
+    assert_true(seen >= 2); /* the large one and the small one before it (in chains) */
+    assert_int_equal(
+        blk_submit(b, BLK_OP_READ, 512, &s_small, 1, BLK_SUBMIT_NOKICK, tb_blk_done, tb_arm(&r[2])),
+        0);
+    assert_int_equal(sim_pending(d, 0), seen); /* small again: held */
+    blk_kick(b);
+    assert_true(sim_pending(d, 0) > seen);
+    for (unsigned i = 0; i < 3; i++)
+        assert_int_equal(tb_wait(&r[i]), 0);
+    free(buf);
+}
+
+/* The ring watch is for a few small requests: past BLK_SPIN_MAX_BYTES outstanding (or
+ * BLK_SPIN_MAX_INFLIGHT requests) a waiter sleeps at once; the bound follows completions. */
+static void test_watch_only_small_requests(void **state)
+{
+    (void)state;
+    struct tb_opts o = {0};
+    struct sim_device *d = tb_make(&o, 0);
+    struct blk_dev *b = bd(d);
+    const uint32_t half = BLK_SPIN_MAX_BYTES / 2;
+    uint8_t *buf = tb_alloc(3 * half);
+    struct tb_done r[3];
+
+    sim_set_completion(d, SIM_COMPLETE_DEFERRED, SIM_ORDER_FIFO);
+    assert_int_equal(b->hooks.watch(b->hooks.arg), 0); /* idle: nothing to watch for */
+    for (unsigned i = 0; i < 3; i++) {
+        struct vq_seg s = seg(buf + i * half, half);
+        assert_int_equal(blk_submit(b, BLK_OP_READ, (uint64_t)i * (half / 512), &s, 1, 0,
+                                    tb_blk_done, tb_arm(&r[i])),
+                         0);
+        /* half, then exactly the bound: watched; one and a half times the bound: not */
+        assert_int_equal(b->hooks.watch(b->hooks.arg), i < 2 ? BLK_SPIN_NS : 0);
+    }
+    assert_int_equal(b->hooks.arm(b->hooks.arg), false);
+    for (unsigned i = 0; i < 3; i++)
+        assert_int_equal(tb_wait(&r[i]), 0);
+    assert_int_equal(b->hooks.watch(b->hooks.arg), 0);
+
+    /* Small requests: watched up to BLK_SPIN_MAX_INFLIGHT of them. */
+    struct tb_done many[BLK_SPIN_MAX_INFLIGHT + 1];
+    for (unsigned i = 0; i <= BLK_SPIN_MAX_INFLIGHT; i++) {
+        struct vq_seg s = seg(buf + i * 4096, 4096);
+        assert_int_equal(blk_submit(b, BLK_OP_READ, i * 8, &s, 1, 0, tb_blk_done, tb_arm(&many[i])),
+                         0);
+        assert_int_equal(b->hooks.watch(b->hooks.arg), i < BLK_SPIN_MAX_INFLIGHT ? BLK_SPIN_NS : 0);
+    }
+    b->hooks.arm(b->hooks.arg);
+    for (unsigned i = 0; i <= BLK_SPIN_MAX_INFLIGHT; i++)
+        assert_int_equal(tb_wait(&many[i]), 0);
+    free(buf);
+}
+
 static void test_polled_device(void **state)
 {
     (void)state;
@@ -802,6 +878,8 @@ int main(void)
         cmocka_unit_test_teardown(test_indirect_and_packed, teardown),
         cmocka_unit_test_teardown(test_completes_without_interrupt, teardown),
         cmocka_unit_test_teardown(test_ring_watch_then_sleep, teardown),
+        cmocka_unit_test_teardown(test_large_request_kicked_alone, teardown),
+        cmocka_unit_test_teardown(test_watch_only_small_requests, teardown),
         cmocka_unit_test_teardown(test_polled_device, teardown),
         cmocka_unit_test_teardown(test_timeout_fails_device, teardown),
         cmocka_unit_test_teardown(test_broken_queue_fails_outstanding, teardown),
