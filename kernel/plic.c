@@ -88,21 +88,22 @@ void plic_dispatch(void)
 {
     if (!plic_base)
         return;
-    for (;;) {
-        uint32_t id = plic_read(PLIC_CLAIM(plic_ctx));
-        if (id == 0)
-            return;
-        bool handled = false;
-        if (id <= plic_ndev) {
-            for (unsigned i = 0; i < n_handlers; i++) {
-                if (handlers[i].irq == id) {
-                    handlers[i].fn(handlers[i].arg);
-                    handled = true;
-                }
+    /* One claim per trap: a register access costs an emulator a round trip (QEMU takes its big
+     * lock for each), and another source still pending keeps SEIP set, so the trap comes straight
+     * back for it. Claiming again until 0 would cost that read on every interrupt. */
+    uint32_t id = plic_read(PLIC_CLAIM(plic_ctx));
+    if (id == 0)
+        return;
+    bool handled = false;
+    if (id <= plic_ndev) {
+        for (unsigned i = 0; i < n_handlers; i++) {
+            if (handlers[i].irq == id) {
+                handlers[i].fn(handlers[i].arg);
+                handled = true;
             }
         }
-        if (!handled && spurious++ == 0)
-            printf("plic: interrupt %u has no handler\n", (unsigned)id);
-        plic_write(PLIC_CLAIM(plic_ctx), id);
     }
+    if (!handled && spurious++ == 0)
+        printf("plic: interrupt %u has no handler\n", (unsigned)id);
+    plic_write(PLIC_CLAIM(plic_ctx), id);
 }

@@ -28,7 +28,8 @@ void console_puts(const char *s);
 
 void trap_init(void);
 int plic_init(const struct platform *p);
-/* Claims and dispatches every pending external interrupt (called from the trap handler). */
+/* Claims and dispatches one pending external interrupt (called from the trap handler; one
+ * still pending keeps SEIP set and traps again). */
 void plic_dispatch(void);
 void timer_init(uint64_t timebase_hz);
 /* Reads the RTC the DTB names once (after timer_init) and prints one line with the date; 0, or
