@@ -3,8 +3,9 @@
 the other (never in parallel: the host has 2 cores): U-Boot's virtio drivers and Linux's with fio
 (../shared/peer-bench), Rumpk's block bench from a user fiber through ION and in the kernel in
 the same boot (tools/bench/ion.py), and the backend's own limit (`qemu-img bench`,
-backend_limit.sh) on the same backend flags; then one table with the ratios Rumpk/limit,
-Rumpk/Linux and Rumpk/U-Boot (tools/bench/compare_table.py) and the same table as a chart
+backend_limit.sh, right after each transport's Rumpk runs) on the same backend flags; then one
+table with the ratios Rumpk/limit, Rumpk/Linux and Rumpk/U-Boot (tools/bench/compare_table.py)
+and the same table as a chart
 (tools/bench/compare_chart.py, matplotlib under /usr/bin/python3).
 
     ./rumpk bench compare [--transport T ...] [--reps N] [--backend file|null]
@@ -108,6 +109,13 @@ def run_all(a, res, run):
                    "--guest", a.linux_guest], "linux-blk.jsonl", peer_env, tag)
         r.run([py, os.path.join(HERE, "ion.py"), "--transport", t, "--reps", reps,
                "--ms", str(a.ms)] + back + fast, "rumpk-ion.jsonl")
+        # The limit right after Rumpk, per transport: this host's speed drifts by tens of percent
+        # over minutes, so a limit measured once at the end would set some transports' ratios
+        # against a faster or slower host than their own runs had.
+        for sizes, depths in LIMIT_POINTS:
+            benv = dict(env, SIZES=sizes, DEPTHS=depths, AIOS=a.aio or "threads")
+            r.run(["bash", os.path.join(PEER, "backend_limit.sh"), env["PEER_WORKDIR"], reps],
+                  "backend.jsonl", benv, {"transport": t})
         if not a.skip_net:
             r.run([py, os.path.join(HERE, "boot.py"), "--transport", t, "--reps", "5"],
                   "rumpk-boot.jsonl")
@@ -116,10 +124,6 @@ def run_all(a, res, run):
                       "peer-net.jsonl", env)
             r.run([py, os.path.join(HERE, "net.py"), "--transport", t, "--reps", reps],
                   "rumpk-net.jsonl")
-    for sizes, depths in LIMIT_POINTS:
-        benv = dict(env, SIZES=sizes, DEPTHS=depths, AIOS=a.aio or "threads")
-        r.run(["bash", os.path.join(PEER, "backend_limit.sh"), env["PEER_WORKDIR"], reps],
-              "backend.jsonl", benv)
     return r.failed
 
 

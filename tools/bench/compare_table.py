@@ -55,10 +55,12 @@ def same_flags(rec, run):
             and bool(rec.get("fast", False)) == bool(run["fast"]))
 
 
-def limit_of(recs, run, rw, size, depth, unit):
+def limit_of(recs, run, rw, size, depth, unit, transport):
     """The qemu-img bench point for the run's backend (file with its cache and aio, or
-    null-co), or None."""
-    for r in recs:
+    null-co), or None: the one measured beside `transport`'s runs (tagged with it), else one
+    measured for the whole run (untagged: older result folders)."""
+    mine = [r for r in recs if r.get("transport") == transport]
+    for r in mine or [r for r in recs if "transport" not in r]:
         if r.get("rw") != rw or r.get("size") != size or r.get("depth") != depth:
             continue
         if run["backend"] == "null":
@@ -100,7 +102,7 @@ def block_rows(res, run):
                    "rumpk_kernel": ion["kernel"] if ion else None,
                    "uboot": median(ub[umetric]) if ub else None,
                    "linux": median(lx[unit]) if lx else None,
-                   "limit": limit_of(recs["limit"], run, rw, size, depth, unit)}
+                   "limit": limit_of(recs["limit"], run, rw, size, depth, unit, t)}
             row["ion_over_limit"] = ratio(row["rumpk_ion"], row["limit"])
             row["kernel_over_limit"] = ratio(row["rumpk_kernel"], row["limit"])
             row["ion_over_linux"] = ratio(row["rumpk_ion"], row["linux"])
@@ -172,7 +174,7 @@ def markdown(run, rows, others, left_out):
     lines = ["# Rumpk beside U-Boot, Linux and the backend's limit, one run", "",
              flags_line(run) + ". Rumpk = the bench from a user fiber through ION "
              "(blkbench); in-kernel = `bench blk` in the same boot. Limit = qemu-img bench, "
-             "same backend flags.", "",
+             "same backend flags, measured right after each transport's Rumpk runs.", "",
              "| transport | test | Rumpk | in-kernel | U-Boot | Linux | limit "
              "| Rumpk/limit | Rumpk/Linux | Rumpk/U-Boot |",
              "|---|---|---|---|---|---|---|---|---|---|"]
