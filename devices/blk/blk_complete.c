@@ -249,11 +249,11 @@ static void hook_poll(void *arg)
 /* A waiter watches the used ring for up to spin_ns with the device asked not to interrupt,
  * only while a few small requests are outstanding (a deep queue is not waiting on one
  * completion, a large request takes longer than the watch, and a sleeping CPU leaves the host's
- * I/O threads a core). Device interrupts then stay off until
- * a waiter sleeps (hook_arm): a device may publish used->idx before it reads the flag (QEMU's
- * virtio-blk with ioeventfd reads it in a later bottom half), so switching them on as soon as a
- * completion shows up turns nearly every watched completion into an interrupt. Meanwhile the
- * next waiter's poll or the tick takes completions. Polled: never sleep while work is out. */
+ * I/O threads a core). Device interrupts then stay off until a waiter sleeps (hook_arm): a
+ * device may publish used->idx before it reads the flag (QEMU's virtio-blk with ioeventfd reads
+ * it in a later bottom half), so switching them on as soon as a completion shows up turns nearly
+ * every watched completion into an interrupt. Meanwhile the next waiter's poll or the tick takes
+ * completions. Polled: never sleep while work is out. */
 static uint64_t hook_watch(void *arg)
 {
     struct blk_dev *dev = arg;
