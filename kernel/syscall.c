@@ -21,14 +21,16 @@
 #define IO_CHUNK         256u
 
 static syscall_fn registered[SYSCALL_MAX];
+static unsigned registered_flags[SYSCALL_MAX];
 
-int syscall_register(unsigned nr, syscall_fn fn)
+int syscall_register(unsigned nr, syscall_fn fn, unsigned flags)
 {
-    if (nr >= SYSCALL_MAX || nr <= SYS_GETPID || !fn)
+    if (nr >= SYSCALL_MAX || nr <= SYS_GETPID || !fn || (flags & ~SYSCALL_IRQ_OFF))
         return -EINVAL;
     if (registered[nr])
         return -EEXIST;
     registered[nr] = fn;
+    registered_flags[nr] = flags;
     return 0;
 }
 
@@ -165,7 +167,9 @@ void user_trap(struct trap_frame *f)
         (void)trap_interrupt(f);
     } else if (f->scause == CAUSE_ECALL_U) {
         f->sepc += 4;
-        cpu_irq_enable(); /* a system call may sleep and take interrupts */
+        unsigned long nr = f->regs[REG_A7];
+        if (nr >= SYSCALL_MAX || !(registered_flags[nr] & SYSCALL_IRQ_OFF))
+            cpu_irq_enable(); /* a system call may sleep and take interrupts */
         long rc = syscall(f);
         (void)cpu_irq_save();
         f->regs[REG_A0] = (unsigned long)rc;

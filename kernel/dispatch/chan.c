@@ -140,7 +140,8 @@ static int64_t dispatch_one(struct proc *p, const struct ion_sqe *e, struct ion_
 }
 
 /* Takes every command the fiber posted that fits: how many, or -EPROTO (a broken ring). The
- * devices are notified by the caller, once for the batch. */
+ * devices are notified by the caller, once for the batch. Interrupts disabled: a command that
+ * waits (a full queue, a net reply) sleeps through os_event_wait, which lets them in meanwhile. */
 static long take_all(struct proc *p)
 {
     struct ion_chan *ch = &p->ch;
@@ -148,45 +149,56 @@ static long take_all(struct proc *p)
 
     for (;;) {
         struct ion_sqe e;
-        unsigned long irq = cpu_irq_save();
         uint32_t unread = cq_unread(ch);
-        if (ch->broken) {
-            cpu_irq_restore(irq);
+        if (ch->broken)
+            return -EPROTO;
+        if (!ch->free || ch->inflight + unread >= ch->cq_entries)
+            break;
+        int rc = ion_sq_pop(&ch->sq, &e);
+        if (rc == -EPROTO) {
+            ch->broken = true;
+            dispatch_counters.broken++;
             return -EPROTO;
         }
-        if (!ch->free || ch->inflight + unread >= ch->cq_entries) {
-            cpu_irq_restore(irq);
+        if (rc)
             break;
-        }
-        int rc = ion_sq_pop(&ch->sq, &e);
-        if (rc) {
-            if (rc == -EPROTO) {
-                ch->broken = true;
-                dispatch_counters.broken++;
-            }
-            cpu_irq_restore(irq);
-            if (rc == -EPROTO)
-                return -EPROTO;
-            break;
-        }
         struct ion_cmd *cmd = ch->free;
         ch->free = cmd->next;
         ch->inflight++;
         dispatch_counters.commands++;
-        cpu_irq_restore(irq);
 
         cmd->tag = e.tag;
         bool taken = false;
         int64_t result = dispatch_one(p, &e, cmd, ion_sq_pending(&ch->sq) > 0, &taken);
         if (!taken) {
-            irq = cpu_irq_save();
             chan_complete(ch, e.tag, result);
             chan_cmd_put(ch, cmd);
-            cpu_irq_restore(irq);
         }
         n++;
     }
     return n;
+}
+
+/* Interrupts stay disabled for the whole call (they come in while it sleeps), so the many short
+ * critical sections of the commands below cost no CSR write each (kernel/cpu.h). */
+static long enter(struct proc *p, uint32_t min)
+{
+    struct ion_chan *ch = &p->ch;
+    long taken = take_all(p);
+
+    ion_blk_kick(p);
+    if (taken < 0)
+        return taken;
+    for (;;) {
+        uint32_t unread = cq_unread(ch);
+        if (ch->broken)
+            return -EPROTO;
+        if (unread >= min || ch->inflight == 0)
+            return taken;
+        if (fiber_killed())
+            return -EINTR;
+        (void)os_event_wait(&ch->ev, WAIT_ROUND);
+    }
 }
 
 long chan_enter(const unsigned long a[6])
@@ -195,25 +207,10 @@ long chan_enter(const unsigned long a[6])
 
     if (!p || !p->ch.open)
         return -EINVAL;
-    struct ion_chan *ch = &p->ch;
-    if (a[0] > ch->cq_entries)
+    if (a[0] > p->ch.cq_entries)
         return -EINVAL;
-    uint32_t min = (uint32_t)a[0];
-    long taken = take_all(p);
-    ion_blk_kick(p);
-    if (taken < 0)
-        return taken;
-    for (;;) {
-        unsigned long irq = cpu_irq_save();
-        uint32_t unread = cq_unread(ch);
-        bool done = ch->broken || unread >= min || ch->inflight == 0;
-        cpu_irq_restore(irq);
-        if (ch->broken)
-            return -EPROTO;
-        if (done)
-            return taken;
-        if (fiber_killed())
-            return -EINTR;
-        (void)os_event_wait(&ch->ev, WAIT_ROUND);
-    }
+    unsigned long irq = cpu_irq_save();
+    long rc = enter(p, (uint32_t)a[0]);
+    cpu_irq_restore(irq);
+    return rc;
 }

@@ -296,21 +296,21 @@ static int dispatch_init(void)
 
     block_set_access_hook(access_check, NULL);
     fiber_set_exit_hook(proc_exit);
-    rc |= syscall_register(SYS_ION_SETUP, chan_setup);
-    rc |= syscall_register(SYS_ION_ENTER, chan_enter);
-    rc |= syscall_register(SYS_CAP_INFO, sys_cap_info);
-    rc |= syscall_register(SYS_CAP_DROP, sys_cap_drop);
-    rc |= syscall_register(SYS_CAP_MINT, sys_cap_mint);
-    rc |= syscall_register(SYS_SPAWN, sys_spawn);
-    rc |= syscall_register(SYS_SPAWN_IMAGE, sys_spawn_image);
-    rc |= syscall_register(SYS_WAIT, sys_wait);
-    rc |= syscall_register(SYS_KILL, sys_kill);
-    rc |= syscall_register(SYS_CAP_GRANT, sys_cap_grant);
-    rc |= syscall_register(SYS_CAP_REVOKE, sys_cap_revoke);
-    rc |= syscall_register(SYS_EP_SERVE, sys_ep_serve);
-    rc |= syscall_register(SYS_EP_RECV, sys_ep_recv);
-    rc |= syscall_register(SYS_EP_COPY, sys_ep_copy);
-    rc |= syscall_register(SYS_EP_REPLY, sys_ep_reply);
+    rc |= syscall_register(SYS_ION_SETUP, chan_setup, 0);
+    rc |= syscall_register(SYS_ION_ENTER, chan_enter, SYSCALL_IRQ_OFF);
+    rc |= syscall_register(SYS_CAP_INFO, sys_cap_info, 0);
+    rc |= syscall_register(SYS_CAP_DROP, sys_cap_drop, 0);
+    rc |= syscall_register(SYS_CAP_MINT, sys_cap_mint, 0);
+    rc |= syscall_register(SYS_SPAWN, sys_spawn, 0);
+    rc |= syscall_register(SYS_SPAWN_IMAGE, sys_spawn_image, 0);
+    rc |= syscall_register(SYS_WAIT, sys_wait, 0);
+    rc |= syscall_register(SYS_KILL, sys_kill, 0);
+    rc |= syscall_register(SYS_CAP_GRANT, sys_cap_grant, 0);
+    rc |= syscall_register(SYS_CAP_REVOKE, sys_cap_revoke, 0);
+    rc |= syscall_register(SYS_EP_SERVE, sys_ep_serve, 0);
+    rc |= syscall_register(SYS_EP_RECV, sys_ep_recv, 0);
+    rc |= syscall_register(SYS_EP_COPY, sys_ep_copy, 0);
+    rc |= syscall_register(SYS_EP_REPLY, sys_ep_reply, 0);
     return rc ? -EINVAL : 0;
 }
 KERNEL_INIT(INIT_SERVICES, dispatch_init);

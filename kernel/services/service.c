@@ -202,8 +202,8 @@ SERVICE_COMMAND(machine, "machine", "machine poweroff [code] | machine reboot",
 
 static int services_init(void)
 {
-    int rc = syscall_register(SYS_SERVICE, sys_service);
-    rc |= syscall_register(SYS_SERVICE_LIST, sys_service_list);
+    int rc = syscall_register(SYS_SERVICE, sys_service, 0);
+    rc |= syscall_register(SYS_SERVICE_LIST, sys_service_list, 0);
     return rc ? -EINVAL : 0;
 }
 KERNEL_INIT(INIT_SERVICES, services_init);

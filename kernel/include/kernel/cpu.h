@@ -31,11 +31,17 @@ static inline void cpu_irq_enable(void)
     __asm__ volatile("csrs sstatus, %0" ::"r"(SSTATUS_SIE) : "memory");
 }
 
-/* Disables interrupts; returns the previous SIE bit for cpu_irq_restore. */
+/* Disables interrupts; returns the previous SIE bit for cpu_irq_restore. sstatus is read first
+ * and written only when SIE is set, so a nested save (interrupts already off) writes nothing:
+ * QEMU's TCG ends its translated block at a CSR write and looks the next one up again. An
+ * interrupt between the read and the clear returns with SIE set again: the clear still
+ * applies. */
 static inline unsigned long cpu_irq_save(void)
 {
     unsigned long old;
-    __asm__ volatile("csrrc %0, sstatus, %1" : "=r"(old) : "r"(SSTATUS_SIE) : "memory");
+    __asm__ volatile("csrr %0, sstatus" : "=r"(old)::"memory");
+    if (old & SSTATUS_SIE)
+        __asm__ volatile("csrc sstatus, %0" ::"r"(SSTATUS_SIE) : "memory");
     return old & SSTATUS_SIE;
 }
 

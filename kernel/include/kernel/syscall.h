@@ -9,7 +9,13 @@
  * calling fiber with interrupts enabled and may sleep. */
 typedef long (*syscall_fn)(const unsigned long a[6]);
 
-/* 0, or -EINVAL (number out of range or served by the base), -EEXIST (taken). */
-int syscall_register(unsigned nr, syscall_fn fn);
+/* Flags of a registered call. SYSCALL_IRQ_OFF: the handler runs with interrupts disabled. For
+ * a hot call whose work is short and that sleeps only through os_event_wait (which lets
+ * interrupts in while it sleeps): switching them on and off again would cost two CSR writes,
+ * each of which sends QEMU's TCG back to its main loop. */
+#define SYSCALL_IRQ_OFF 1u
+
+/* 0, or -EINVAL (number out of range or served by the base, unknown flags), -EEXIST (taken). */
+int syscall_register(unsigned nr, syscall_fn fn, unsigned flags);
 
 #endif
