@@ -290,27 +290,37 @@ static long sys_cap_mint(const unsigned long a[6])
 long chan_setup(const unsigned long a[6]);
 long chan_enter(const unsigned long a[6]);
 
+/* The system calls this layer serves: SYS_ION_ENTER, the hot one, runs with interrupts off. */
+static const struct {
+    unsigned nr;
+    syscall_fn fn;
+    unsigned flags;
+} calls[] = {
+    {SYS_ION_SETUP, chan_setup, 0},
+    {SYS_ION_ENTER, chan_enter, SYSCALL_IRQ_OFF},
+    {SYS_CAP_INFO, sys_cap_info, 0},
+    {SYS_CAP_DROP, sys_cap_drop, 0},
+    {SYS_CAP_MINT, sys_cap_mint, 0},
+    {SYS_SPAWN, sys_spawn, 0},
+    {SYS_SPAWN_IMAGE, sys_spawn_image, 0},
+    {SYS_WAIT, sys_wait, 0},
+    {SYS_KILL, sys_kill, 0},
+    {SYS_CAP_GRANT, sys_cap_grant, 0},
+    {SYS_CAP_REVOKE, sys_cap_revoke, 0},
+    {SYS_EP_SERVE, sys_ep_serve, 0},
+    {SYS_EP_RECV, sys_ep_recv, 0},
+    {SYS_EP_COPY, sys_ep_copy, 0},
+    {SYS_EP_REPLY, sys_ep_reply, 0},
+};
+
 static int dispatch_init(void)
 {
     int rc = 0;
 
     block_set_access_hook(access_check, NULL);
     fiber_set_exit_hook(proc_exit);
-    rc |= syscall_register(SYS_ION_SETUP, chan_setup, 0);
-    rc |= syscall_register(SYS_ION_ENTER, chan_enter, SYSCALL_IRQ_OFF);
-    rc |= syscall_register(SYS_CAP_INFO, sys_cap_info, 0);
-    rc |= syscall_register(SYS_CAP_DROP, sys_cap_drop, 0);
-    rc |= syscall_register(SYS_CAP_MINT, sys_cap_mint, 0);
-    rc |= syscall_register(SYS_SPAWN, sys_spawn, 0);
-    rc |= syscall_register(SYS_SPAWN_IMAGE, sys_spawn_image, 0);
-    rc |= syscall_register(SYS_WAIT, sys_wait, 0);
-    rc |= syscall_register(SYS_KILL, sys_kill, 0);
-    rc |= syscall_register(SYS_CAP_GRANT, sys_cap_grant, 0);
-    rc |= syscall_register(SYS_CAP_REVOKE, sys_cap_revoke, 0);
-    rc |= syscall_register(SYS_EP_SERVE, sys_ep_serve, 0);
-    rc |= syscall_register(SYS_EP_RECV, sys_ep_recv, 0);
-    rc |= syscall_register(SYS_EP_COPY, sys_ep_copy, 0);
-    rc |= syscall_register(SYS_EP_REPLY, sys_ep_reply, 0);
+    for (unsigned i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+        rc |= syscall_register(calls[i].nr, calls[i].fn, calls[i].flags);
     return rc ? -EINVAL : 0;
 }
 KERNEL_INIT(INIT_SERVICES, dispatch_init);
