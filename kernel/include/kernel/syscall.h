@@ -6,7 +6,7 @@
 #define SYSCALL_MAX 32 /* numbers 0..SYSCALL_MAX-1 */
 
 /* A handler gets the call's six arguments (a0..a5) and returns >= 0 or -errno. It runs in the
- * calling fiber with interrupts enabled and may sleep. */
+ * calling fiber with interrupts enabled (disabled for SYSCALL_IRQ_OFF) and may sleep. */
 typedef long (*syscall_fn)(const unsigned long a[6]);
 
 /* Flags of a registered call. SYSCALL_IRQ_OFF: the handler runs with interrupts disabled. For
