@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """ION benchmark: the same block tests run inside the kernel straight on the Valve (NipBox's
 `bench blk`) and from a user fiber through ION (`run -c blk0 blkbench`, user/programs/
-blkbench.c), in one boot per transport: each test runs in the kernel and then through ION, back
-to back, --reps times, so each pair meets the host at the same speed (this host's speed changes
-from one second to the next); then the null system call and the CMD_BLK_INFO round trip
-(`ionbench`).
+blkbench.c), in one boot per transport: each test runs in the kernel and through ION, back to
+back, --reps times, so each pair meets the host at the same speed (this host's speed changes
+from one second to the next). The order alternates (kernel first in even reps, ION first in odd
+ones), so whatever the first or second run of a pair meets more often (a host that slows under
+sustained load, work left over from the run before) falls on both paths alike. Then the null
+system call and the CMD_BLK_INFO round trip (`ionbench`).
 
     ./rumpk bench ion [--transport T ...|all] [--reps N] [--ms MS] [--out FILE]
                       [--backend file|null] [--aio threads|io_uring] [--fast]
@@ -43,9 +45,10 @@ def run_transport(a, transport, workdir, emit):
     try:
         emit(dict(tag, test="cmdline", argv=shlex.join(g.args)))
         lines = {"kernel": "bench blk -w -t %s blk0 %d", "ion": "run -c blk0 blkbench -w -t %s %d"}
-        for _ in range(a.reps):
+        for rep in range(a.reps):
+            order = ("kernel", "ion") if rep % 2 == 0 else ("ion", "kernel")
             for test in KEYS:
-                for path in ("kernel", "ion"):
+                for path in order:
                     text = g.cmd(lines[path] % (test, a.ms), timeout=60 + a.ms / 50)
                     parsed = blk.parse_bench(text)
                     if (len(parsed) != 1 or parsed[0]["test"] != test or "bench:" in text
@@ -92,7 +95,7 @@ def run_transport(a, transport, workdir, emit):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--transport", action="append", help="a transport, or all (default)")
-    p.add_argument("--reps", type=int, default=5)
+    p.add_argument("--reps", type=int, default=6)
     p.add_argument("--ms", type=int, default=1000, help="per test and rep")
     p.add_argument("--out", help="also write the JSON lines here")
     blk.add_backend_args(p)
