@@ -12,8 +12,8 @@ does not work here the bench fails saying so, it never falls back); `null` is QE
 driver (no disk I/O: what is left is the guest + device cost, reported as us_per_req, 1e6 / the
 median iops, beside U-Boot's 25-84 us per 512 B read on null-co from
 ../shared/docs/performance.md). Every record carries "backend" and "aio" (null for null-co).
---fast adds the device options of `./rumpk run --fast` (tools/qemu_cmd.py: ioeventfd=off on
-PCI); records carry "fast" and "fast_flags".
+--fast adds the device options of `./rumpk run --fast` (tools/qemu_cmd.py: on PCI, the disk on
+an iothread and request-merging=off); records carry "fast" and "fast_flags".
 
 Rings: split and packed side by side (the default) on every transport that offers both
 (pci-modern, pci-transitional, mmio-v2: QEMU device flag packed=on); legacy transports run split

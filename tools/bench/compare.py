@@ -159,7 +159,10 @@ def main():
         run = {"transports": a.transport or TRANSPORTS, "reps": a.reps, "backend": a.backend,
                "aio": a.aio, "cache": "writeback" if a.backend == "file" else None,
                "fast": a.fast,
-               "fast_flags": [p + " on PCI" for p in qemu_cmd.FAST_PCI_PROPS] if a.fast else [],
+               "fast_flags": ([p + " on PCI disks" for p in qemu_cmd.FAST_BLK_PCI_PROPS]
+                              + ["-object iothread,id=" + qemu_cmd.FAST_IOTHREAD]
+                              + [p + " on other PCI devices" for p in qemu_cmd.FAST_PCI_PROPS])
+               if a.fast else [],
                "date": datetime.datetime.now().isoformat(timespec="seconds"), "skipped": []}
         if a.skip_uboot:
             run["skipped"].append("U-Boot not run (--skip-uboot).")

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """qemu-system-riscv64 with the options of `./rumpk run --fast` added (tools/qemu_cmd.py
-fast_args: ioeventfd=off on every virtio PCI -device that does not set it itself), for the peer
-benchmarks, which cannot be edited but take their QEMU binary from the environment:
+fast_args: virtio-blk PCI disks on an iothread with request-merging=off, other virtio PCI
+devices with ioeventfd=off, what a -device sets itself kept), for the peer benchmarks, which
+cannot be edited but take their QEMU binary from the environment:
 
     QEMU=tools/bench/qemu_fast.py python3 ../shared/peer-bench/uboot_blk.py --transport pci-modern
     QEMU=tools/bench/qemu_fast.py python3 ../shared/peer-bench/linux_blk.py --transport pci-modern
