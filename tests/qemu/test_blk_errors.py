@@ -112,7 +112,13 @@ class BlkErrorTest(QemuTestCase):
         while m.held() < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
         self.assertEqual(m.held(), 2, f"{m.transport}: QEMU's device does not hold both requests")
-        ps = g.cmd("ps")
+        # A waiter wakes every 10 ms to see whether it was killed (kernel/dispatch/chan.c,
+        # WAIT_ROUND), so one `ps` may catch it ready for that moment: look a few times.
+        for _ in range(5):
+            ps = g.cmd("ps")
+            if all(re.search(rf"(?m)^\s*{fid} blkio\s+user\s+blocked", ps)
+                   for fid in (reader, writer)):
+                break
         for fid in (reader, writer):
             self.assertRegex(ps, rf"(?m)^\s*{fid} blkio\s+user\s+blocked")
         self.assertIn("up ", g.cmd("uptime"))

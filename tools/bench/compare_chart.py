@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 
 try:
     import matplotlib
@@ -88,9 +89,10 @@ def draw(table, out):
         "file, cache=%s, aio=%s" % (run["cache"], run["aio"])
     flags = "--fast (%s)" % ", ".join(run.get("fast_flags") or ["none"]) if run["fast"] \
         else "default QEMU flags"
-    fig.suptitle("Rumpk vs U-Boot, Linux and qemu-img bench\n%s; %s; medians of %d; "
-                 "%% over Rumpk's bar = Rumpk/limit" % (back, flags, run["reps"]), fontsize=11)
-    fig.tight_layout(rect=(0, 0.06, 1, 0.93))
+    what = textwrap.fill("%s; %s; medians of %d; %% over Rumpk's bar = Rumpk/limit"
+                         % (back, flags, run["reps"]), 150)  # long flag lists wrap, not clip
+    fig.suptitle("Rumpk vs U-Boot, Linux and qemu-img bench\n" + what, fontsize=11)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.93 - 0.025 * what.count("\n")))
     fig.savefig(out, dpi=110)
     plt.close(fig)
 
