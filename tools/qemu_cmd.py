@@ -110,17 +110,20 @@ def serial_to(args, target):
 
 # `--fast` (./rumpk run, the block benchmarks, the peers through tools/bench/qemu_fast.py): QEMU
 # options for TCG on a small host (docs/qemu-profile.md, "An iothread for the PCI disks").
-# A virtio-blk PCI disk gets its own iothread (FAST_IOTHREAD): QEMU's event loop there polls
-# the queue and the completions for a while (adaptive, up to 32 us) before it sleeps, so a
-# request rarely waits for a sleeping host CPU to wake. 4 KiB reads at QD1 ran about twice as
-# fast in 4 of 7 runs (not while the host was slow: requests then outlast the polling); QD32 is
-# slower than with ioeventfd=off (the completion interrupt still goes through the main loop).
-# It also gets request-merging=off: QEMU would otherwise join the sequential 1 MiB requests of
-# a batch into one large read for one I/O thread. Other virtio PCI devices get ioeventfd=off
-# (a notify is served on the vCPU's own thread instead of QEMU's main loop). MMIO gets
-# nothing: without KVM, virtio-mmio never uses ioeventfd (QEMU refuses iothread= on it for
-# that reason), and request-merging=off measured no gain there.
+# A virtio-blk PCI disk gets its own iothread (FAST_IOTHREAD_OBJECT): QEMU's event loop there
+# polls the queue and the completions for a while (adaptive, up to 32 us) before it sleeps,
+# so a request rarely waits for a sleeping host CPU to wake. 4 KiB reads at QD1 ran about
+# twice as fast while the host was quick, less while it was slow (requests then outlast the
+# polling); QD32 is slower than with ioeventfd=off (the completion interrupt still goes
+# through the main loop). It also gets request-merging=off: QEMU would otherwise join the
+# sequential 1 MiB requests of a batch into one large read for one I/O thread. Other virtio
+# PCI devices get ioeventfd=off (a notify is served on the vCPU's own thread instead of QEMU's
+# main loop). MMIO gets nothing: without KVM, virtio-mmio never uses ioeventfd (QEMU refuses
+# iothread= on it for that reason), and request-merging=off measured no gain there.
 FAST_IOTHREAD = "rumpk-io0"
+# poll-shrink=2: after a wait longer than its window the iothread halves its polling time
+# instead of dropping it (QEMU's default), so one slow request does not end the polling.
+FAST_IOTHREAD_OBJECT = "iothread,id=" + FAST_IOTHREAD + ",poll-shrink=2"
 FAST_BLK_PCI_PROPS = ("iothread=" + FAST_IOTHREAD, "request-merging=off")
 FAST_PCI_PROPS = ("ioeventfd=off",)
 
@@ -173,7 +176,7 @@ def fast_args(args):
                 out[i + 1] += "," + prop
                 iothread = iothread or prop.startswith("iothread=")
     if iothread:
-        out += ["-object", "iothread,id=" + FAST_IOTHREAD]
+        out += ["-object", FAST_IOTHREAD_OBJECT]
     return out
 
 

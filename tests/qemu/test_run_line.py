@@ -43,7 +43,7 @@ class RunLine(QemuTestCase):
             f.seek(777 * 512)
             f.write(b"from the host")
         argv = run_line(disk, ["--fast"])
-        self.assertIn("iothread,id=rumpk-io0", argv)
+        self.assertIn("iothread,id=rumpk-io0,poll-shrink=2", argv)
         g = self.boot(argv=argv, name="rumpk-run-fast")
         self.assertIn("blk0 sector 777: 66 72 6f 6d 20 74 68 65 20 68 6f 73 74 00 00 00",
                       g.cmd("dd read 777"))

@@ -160,7 +160,7 @@ def main():
                "aio": a.aio, "cache": "writeback" if a.backend == "file" else None,
                "fast": a.fast,
                "fast_flags": ([p + " on PCI disks" for p in qemu_cmd.FAST_BLK_PCI_PROPS]
-                              + ["-object iothread,id=" + qemu_cmd.FAST_IOTHREAD]
+                              + ["-object " + qemu_cmd.FAST_IOTHREAD_OBJECT]
                               + [p + " on other PCI devices" for p in qemu_cmd.FAST_PCI_PROPS])
                if a.fast else [],
                "date": datetime.datetime.now().isoformat(timespec="seconds"), "skipped": []}

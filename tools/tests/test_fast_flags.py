@@ -34,7 +34,7 @@ class FastArgs(unittest.TestCase):
             self.assertTrue(d.endswith(",iothread=rumpk-io0,request-merging=off"), d)
         self.assertTrue(net.endswith(",ioeventfd=off"), net)
         self.assertNotIn("iothread", net)
-        self.assertEqual(out[-2:], ["-object", "iothread,id=rumpk-io0"])
+        self.assertEqual(out[-2:], ["-object", "iothread,id=rumpk-io0,poll-shrink=2"])
         self.assertEqual(out.count("-object"), 1)  # one iothread, shared by the disks
 
     def test_mmio_and_non_virtio_devices_are_left_alone(self):
@@ -74,7 +74,7 @@ class FastArgs(unittest.TestCase):
         fast = line("--fast")
         self.assertEqual(fast.count(",ioeventfd=off"), 1)  # the network device
         self.assertEqual(fast.count(",iothread=rumpk-io0,request-merging=off"), 1)  # the disk
-        self.assertIn("-object iothread,id=rumpk-io0", fast)
+        self.assertIn("-object iothread,id=rumpk-io0,poll-shrink=2", fast)
 
     def test_bench_line(self):
         fast = blk.qemu_args("pci-legacy", "file", "/d.img", "writeback", "threads", fast=True)
@@ -107,7 +107,7 @@ class Wrapper(unittest.TestCase):
                           "virtio-blk-pci,drive=hd0,disable-legacy=on,iothread=rumpk-io0,"
                           "request-merging=off",
                           "-device", "virtio-blk-device,drive=hd1",
-                          "-object", "iothread,id=rumpk-io0"])
+                          "-object", "iothread,id=rumpk-io0,poll-shrink=2"])
 
     def test_missing_binary_is_named(self):
         r = self.run_wrapper("no-such-qemu-binary", "--version")
