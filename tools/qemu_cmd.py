@@ -134,48 +134,42 @@ def fast_props(transport):
     return list(FAST_BLK_PCI_PROPS) if bus == "pci" else []
 
 
-def add_device_props(args, applies, props):
-    """Returns `args` with each of `props` ("name=value") added to every -device whose driver
-    `applies(driver)` and that does not set that option itself: a value the caller typed is
-    never replaced."""
+def add_device_props(args, props_for):
+    """Returns `args` with the options ("name=value") that props_for(driver, given) lists added
+    to each -device, `given` being the option names that -device sets itself: a value the
+    caller typed is never replaced."""
     out = list(args)
     for i in range(len(out) - 1):
         if out[i] != "-device":
             continue
-        driver, _, given = out[i + 1].partition(",")
-        if not applies(driver):
-            continue
-        names = [p.partition("=")[0] for p in given.split(",") if p]
-        for prop in props:
-            if prop.partition("=")[0] not in names:
+        driver, _, rest = out[i + 1].partition(",")
+        given = {p.partition("=")[0] for p in rest.split(",") if p}
+        for prop in props_for(driver, given):
+            if prop.partition("=")[0] not in given:
                 out[i + 1] += "," + prop
     return out
 
 
+def fast_device_props(driver, given):
+    """The --fast options for one -device: FAST_BLK_PCI_PROPS on a virtio-blk-pci disk (no
+    iothread where the caller set ioeventfd: QEMU runs an iothread only on an ioeventfd),
+    FAST_PCI_PROPS on any other virtio PCI device, nothing elsewhere."""
+    if driver == "virtio-blk-pci":
+        return [p for p in FAST_BLK_PCI_PROPS
+                if not (p.startswith("iothread=") and "ioeventfd" in given)]
+    if driver.startswith("virtio-") and driver.endswith("-pci"):
+        return list(FAST_PCI_PROPS)
+    return []
+
+
 def fast_args(args):
-    """Returns `args` with the --fast options: FAST_BLK_PCI_PROPS on every virtio-blk-pci
-    -device, FAST_PCI_PROPS on every other virtio PCI -device, and the iothread object when a
-    device got it. As in add_device_props, an option the caller set is kept; a disk whose
-    caller set ioeventfd gets no iothread (QEMU runs an iothread only on an ioeventfd)."""
-    out = list(args)
-    iothread = False
-    for i in range(len(out) - 1):
-        if out[i] != "-device":
-            continue
-        driver, _, given = out[i + 1].partition(",")
-        names = {p.partition("=")[0] for p in given.split(",") if p}
-        if driver == "virtio-blk-pci":
-            props = [p for p in FAST_BLK_PCI_PROPS
-                     if not (p.startswith("iothread=") and "ioeventfd" in names)]
-        elif driver.startswith("virtio-") and driver.endswith("-pci"):
-            props = FAST_PCI_PROPS
-        else:
-            continue
-        for prop in props:
-            if prop.partition("=")[0] not in names:
-                out[i + 1] += "," + prop
-                iothread = iothread or prop.startswith("iothread=")
-    if iothread:
+    """Returns `args` with the --fast options on each -device (fast_device_props), and the
+    iothread object when a disk was given that iothread here."""
+    def on_our_iothread(a):
+        return sum(v.split(",").count(FAST_BLK_PCI_PROPS[0]) for v in a)
+
+    out = add_device_props(args, fast_device_props)
+    if on_our_iothread(out) > on_our_iothread(args):
         out += ["-object", FAST_IOTHREAD_OBJECT]
     return out
 
@@ -189,7 +183,7 @@ def without_option_roms(args):
     """Returns `args` with `romfile=` added to every PCI -device that does not name one, so
     QEMU neither looks for nor maps an option ROM (see PCI_NIC_MODELS). Every QEMU line the
     project starts passes through here: qemu_cmd's own, the test harness's, the benchmarks'."""
-    return add_device_props(args, is_pci_device, ["romfile="])
+    return add_device_props(args, lambda driver, _: ["romfile="] if is_pci_device(driver) else [])
 
 
 def base_args(kernel=None, smp=1, memory="128M", append=None, transports=(),
