@@ -2,21 +2,25 @@
 """ION benchmark: the same block tests run inside the kernel straight on the Valve (NipBox's
 `bench blk`) and from a user fiber through ION (`run -c blk0 blkbench`, user/programs/
 blkbench.c), in one boot per transport: each test runs in the kernel and through ION, back to
-back, --reps times, so each pair meets the host at the same speed (this host's speed changes
-from one second to the next). The order alternates (kernel first in even reps, ION first in odd
-ones), so whatever the first or second run of a pair meets more often (a host that slows under
-sustained load, work left over from the run before) falls on both paths alike. Then the null
+back, --reps times (default 24 pairs of 250 ms runs: this host's speed changes from one
+second to the next, so the closer a pair's two runs, the more alike the host they meet). The
+order alternates (kernel first in even reps, ION first in odd ones), so whatever the first or
+second run of a pair meets more often (a host that slows under sustained load, work left over
+from the run before) falls on both paths alike. Then the null
 system call and the CMD_BLK_INFO round trip (`ionbench`).
 
-    ./rumpk bench ion [--transport T ...|all] [--reps N] [--ms MS] [--out FILE]
-                      [--backend file|null] [--aio threads|io_uring] [--fast]
+    ./rumpk bench ion [--transport T ...|all] [--test NAME ...] [--reps N] [--ms MS]
+                      [--out FILE] [--backend file|null] [--aio threads|io_uring] [--fast]
+
+--test keeps only the named tests (default: all five).
 
 Machine, disk and device flags as tools/bench/blk.py (-m 1G, a fresh 64 MiB raw image,
 cache=writeback, or null-co; the backend and aio are in every record).
 Output: JSON lines: per transport and test the kernel's and ION's medians
 (iops for 4 KiB, MiB/s for 1 MiB), the ratio ION/kernel (the median of the pairs' ratios), the
-lowest and highest pair, kicks and interrupts per request on each path, and whether ION reaches
-the issue's floor of 90% (reported, never asserted); then the ION latencies in ns. Exit status 1 only when a guest failed to boot or a bench command failed.
+lowest and highest pair and the pairs' quartiles, kicks and interrupts per request on each
+path, and whether ION reaches the issue's floor of 90% (reported, never asserted); then the ION
+latencies in ns. Exit status 1 only when a guest failed to boot or a bench command failed.
 """
 import argparse
 import os
@@ -33,6 +37,14 @@ KEYS = {"seq_read_1m": "mib_s", "seq_write_1m": "mib_s", "rand_read_4k_qd1": "io
         "rand_read_4k_qd32": "iops", "seq_read_4k_qd1": "iops"}
 
 
+def quartiles(values):
+    """The first and third quartiles (None for fewer than two values)."""
+    if len(values) < 2:
+        return None
+    q = statistics.quantiles(values, n=4)
+    return [round(q[0], 3), round(q[2], 3)]
+
+
 def run_transport(a, transport, workdir, emit):
     disk = os.path.join(workdir, "ion-%s.img" % transport)
     if a.backend == "file":
@@ -47,7 +59,7 @@ def run_transport(a, transport, workdir, emit):
         lines = {"kernel": "bench blk -w -t %s blk0 %d", "ion": "run -c blk0 blkbench -w -t %s %d"}
         for rep in range(a.reps):
             order = ("kernel", "ion") if rep % 2 == 0 else ("ion", "kernel")
-            for test in KEYS:
+            for test in a.tests:
                 for path in order:
                     text = g.cmd(lines[path] % (test, a.ms), timeout=60 + a.ms / 50)
                     parsed = blk.parse_bench(text)
@@ -66,7 +78,8 @@ def run_transport(a, transport, workdir, emit):
         g.close()
         if os.path.exists(disk):
             os.unlink(disk)
-    for test, key in KEYS.items():
+    for test in a.tests:
+        key = KEYS[test]
         k = statistics.median(r[key] for r in rows["kernel"][test])
         i = statistics.median(r[key] for r in rows["ion"][test])
         pairs = [b[key] / a_[key] for a_, b in zip(rows["kernel"][test], rows["ion"][test])
@@ -80,6 +93,7 @@ def run_transport(a, transport, workdir, emit):
         rec = dict(tag, test=test, unit=key, kernel=k, ion=i,
                    ratio=round(ratio, 3) if pairs else None,
                    pairs=[round(min(pairs), 3), round(max(pairs), 3)] if pairs else None,
+                   quartiles=quartiles(pairs),
                    kicks_per_req={"kernel": per_req("kernel", "kicks"),
                                   "ion": per_req("ion", "kicks")},
                    irqs_per_req={"kernel": per_req("kernel", "irqs"),
@@ -95,12 +109,15 @@ def run_transport(a, transport, workdir, emit):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--transport", action="append", help="a transport, or all (default)")
-    p.add_argument("--reps", type=int, default=6)
-    p.add_argument("--ms", type=int, default=1000, help="per test and rep")
+    p.add_argument("--test", action="append", dest="tests", choices=sorted(KEYS),
+                   help="only this test (repeatable; default: all)")
+    p.add_argument("--reps", type=int, default=24)
+    p.add_argument("--ms", type=int, default=250, help="per test and rep")
     p.add_argument("--out", help="also write the JSON lines here")
     blk.add_backend_args(p)
     a = p.parse_args()
     blk.check_backend(a, p)
+    a.tests = [t for t in KEYS if t in (a.tests or KEYS)]
     return blk.run_each_transport(a, run_transport)
 
 
