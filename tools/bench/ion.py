@@ -6,8 +6,8 @@ back, --reps times (default 24 pairs of 250 ms runs: this host's speed changes f
 second to the next, so the closer a pair's two runs, the more alike the host they meet). The
 order alternates (kernel first in even reps, ION first in odd ones), so whatever the first or
 second run of a pair meets more often (a host that slows under sustained load, work left over
-from the run before) falls on both paths alike. Then the null
-system call and the CMD_BLK_INFO round trip (`ionbench`).
+from the run before) falls on both paths alike. Then the null system call and the
+CMD_BLK_INFO round trip (`ionbench`).
 
     ./rumpk bench ion [--transport T ...|all] [--test NAME ...] [--reps N] [--ms MS]
                       [--out FILE] [--backend file|null] [--aio threads|io_uring] [--fast]
@@ -106,7 +106,8 @@ def run_transport(a, transport, workdir, emit):
         emit(dict(tag, test=r["test"], ns_per_op=r["ns_per_op"], ops=r["ops"]))
 
 
-def main():
+def parse_args(argv=None):
+    """The options; a.tests holds the tests to run, in KEYS' order."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--transport", action="append", help="a transport, or all (default)")
     p.add_argument("--test", action="append", dest="tests", choices=sorted(KEYS),
@@ -115,10 +116,14 @@ def main():
     p.add_argument("--ms", type=int, default=250, help="per test and rep")
     p.add_argument("--out", help="also write the JSON lines here")
     blk.add_backend_args(p)
-    a = p.parse_args()
+    a = p.parse_args(argv)
     blk.check_backend(a, p)
     a.tests = [t for t in KEYS if t in (a.tests or KEYS)]
-    return blk.run_each_transport(a, run_transport)
+    return a
+
+
+def main():
+    return blk.run_each_transport(parse_args(), run_transport)
 
 
 if __name__ == "__main__":
